@@ -1,0 +1,4 @@
+//! One module per subcommand: its arguments (clap derive; the doc comments are the help text) and
+//! the function that runs it.
+
+pub mod check;

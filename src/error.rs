@@ -1,0 +1,137 @@
+//! The one error type: "could not do the job". Every variant names the path it is about, and its
+//! message is a sentence that says what to do. A failed check is not an error (see [`crate::Outcome`]).
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Why a job (or one input of it) could not be done.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading a file or directory failed.
+    Read {
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// Writing an output file failed.
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// The file is not an ELF file; `what` says what it looks like instead.
+    NotElf {
+        /// The file.
+        path: PathBuf,
+        /// A short description, e.g. "a shell script".
+        what: String,
+    },
+    /// The file starts like an ELF file but its structure is broken.
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// The path is neither a regular file, a directory nor a symlink to one (a FIFO, a socket…).
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is, e.g. "a named pipe".
+        what: &'static str,
+    },
+    /// The file changed while it was being read, so no result about it can be trusted.
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Any other input problem, already phrased as a full sentence that names the path.
+    Invalid(String),
+    /// Writing the report to standard output failed.
+    Output(io::Error),
+}
+
+impl Error {
+    /// A read error for `path`.
+    pub fn read(path: &Path, source: io::Error) -> Self {
+        Error::Read { path: path.to_path_buf(), source }
+    }
+
+    /// True when the error is only a closed output pipe (`… | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Read { path, source } => write!(
+                f,
+                "cannot read {}: {}; check that it exists and that you may read it",
+                path.display(),
+                io_reason(source)
+            ),
+            Error::Write { path, source } => write!(
+                f,
+                "cannot write {}: {}; check that its directory exists and is writable",
+                path.display(),
+                io_reason(source)
+            ),
+            Error::NotElf { path, what } => {
+                write!(f, "{} is not an ELF file: it is {what}", path.display())
+            }
+            Error::Malformed { path, reason } => write!(
+                f,
+                "{} is a corrupt ELF file: {reason}; rebuild it or check the copy is complete",
+                path.display()
+            ),
+            Error::NotRegular { path, what } => write!(
+                f,
+                "{} is {what}, not a regular file; name the file itself",
+                path.display()
+            ),
+            Error::Changed { path } => write!(
+                f,
+                "{} changed while it was being read; run again once nothing is writing to it",
+                path.display()
+            ),
+            Error::Invalid(sentence) => f.write_str(sentence),
+            Error::Output(source) => write!(f, "cannot write the report: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Read { source, .. } | Error::Write { source, .. } | Error::Output(source) => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The OS reason without Rust's "(os error N)" suffix, lower-cased like the rest of the sentence.
+fn io_reason(e: &io::Error) -> String {
+    let text = match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}

@@ -1,0 +1,48 @@
+//! repro-check: prove that a Linux binary is truly static and was built reproducibly.
+//!
+//! Data flows one way: bytes ([`input`]) → ELF facts ([`elf`], [`scan`]) → findings and a verdict
+//! ([`check`]) → a report in text or JSON ([`report`]). Each subcommand lives in [`commands`].
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod digest;
+pub mod elf;
+pub mod error;
+pub mod input;
+pub mod report;
+pub mod scan;
+
+pub use error::Error;
+
+use std::process::ExitCode;
+
+/// What a finished run concluded. A failed check is a result, not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every check passed (exit 0).
+    Pass,
+    /// At least one check failed (exit 1).
+    Fail,
+    /// The job could not be done for at least one input, but the others were reported (exit 2).
+    Incomplete,
+}
+
+impl Outcome {
+    /// The process exit code for this outcome.
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Pass => ExitCode::SUCCESS,
+            Outcome::Fail => ExitCode::from(1),
+            Outcome::Incomplete => ExitCode::from(2),
+        }
+    }
+}
+
+/// Run one parsed command line.
+pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
+    match cli.command {
+        cli::Command::Check(args) => commands::check::run(&args),
+    }
+}

@@ -1,0 +1,20 @@
+//! `repro-check` command-line entry point: parse arguments, run, map the outcome to an exit code.
+//!
+//! Exit codes (ripgrep's convention): 0 every check passed, 1 a check failed, 2 the job could not be done.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = repro_check::cli::parse_args(std::env::args_os());
+    match repro_check::run(cli) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) => {
+            // A closed pipe (e.g. `repro-check … | head`) is not a failure of the job.
+            if err.is_broken_pipe() {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
