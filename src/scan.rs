@@ -139,9 +139,16 @@ fn automaton() -> &'static AhoCorasick {
 /// A streaming scanner: [`Scanner::feed`] chunks in order, then [`Scanner::finish`].
 #[derive(Debug, Default)]
 pub struct Scanner {
+    /// The last bytes fed (at most [`CARRY`]), so matches straddling two chunks are seen whole.
     buf: Vec<u8>,
     /// File offset of `buf[0]`.
     base: u64,
+    found: Found,
+}
+
+/// What the scan found so far, and how far it got.
+#[derive(Debug, Default)]
+struct Found {
     /// Matches starting before this file offset were handled already.
     done_upto: u64,
     store: Distinct,
@@ -157,9 +164,25 @@ impl Scanner {
     }
 
     /// Scan the next chunk of the file.
+    ///
+    /// A large chunk is scanned where it lies: only the seam (the carried tail of the previous
+    /// chunk and the head of this one) is copied, so the scan adds no copy of the file's bytes.
     pub fn feed(&mut self, chunk: &[u8]) {
-        self.buf.extend_from_slice(chunk);
-        self.process(false);
+        let chunk_base = self.base + self.buf.len() as u64;
+        if chunk.len() < 2 * CARRY {
+            self.buf.extend_from_slice(chunk);
+            self.found.process(&self.buf, self.base, false);
+        } else {
+            // The seam: matches starting up to CONTEXT bytes into the chunk.
+            self.buf.extend_from_slice(&chunk[..CARRY]);
+            self.found.process(&self.buf, self.base, false);
+            // The rest of the chunk, in place; every match there has CONTEXT bytes before it.
+            self.found.process(chunk, chunk_base, false);
+            self.buf.clear();
+            self.buf.extend_from_slice(&chunk[chunk.len() - CARRY..]);
+            self.base = chunk_base + (chunk.len() - CARRY) as u64;
+            return;
+        }
         if self.buf.len() > CARRY {
             let drop = self.buf.len() - CARRY;
             self.buf.drain(..drop);
@@ -169,63 +192,67 @@ impl Scanner {
 
     /// Scan what is left and return the findings.
     pub fn finish(mut self) -> ScanResult {
-        self.process(true);
+        self.found.process(&self.buf, self.base, true);
+        let found = self.found;
         ScanResult {
-            store_refs: self.store.into_hits(),
-            build_paths: self.build.into_hits(),
-            scratch_paths: self.scratch.into_hits(),
-            markers: self.markers,
+            store_refs: found.store.into_hits(),
+            build_paths: found.build.into_hits(),
+            scratch_paths: found.scratch.into_hits(),
+            markers: found.markers,
         }
     }
+}
 
-    fn process(&mut self, at_end: bool) {
+impl Found {
+    /// Handle the matches in `buf` (file offset `base`) from `done_upto` on.
+    fn process(&mut self, buf: &[u8], base: u64, at_end: bool) {
         // Matches that start in the last CONTEXT bytes wait for more data, unless this is the end.
         let limit = if at_end {
-            self.buf.len()
+            buf.len()
         } else {
-            self.buf.len().saturating_sub(CONTEXT)
+            buf.len().saturating_sub(CONTEXT)
         };
-        let start = usize::try_from(self.done_upto.saturating_sub(self.base)).unwrap_or(usize::MAX);
+        let start = usize::try_from(self.done_upto.saturating_sub(base)).unwrap_or(usize::MAX);
         if start >= limit {
             return;
         }
-        for m in automaton().find_iter(&self.buf[start..]) {
+        for m in automaton().find_iter(&buf[start..]) {
             let at = start + m.start();
             if at >= limit {
                 break;
             }
-            let offset = self.base + at as u64;
+            let offset = base + at as u64;
             match PATTERNS[m.pattern().as_usize()].1 {
                 Kind::Marker(marker) => {
                     self.markers.entry(marker).or_insert(offset);
                 }
                 Kind::Store => {
-                    if let Some(path) = store_path(&self.buf[at..]) {
+                    if let Some(path) = store_path(&buf[at..]) {
                         self.store.add(path, offset);
                     }
                 }
                 Kind::BuildRoot { scratch } => {
-                    if at == 0 || !is_path_byte(self.buf[at - 1]) {
-                        let (s, e) = string_around(&self.buf, at, m.len());
-                        if looks_like_build_path(&self.buf[s..e], m.len()) {
+                    if at == 0 || !is_path_byte(buf[at - 1]) {
+                        let (s, e) = string_around(buf, at, m.len());
+                        if looks_like_build_path(&buf[s..e], m.len()) {
                             let target = if scratch {
                                 &mut self.scratch
                             } else {
                                 &mut self.build
                             };
-                            target.add(&self.buf[s..e], self.base + s as u64);
+                            target.add(&buf[s..e], base + s as u64);
                         }
                     }
                 }
                 Kind::BuildInner => {
-                    let (s, e) = string_around(&self.buf, at, m.len());
-                    if self.buf[s] == b'/' {
-                        self.build.add(&self.buf[s..e], self.base + s as u64);
+                    let (s, e) = string_around(buf, at, m.len());
+                    if buf[s] == b'/' {
+                        self.build.add(&buf[s..e], base + s as u64);
                     }
                 }
             }
         }
-        self.done_upto = self.base + limit as u64;
+        self.done_upto = base + limit as u64;
     }
 }
 
@@ -386,6 +413,29 @@ mod tests {
         assert_eq!(r.store_refs.len(), 1, "{:?}", r.store_refs);
         assert_eq!(r.store_refs[0].count, 1);
         assert_eq!(r.store_refs[0].offset, 5002);
+    }
+
+    #[test]
+    fn chunking_does_not_change_the_result() {
+        // Strings placed around every seam of large chunks, scanned whole, in large chunks (the
+        // in-place path) and in small ones (the copying path), must give the same findings.
+        let mut data = vec![b'q'; 6 * CARRY + 300];
+        let path = format!("/nix/store/{HASH}-zlib-1.3/lib\0/build/src/a.c\0GLIBC_2.34");
+        for at in (0..data.len() - path.len()).step_by(397) {
+            data[at] = 0;
+            data[at + 1..at + 1 + path.len()].copy_from_slice(path.as_bytes());
+        }
+        let reference = format!("{:?}", {
+            let mut s = Scanner::new();
+            data.iter().for_each(|b| s.feed(std::slice::from_ref(b)));
+            s.finish()
+        });
+        for size in [2 * CARRY, 2 * CARRY + 1, 3 * CARRY - 7, 5000, data.len()] {
+            let mut s = Scanner::new();
+            data.chunks(size).for_each(|c| s.feed(c));
+            assert_eq!(format!("{:?}", s.finish()), reference, "chunks of {size}");
+        }
+        assert!(reference.contains("zlib-1.3"), "{reference}");
     }
 
     #[test]
