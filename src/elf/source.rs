@@ -56,6 +56,18 @@ impl ReadAt for [u8] {
     }
 }
 
+/// A reference reads like what it points to. This is what makes in-memory bytes usable where a
+/// `&dyn ReadAt` is wanted: `[u8]` is unsized, so `&[u8]` cannot become `&dyn ReadAt`, but
+/// `&&[u8]` can (`elf::inspect(&bytes)` with `bytes: &[u8]`).
+impl<T: ReadAt + ?Sized> ReadAt for &T {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn read_at(&self, offset: u64, len: u64) -> io::Result<Vec<u8>> {
+        (**self).read_at(offset, len)
+    }
+}
+
 /// A file together with the length it had when it was opened.
 #[derive(Debug)]
 pub struct FileSource<'a> {
@@ -79,5 +91,20 @@ impl ReadAt for FileSource<'_> {
         let mut buf = vec![0; n];
         self.file.read_exact_at(&mut buf, offset)?;
         Ok(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_slices_read_in_range_only() {
+        let bytes: &[u8] = b"\x7fELF and more";
+        let src: &dyn ReadAt = &bytes;
+        assert_eq!(src.len(), 13);
+        assert_eq!(src.read_at(1, 3).unwrap(), b"ELF");
+        assert!(src.read_at(10, 5).is_err());
+        assert!(src.read_at(u64::MAX, 2).is_err());
     }
 }
