@@ -199,6 +199,8 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         }
     }
 
+    check_table_is_real(&hdr, &phdrs, &loads)?;
+
     let mut interpreters = Vec::new();
     for p in phdrs.iter().filter(|p| p.p_type == ph::PT_INTERP) {
         let bytes = src.read_at(p.p_offset, p.p_filesz).map_err(|_| {
@@ -279,4 +281,42 @@ fn program_headers(
     })?;
     ProgramHeader::parse(&table, 0, usize::from(hdr.e_phnum), ctx)
         .map_err(|e| malformed(format!("its program header table cannot be parsed ({e})")))
+}
+
+/// Reject program headers that cannot be the ones the file was linked with. A corrupt `e_phoff`
+/// or `e_phnum` makes the table start in the wrong place or end early: the entries read are then
+/// garbage or incomplete, typically without `PT_INTERP` and `PT_DYNAMIC`, which would make a
+/// dynamic program look static. Two facts every linker guarantees catch this: a `PT_PHDR` entry
+/// describes the table itself, and a program's entry point lies in one of its loadable segments.
+fn check_table_is_real(
+    hdr: &Header,
+    phdrs: &[ProgramHeader],
+    loads: &[Segment],
+) -> Result<(), InspectError> {
+    let table_len = u64::from(hdr.e_phnum) * u64::from(hdr.e_phentsize);
+    if let Some(p) = phdrs.iter().find(|p| p.p_type == ph::PT_PHDR)
+        && (p.p_offset != hdr.e_phoff || p.p_filesz != table_len)
+    {
+        return Err(malformed(format!(
+            "its PT_PHDR entry says the program header table is {} bytes at offset {:#x}, but the ELF header says {table_len} bytes at {:#x}: one of them is corrupt",
+            p.p_filesz, p.p_offset, hdr.e_phoff
+        )));
+    }
+    let is_program = matches!(hdr.e_type, header::ET_EXEC | header::ET_DYN) && hdr.e_entry != 0;
+    if is_program
+        && !loads.iter().any(|s| {
+            hdr.e_entry
+                .checked_sub(s.vaddr)
+                .is_some_and(|delta| delta < s.memsz)
+        })
+    {
+        return Err(malformed(format!(
+            "its entry point {:#x} lies in none of its {} loadable segments, so its program headers (offset {:#x}, {} entries) are not the ones it was linked with",
+            hdr.e_entry,
+            loads.len(),
+            hdr.e_phoff,
+            hdr.e_phnum
+        )));
+    }
+    Ok(())
 }

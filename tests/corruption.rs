@@ -1,0 +1,464 @@
+//! Corruption sweep: real binaries built here (static, static-pie, dynamic, 32-bit, aarch64,
+//! big-endian), truncated at many offsets and with bits flipped and fields overwritten in the ELF
+//! header, the program headers, the dynamic segment, the string tables, the notes and the section
+//! headers. Every variant goes through the library in-process (inspect + scan + verdict + report)
+//! and a sample goes through the real binary. Each must end within a second, without a panic and
+//! within a fixed memory bound, with a verdict or one sentence saying the file is corrupt.
+// The counting allocator below must implement `GlobalAlloc`, an unsafe trait; it only forwards to
+// the system allocator. The crate itself forbids unsafe code; this test binary is the exception.
+#![allow(unsafe_code)]
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use goblin::elf::Elf;
+use goblin::elf::program_header::{PT_DYNAMIC, PT_INTERP, PT_NOTE};
+use repro_check::check::{self, Policy};
+use repro_check::elf::{self, InspectError};
+use repro_check::report::{self, check::*};
+use repro_check::scan;
+
+use common::*;
+
+// ---- memory: live heap bytes of the current thread, and their peak ----
+
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn note_alloc(size: usize) {
+    // `try_with`: the thread-locals are const-initialised and have no destructor, so this never
+    // allocates; during thread teardown it does nothing.
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + size as isize;
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+fn note_free(size: usize) {
+    let _ = LIVE.try_with(|live| live.set(live.get() - size as isize));
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_alloc(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_alloc(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note_free(layout.size());
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_free(layout.size());
+        note_alloc(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Peak heap bytes allocated (beyond what was live before) while `f` runs on this thread.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(before));
+    let out = f();
+    let peak = PEAK.with(Cell::get) - before;
+    (out, peak.max(0) as usize)
+}
+
+/// The fixed bound on heap use for one file: the scanner's fixed buffers and caps, plus a small
+/// multiple of the file size (the file itself is already in memory in-process).
+fn memory_bound(len: usize) -> usize {
+    8 * 1024 * 1024 + 4 * len
+}
+
+// ---- fixtures ----
+
+struct Fixture {
+    name: &'static str,
+    bytes: Vec<u8>,
+}
+
+fn fixtures(dir: &Path) -> Vec<Fixture> {
+    let specs: &[(&str, &str, &[&str])] = &[
+        ("static", "musl-gcc", &["-static", "-O1"]),
+        ("static-pie", "gcc", &["-static-pie", "-fPIE", "-O1"]),
+        ("dynamic", "gcc", &["-O1"]),
+        ("i686", "i686-linux-gnu-gcc", &["-O1"]),
+        ("aarch64", "aarch64-linux-gnu-gcc", &["-O1"]),
+        ("ppc64-be", "powerpc64-linux-gnu-gcc", &["-O1"]),
+    ];
+    let mut out = Vec::new();
+    for (name, compiler, flags) in specs {
+        if !have_tool(compiler) {
+            continue;
+        }
+        let path = compile_c(compiler, dir, name, HELLO_C, flags);
+        out.push(Fixture {
+            name,
+            bytes: std::fs::read(path).unwrap(),
+        });
+    }
+    out
+}
+
+/// Byte ranges of the structures worth corrupting, found with goblin on the intact file.
+fn regions(bytes: &[u8]) -> Vec<(&'static str, usize, usize)> {
+    let elf = Elf::parse(bytes).expect("the fixture parses");
+    let h = &elf.header;
+    let mut r = vec![("header", 0, usize::from(h.e_ehsize))];
+    let ph_len = usize::from(h.e_phnum) * usize::from(h.e_phentsize);
+    r.push(("program headers", h.e_phoff as usize, ph_len));
+    for p in &elf.program_headers {
+        let name = match p.p_type {
+            PT_INTERP => "interpreter",
+            PT_DYNAMIC => "dynamic",
+            PT_NOTE => "notes",
+            _ => continue,
+        };
+        r.push((name, p.p_offset as usize, p.p_filesz as usize));
+    }
+    if let Some(d) = &elf.dynamic {
+        r.push(("dynamic strings", d.info.strtab, d.info.strsz));
+    }
+    let sh_len = usize::from(h.e_shnum) * usize::from(h.e_shentsize);
+    r.push(("section headers", h.e_shoff as usize, sh_len));
+    if let Some(s) = elf.section_headers.get(usize::from(h.e_shstrndx)) {
+        r.push(("section names", s.sh_offset as usize, s.sh_size as usize));
+    }
+    r.retain(|&(_, start, len)| len > 0 && start + len <= bytes.len());
+    r
+}
+
+/// All variants of one fixture: (description, bytes).
+fn variants(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let len = bytes.len();
+    let big_endian = bytes[5] == 2;
+    let regions = regions(bytes);
+    let mut cuts: Vec<usize> = (0..256).collect();
+    cuts.extend((1..64).map(|i| i * len / 64));
+    for &(_, start, rlen) in &regions {
+        for at in [start, start + rlen] {
+            cuts.extend([at.saturating_sub(1), at, at + 1, at + rlen / 2]);
+        }
+    }
+    cuts.retain(|&c| c < len);
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out: Vec<(String, Vec<u8>)> = cuts
+        .into_iter()
+        .map(|c| (format!("truncated to {c} bytes"), bytes[..c].to_vec()))
+        .collect();
+
+    for &(name, start, rlen) in &regions {
+        // Bit flips: every bit of the ELF header; in the program headers two bits of every byte
+        // (bit 7 and one that rotates); elsewhere a spread (tables can be kilobytes long).
+        let step = if name == "program headers" || name == "header" {
+            1
+        } else {
+            (rlen / 192).max(1)
+        };
+        for at in (start..start + rlen).step_by(step) {
+            let bits: Vec<u8> = match name {
+                "header" => (0..8).collect(),
+                "program headers" if at % 8 != 7 => vec![(at % 8) as u8, 7],
+                _ => vec![0, 7],
+            };
+            for bit in bits {
+                let mut v = bytes.to_vec();
+                v[at] ^= 1 << bit;
+                out.push((format!("{name}: bit {bit} of byte {at:#x} flipped"), v));
+            }
+        }
+        // Field stomps: every aligned 4-byte word set to values that break sizes and offsets.
+        if matches!(name, "header" | "program headers" | "dynamic") {
+            let specials = [
+                0,
+                u32::MAX,
+                0x7fff_ffff,
+                0x8000_0000,
+                len as u32,
+                len as u32 + 1,
+            ];
+            for at in (start..start + rlen - 3).step_by(4) {
+                for value in specials {
+                    let mut v = bytes.to_vec();
+                    let word = if big_endian {
+                        value.to_be_bytes()
+                    } else {
+                        value.to_le_bytes()
+                    };
+                    v[at..at + 4].copy_from_slice(&word);
+                    out.push((format!("{name}: word at {at:#x} set to {value:#x}"), v));
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---- the in-process run ----
+
+/// Inspect, scan, judge and render one file's bytes, as `check` does for a file on disk.
+/// `scanned` is the string scan of the bytes when already known (a header flip does not change
+/// it); it is the slowest step in an unoptimised test build. Returns Ok(pass) or Err(the reason it
+/// is not a checkable ELF file).
+fn check_bytes(bytes: &[u8], scanned: Option<&scan::ScanResult>) -> Result<bool, String> {
+    let facts = match elf::inspect(&bytes) {
+        Ok(f) => f,
+        Err(InspectError::NotElf) => return Err("not ELF".into()),
+        Err(InspectError::Malformed(reason)) => return Err(reason),
+    };
+    let scanned = match scanned {
+        Some(s) => s.clone(),
+        None => scan::scan_bytes(bytes),
+    };
+    let verdict = check::evaluate(&facts, &scanned, &Policy::default());
+    let pass = verdict.pass;
+    let doc = Document {
+        files: vec![Entry::Checked(Box::new(FileReport::new(
+            "f".into(),
+            "0".repeat(64),
+            bytes.len() as u64,
+            &facts,
+            verdict,
+        )))],
+        summary: Summary::default(),
+    };
+    let rendered = text(&doc, report::Style::new(false), true);
+    assert!(!rendered.is_empty());
+    serde_json::to_string(&doc).map_err(|e| e.to_string())?;
+    Ok(pass)
+}
+
+/// Outcome of one variant in-process.
+struct Outcome {
+    what: String,
+    result: std::thread::Result<Result<bool, String>>,
+    elapsed: Duration,
+    peak: usize,
+    len: usize,
+}
+
+#[test]
+fn corrupted_binaries_give_a_verdict_or_a_sentence_in_process() {
+    let dir = tempdir();
+    let fixtures = fixtures(dir.path());
+    let mut total = 0;
+    for fixture in fixtures {
+        let name = fixture.name;
+        let variants = variants(&fixture.bytes);
+        let count = variants.len();
+        let pristine_scan = scan::scan_bytes(&fixture.bytes);
+        let pristine_pass = check_bytes(&fixture.bytes, None).expect("the fixture checks");
+        // A worker thread runs the variants; this thread notices a hang (no result within a
+        // second) and fails instead of waiting forever.
+        let (tx, rx) = mpsc::channel();
+        let pristine_len = fixture.bytes.len();
+        std::thread::spawn(move || {
+            for (i, (what, bytes)) in variants.into_iter().enumerate() {
+                // Truncations and every 16th other variant are scanned afresh, when small (the
+                // scan is the slow step in a test build, and is fuzzed on its own).
+                let fresh = (bytes.len() != pristine_len || i % 16 == 0) && bytes.len() < 1 << 17;
+                let known = (!fresh).then_some(&pristine_scan);
+                let start = Instant::now();
+                let (result, peak) =
+                    peak_during(|| std::panic::catch_unwind(|| check_bytes(&bytes, known)));
+                let outcome = Outcome {
+                    what,
+                    result,
+                    elapsed: start.elapsed(),
+                    peak,
+                    len: bytes.len(),
+                };
+                if tx.send(outcome).is_err() {
+                    return;
+                }
+            }
+        });
+        let (mut passed, mut failed, mut corrupt) = (0, 0, 0);
+        for i in 0..count {
+            let o = rx
+                .recv_timeout(Duration::from_secs(5))
+                .unwrap_or_else(|_| panic!("{name}: variant {i} did not finish within 5 s (hang)"));
+            let what = &o.what;
+            match &o.result {
+                Err(_) => panic!("{name}, {what}: the checker panicked"),
+                Ok(Ok(true)) => {
+                    // Corruption may leave a passing file passing (a flipped bit in padding),
+                    // but must never make a failing one pass.
+                    assert!(pristine_pass, "{name}, {what}: the corrupt file passes");
+                    passed += 1
+                }
+                Ok(Ok(false)) => failed += 1,
+                Ok(Err(reason)) => {
+                    assert!(!reason.trim().is_empty(), "{name}, {what}: empty reason");
+                    corrupt += 1;
+                }
+            }
+            assert!(
+                o.elapsed < Duration::from_secs(1),
+                "{name}, {what}: took {:?}",
+                o.elapsed
+            );
+            assert!(
+                o.peak <= memory_bound(o.len),
+                "{name}, {what}: {} bytes of heap for a {}-byte file",
+                o.peak,
+                o.len
+            );
+        }
+        eprintln!(
+            "{name}: {count} variants of {} bytes: {passed} pass, {failed} fail, {corrupt} corrupt/not ELF",
+            fixture.bytes.len()
+        );
+        assert!(
+            corrupt > 0 && passed + failed > 0,
+            "{name}: the sweep hit nothing"
+        );
+        total += count;
+    }
+    eprintln!("{total} variants checked in-process");
+}
+
+// ---- a sample through the real binary, under an address-space limit ----
+
+/// The address-space limit for one run of the binary (its two worker threads' stacks and
+/// allocator arenas included); a corrupt size field that made it allocate more would abort it.
+const AS_LIMIT: u64 = 512 << 20;
+
+#[test]
+fn corrupted_binaries_through_the_command_end_in_time_with_a_sentence() {
+    if !have_tool("prlimit") {
+        return;
+    }
+    let dir = tempdir();
+    let fixtures = fixtures(dir.path());
+    let file = dir.path().join("variant");
+    let mut runs = 0;
+    for fixture in &fixtures {
+        let pristine = run_binary(&file, &fixture.bytes);
+        assert!(
+            matches!(pristine.0, Some(0 | 1)),
+            "{}: {:?}",
+            fixture.name,
+            pristine
+        );
+        for (i, (what, bytes)) in variants(&fixture.bytes).into_iter().enumerate() {
+            // Every truncation of the ELF header, then a spread of all the other variants.
+            if !(bytes.len() < 64 && i % 4 == 0 || i % 89 == 0) {
+                continue;
+            }
+            let (code, stdout, stderr) = run_binary(&file, &bytes);
+            let name = fixture.name;
+            assert!(!stderr.contains("panicked"), "{name}, {what}: {stderr}");
+            match code {
+                Some(0) => {
+                    // Allowed only where the corruption changed nothing that matters and the
+                    // intact file passes too.
+                    assert_eq!(
+                        pristine.0,
+                        Some(0),
+                        "{name}, {what}: corrupt file passed:\n{stdout}"
+                    );
+                    assert!(stdout.starts_with("PASS"), "{name}, {what}: {stdout}");
+                }
+                Some(1) => assert!(stdout.contains("FAIL"), "{name}, {what}: {stdout}{stderr}"),
+                Some(2) => {
+                    let line = stderr.trim_end();
+                    assert!(
+                        line.starts_with("error: ")
+                            && line.contains("variant")
+                            && !line.contains('\n'),
+                        "{name}, {what}: not one sentence naming the file: {stderr}"
+                    );
+                }
+                other => {
+                    panic!("{name}, {what}: exit {other:?} (signal, hang or crash):\n{stderr}")
+                }
+            }
+            runs += 1;
+        }
+    }
+    eprintln!("{runs} corrupted files run through the binary");
+}
+
+/// Write `bytes` to `file` and run `repro-check check file` under the address-space limit,
+/// killing it after a second. Returns (exit code, stdout, stderr); the code is None on a signal
+/// or a kill.
+fn run_binary(file: &Path, bytes: &[u8]) -> (Option<i32>, String, String) {
+    std::fs::write(file, bytes).unwrap();
+    let mut child = Command::new("prlimit")
+        .arg(format!("--as={AS_LIMIT}"))
+        .arg("--")
+        .arg(bin())
+        .arg("check")
+        .arg(file)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start prlimit");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            let _ = status;
+            return (out.status.code(), stdout(&out), stderr(&out));
+        }
+        if start.elapsed() > Duration::from_secs(1) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "{} did not finish within a second (hang):\n{}",
+                file.display(),
+                stderr(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Found by the sweep: a flipped bit in `e_phoff` (or `e_phnum`) made the checker read a shifted
+/// or shortened program header table without `PT_INTERP` and `PT_DYNAMIC`, and report a dynamic
+/// glibc program as a passing static-pie executable.
+#[test]
+fn a_corrupt_program_header_offset_is_an_error_not_a_pass() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let path = compile_c("gcc", dir.path(), "dynamic", HELLO_C, &["-O1"]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let count = u16::from_le_bytes([bytes[0x38], bytes[0x39]]);
+    for (at, bit, what) in [(0x20, 0, "offset"), (0x20, 5, "offset"), (0x38, 3, "count")] {
+        let original = bytes[at];
+        bytes[at] ^= 1 << bit;
+        std::fs::write(&path, &bytes).unwrap();
+        let out = run_in(dir.path(), &["check", "dynamic"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{what}: {}{err}", stdout(&out));
+        assert!(
+            err.contains("dynamic is a corrupt ELF file")
+                && (err.contains("entry point") || err.contains("PT_PHDR")),
+            "{what} (phnum {count}): {err}"
+        );
+        bytes[at] = original;
+    }
+}
