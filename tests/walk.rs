@@ -1,0 +1,279 @@
+//! Directory walks and awkward paths: symlink loops, FIFOs, sockets, devices, unreadable files and
+//! directories, and files that grow or shrink while they are read. Each must be reported (skipped
+//! and counted, or an error naming the path); none may hang, and none may be reported as checked.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Wait for `child` at most `secs` seconds (a hang fails the test instead of stalling it).
+fn wait_at_most(mut child: Child, secs: u64, what: &str) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("{what}: repro-check did not finish within {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Run `repro-check ARGS` in `dir`, failing the test if it takes more than 10 seconds.
+fn run_bounded(dir: &Path, args: &[&str]) -> Output {
+    let child = repro_check()
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_at_most(child, 10, &args.join(" "))
+}
+
+/// A directory with one real program in it, so a walk has something to check.
+fn tree_with_program() -> tempfile::TempDir {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("tree")).unwrap();
+    let prog = dir.path().join("tree/prog");
+    std::fs::copy(bin(), &prog).unwrap();
+    dir
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(out), stderr(out)))
+}
+
+#[test]
+fn symlink_loops_are_skipped_in_a_tree_and_an_error_when_named() {
+    let dir = tree_with_program();
+    let tree = dir.path().join("tree");
+    std::os::unix::fs::symlink("b", tree.join("a")).unwrap();
+    std::os::unix::fs::symlink("a", tree.join("b")).unwrap();
+    std::os::unix::fs::symlink(".", tree.join("self")).unwrap();
+    std::os::unix::fs::symlink("..", tree.join("parent")).unwrap();
+    std::os::unix::fs::symlink("prog", tree.join("prog-link")).unwrap();
+
+    let out = run_bounded(dir.path(), &["check", "--json", "tree"]);
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["skipped_symlinks"], 5, "{doc}");
+    assert_eq!(doc["summary"]["checked"], 1, "{doc}");
+    assert_eq!(doc["files"].as_array().unwrap().len(), 1, "{doc}");
+
+    // Named directly, a looping link cannot be resolved: one sentence, exit 2.
+    let out = run_bounded(dir.path(), &["check", "tree/a"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot read tree/a") && err.contains("symbolic links"),
+        "{err}"
+    );
+    // A link to a directory that contains the link is walked once, not forever.
+    let out = run_bounded(dir.path(), &["check", "--json", "tree/self"]);
+    assert_eq!(json(&out)["summary"]["checked"], 1);
+}
+
+#[test]
+fn fifos_sockets_and_devices_are_never_opened() {
+    if !have_tool("mkfifo") {
+        return;
+    }
+    let dir = tree_with_program();
+    let tree = dir.path().join("tree");
+    let status = Command::new("mkfifo")
+        .arg(tree.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _socket = std::os::unix::net::UnixListener::bind(tree.join("socket")).unwrap();
+
+    // Opening the FIFO for reading would block forever (nobody writes to it): a hang here
+    // fails the test.
+    let out = run_bounded(dir.path(), &["check", "--json", "tree"]);
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["skipped_special"], 2, "{doc}");
+    assert_eq!(doc["summary"]["checked"], 1, "{doc}");
+
+    for (name, what) in [
+        ("tree/fifo", "a named pipe"),
+        ("tree/socket", "a socket"),
+        ("/dev/null", "a device"),
+    ] {
+        let out = run_bounded(dir.path(), &["check", name]);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("{name} is {what}, not a regular file")),
+            "{name}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// Run `repro-check ARGS` in `dir` as an unprivileged user: directly when the tests do not run
+/// as root, through `setpriv` (util-linux) as `nobody` when they do, since root reads any file
+/// whatever its mode. `None` when neither is possible.
+fn run_unprivileged(dir: &Path, args: &[&str]) -> Option<Output> {
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    let mut cmd = if stdout(&uid).trim() == "0" {
+        if !have_tool("setpriv") {
+            return None;
+        }
+        // The binary may sit in a directory nobody cannot enter: run a copy.
+        let copy = dir.join("repro-check");
+        std::fs::copy(bin(), &copy).unwrap();
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(copy);
+        cmd
+    } else {
+        Command::new(bin())
+    };
+    let child = cmd
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    Some(wait_at_most(child, 10, &args.join(" ")))
+}
+
+#[test]
+fn unreadable_files_and_directories_are_reported_by_name() {
+    let dir = tree_with_program();
+    let root = dir.path();
+    let tree = root.join("tree");
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&tree, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::copy(bin(), tree.join("secret")).unwrap();
+    std::fs::set_permissions(tree.join("secret"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::create_dir(tree.join("locked")).unwrap();
+    std::fs::copy(bin(), tree.join("locked/inner")).unwrap();
+    std::fs::set_permissions(tree.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+
+    let Some(out) = run_unprivileged(root, &["check", "--json", "tree"]) else {
+        return;
+    };
+    // Inside a directory an unreadable entry is an error about that entry (exit 1), the rest is
+    // still checked.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot read tree/secret: permission denied"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cannot read tree/locked: permission denied"),
+        "{err}"
+    );
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["errors"], 2, "{doc}");
+    assert_eq!(doc["summary"]["checked"], 1, "{doc}");
+
+    // Named directly: exit 2 and the same sentence.
+    let out = run_unprivileged(root, &["check", "tree/secret"]).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read tree/secret: permission denied"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A real program padded to `size` bytes with a sparse tail, so reading it takes a while.
+fn big_program(path: &Path, size: u64) {
+    std::fs::copy(bin(), path).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(size)
+        .unwrap();
+}
+
+fn start_check(dir: &Path, args: &[&str]) -> Child {
+    repro_check()
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn a_file_that_grows_while_it_is_read_is_an_error() {
+    let dir = tempdir();
+    let path = dir.path().join("growing");
+    big_program(&path, 64 << 20);
+    let child = start_check(dir.path(), &["check", "growing"]);
+    // Append for as long as the check runs, so the length at the end cannot match the start.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let done = done.clone();
+        let path = path.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                f.write_all(&[0x55; 4096]).unwrap();
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let out = wait_at_most(child, 60, "growing file");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("growing changed while it was being read"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("PASS") && !stdout(&out).contains("FAIL"));
+}
+
+#[test]
+fn a_file_that_shrinks_while_it_is_read_is_an_error_inside_a_tree_too() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("tree")).unwrap();
+    let path = dir.path().join("tree/shrinking");
+    big_program(&path, 256 << 20);
+    let child = start_check(dir.path(), &["check", "--json", "tree"]);
+    // Truncate it once reading has started (the copy of the program is read first: its headers).
+    std::thread::sleep(Duration::from_millis(150));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(1 << 20)
+        .unwrap();
+    let out = wait_at_most(child, 60, "shrinking file");
+    let err = stderr(&out);
+    if !err.contains("changed") && !stdout(&out).contains("\"errors\": 1") {
+        // Read completely before the truncation: nothing to test on this (fast) machine.
+        skip_or_fail("the 256 MiB file was read within 150 ms");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{}{err}", stdout(&out));
+    assert!(
+        err.contains("tree/shrinking changed while it was being read"),
+        "{err}"
+    );
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["errors"], 1, "{doc}");
+    assert_eq!(doc["summary"]["checked"], 0, "{doc}");
+}
