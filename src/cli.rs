@@ -24,6 +24,10 @@ pub struct Cli {
 pub enum Command {
     /// Check that ELF files are truly static and say why not.
     Check(commands::check::CheckArgs),
+    /// Hash build outputs: SHA-256 per file (`sha256sum -c` format), a JSON manifest, Nix NAR hashes.
+    Hash(commands::hash::HashArgs),
+    /// Compare two or more builds and explain why they differ.
+    Compare(commands::compare::CompareArgs),
 }
 
 /// Parse the process arguments, treating `repro-check PATH...` as `repro-check check PATH...`.
