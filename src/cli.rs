@@ -40,7 +40,9 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Cli {
 /// Insert `check` when the first argument is neither a subcommand nor a top-level flag.
 fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
     use clap::CommandFactory;
-    let Some(first) = args.get(1) else { return args };
+    let Some(first) = args.get(1) else {
+        return args;
+    };
     let first = first.to_string_lossy();
     let top_level_flag = matches!(first.as_ref(), "-h" | "--help" | "-V" | "--version");
     let is_subcommand = Cli::command()
@@ -67,7 +69,10 @@ mod tests {
     #[test]
     fn bare_paths_mean_check() {
         assert_eq!(parse(&["rc", "a.out"]), ["rc", "check", "a.out"]);
-        assert_eq!(parse(&["rc", "--json", "a"]), ["rc", "check", "--json", "a"]);
+        assert_eq!(
+            parse(&["rc", "--json", "a"]),
+            ["rc", "check", "--json", "a"]
+        );
         assert_eq!(parse(&["rc", "check", "a"]), ["rc", "check", "a"]);
         assert_eq!(parse(&["rc", "--help"]), ["rc", "--help"]);
         assert_eq!(parse(&["rc"]), ["rc"]);

@@ -57,7 +57,10 @@ pub enum Error {
 impl Error {
     /// A read error for `path`.
     pub fn read(path: &Path, source: io::Error) -> Self {
-        Error::Read { path: path.to_path_buf(), source }
+        Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     /// True when the error is only a closed output pipe (`… | head`).

@@ -107,14 +107,28 @@ impl Node {
 pub fn hash_root(path: &Path, nar: bool) -> Result<Root, Error> {
     let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
     let display = path.to_string_lossy().into_owned();
-    let nar_hash = if nar { Some(crate::nar::nar_hash(path)?) } else { None };
+    let nar_hash = if nar {
+        Some(crate::nar::nar_hash(path)?)
+    } else {
+        None
+    };
     if meta.is_file() {
-        let name = path.file_name().map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
+        let name = path
+            .file_name()
+            .map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
         let node = file_node(path, is_executable(&meta))?;
-        return Ok(Root { path: display, kind: RootKind::File, nar_hash, entries: vec![Entry { path: name, node }] });
+        return Ok(Root {
+            path: display,
+            kind: RootKind::File,
+            nar_hash,
+            entries: vec![Entry { path: name, node }],
+        });
     }
     if !meta.is_dir() {
-        return Err(Error::NotRegular { path: path.to_path_buf(), what: "neither a file nor a directory" });
+        return Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            what: "neither a file nor a directory",
+        });
     }
     let walked: Vec<input::TreeEntry> = input::tree(path)?
         .into_iter()
@@ -125,18 +139,32 @@ pub fn hash_root(path: &Path, nar: bool) -> Result<Root, Error> {
         .map(|e| {
             let node = match &e.kind {
                 TreeKind::File { executable } => file_node(&e.path, *executable)?,
-                TreeKind::Symlink { target } => Node::Symlink { target: target.to_string_lossy().into_owned() },
+                TreeKind::Symlink { target } => Node::Symlink {
+                    target: target.to_string_lossy().into_owned(),
+                },
                 _ => Node::Directory,
             };
-            Ok(Entry { path: slash_path(&e.rel), node })
+            Ok(Entry {
+                path: slash_path(&e.rel),
+                node,
+            })
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    Ok(Root { path: display, kind: RootKind::Tree, nar_hash, entries })
+    Ok(Root {
+        path: display,
+        kind: RootKind::Tree,
+        nar_hash,
+        entries,
+    })
 }
 
 fn file_node(path: &Path, executable: bool) -> Result<Node, Error> {
     let (sha256, size) = digest::sha256_file(path)?;
-    Ok(Node::File { sha256, size, executable })
+    Ok(Node::File {
+        sha256,
+        size,
+        executable,
+    })
 }
 
 fn is_executable(meta: &std::fs::Metadata) -> bool {
@@ -184,7 +212,11 @@ impl Build {
     /// The file on this machine holding entry `path`, when the contents are available here.
     pub fn local_path(&self, path: &str) -> Option<PathBuf> {
         let local = self.local.as_ref()?;
-        Some(if self.single_file { local.clone() } else { local.join(path) })
+        Some(if self.single_file {
+            local.clone()
+        } else {
+            local.join(path)
+        })
     }
 
     /// One digest for the whole build: the file's SHA-256 for a single file; for a tree, the
@@ -199,7 +231,9 @@ impl Build {
         let mut h = digest::Hasher::new();
         for (path, node) in &self.entries {
             let line = match node {
-                Node::File { sha256, executable, .. } => format!("file {path} {sha256} {executable}\n"),
+                Node::File {
+                    sha256, executable, ..
+                } => format!("file {path} {sha256} {executable}\n"),
                 Node::Symlink { target } => format!("symlink {path} {target}\n"),
                 Node::Directory => format!("directory {path}\n"),
             };
@@ -228,7 +262,11 @@ pub fn load(path: &Path) -> Result<Build, Error> {
     let single_file = root.kind == RootKind::File;
     Ok(Build {
         label,
-        source: if single_file { Source::File } else { Source::Tree },
+        source: if single_file {
+            Source::File
+        } else {
+            Source::Tree
+        },
         single_file,
         nar_hash: None,
         entries: root.entries.into_iter().map(|e| (e.path, e.node)).collect(),
@@ -243,7 +281,9 @@ fn read_manifest(path: &Path) -> Result<Option<Manifest>, Error> {
     let mut head = [0u8; 512];
     let mut filled = 0;
     while filled < head.len() {
-        let n = file.read(&mut head[filled..]).map_err(|e| Error::read(path, e))?;
+        let n = file
+            .read(&mut head[filled..])
+            .map_err(|e| Error::read(path, e))?;
         if n == 0 {
             break;
         }
@@ -258,7 +298,10 @@ fn read_manifest(path: &Path) -> Result<Option<Manifest>, Error> {
     let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
         Error::Invalid(format!("{} looks like a repro-check manifest but is not valid JSON ({e}); write it again with `repro-check hash --json`", path.display()))
     })?;
-    let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or_default();
+    let schema = value
+        .get("schema")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default();
     if schema != SCHEMA {
         return Err(Error::Invalid(format!(
             "{} is a manifest with schema {schema:?}, but this repro-check reads {SCHEMA:?}; write it again with this version's `repro-check hash --json`",
@@ -277,9 +320,16 @@ fn from_manifest(label: String, manifest: Manifest, path: &Path) -> Result<Build
     let single = manifest.roots.len() == 1;
     let single_file = single && manifest.roots[0].kind == RootKind::File;
     if manifest.roots.is_empty() {
-        return Err(Error::Invalid(format!("{} is a manifest of no paths; hash at least one path", path.display())));
+        return Err(Error::Invalid(format!(
+            "{} is a manifest of no paths; hash at least one path",
+            path.display()
+        )));
     }
-    let nar_hash = if single { manifest.roots[0].nar_hash.clone() } else { None };
+    let nar_hash = if single {
+        manifest.roots[0].nar_hash.clone()
+    } else {
+        None
+    };
     for root in manifest.roots {
         let prefix = Path::new(&root.path)
             .file_name()
@@ -298,5 +348,12 @@ fn from_manifest(label: String, manifest: Manifest, path: &Path) -> Result<Build
             }
         }
     }
-    Ok(Build { label, source: Source::Manifest, single_file, nar_hash, entries, local: None })
+    Ok(Build {
+        label,
+        source: Source::Manifest,
+        single_file,
+        nar_hash,
+        entries,
+        local: None,
+    })
 }

@@ -108,7 +108,10 @@ fn unsupported(path: &Path, ft: &std::fs::FileType) -> Error {
     } else {
         "a device"
     };
-    Error::NotRegular { path: path.to_path_buf(), what }
+    Error::NotRegular {
+        path: path.to_path_buf(),
+        what,
+    }
 }
 
 /// Writes NAR tokens straight into the hash; the archive itself is never held in memory.

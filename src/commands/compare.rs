@@ -1,6 +1,5 @@
 //! `repro-check compare`: are these builds identical, and if not, why not?
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -30,15 +29,17 @@ pub struct CompareArgs {
 /// Run `compare`.
 pub fn run(args: &CompareArgs) -> Result<Outcome, Error> {
     let comparison = compare::compare_paths(&args.builds)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &comparison).map_err(|e| Error::Output(e.into()))?;
-        writeln!(out).map_err(Error::Output)?;
+        report::print_json(&comparison)?;
     } else {
-        let colour = report::compare::use_colour();
-        report::compare::write_text(&mut out, &comparison, colour).map_err(Error::Output)?;
+        let mut text = Vec::new();
+        report::compare::write_text(&mut text, &comparison, report::use_colour())
+            .map_err(Error::Output)?;
+        report::print(&String::from_utf8_lossy(&text))?;
     }
-    out.flush().map_err(Error::Output)?;
-    Ok(if comparison.identical { Outcome::Pass } else { Outcome::Fail })
+    Ok(if comparison.identical {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    })
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::manifest::{self, Manifest, Node, Root, RootKind};
-use crate::{Error, Outcome};
+use crate::{Error, Outcome, report};
 
 /// Hash build outputs: every file of each PATH, in `sha256sum -c` format.
 ///
@@ -39,15 +39,16 @@ pub fn run(args: &HashArgs) -> Result<Outcome, Error> {
         .iter()
         .map(|p| manifest::hash_root(p, args.nar))
         .collect::<Result<Vec<_>, _>>()?;
-    let manifest = Manifest { schema: manifest::SCHEMA.to_string(), roots };
+    let manifest = Manifest {
+        schema: manifest::SCHEMA.to_string(),
+        roots,
+    };
+    if args.json {
+        return report::print_json(&manifest).map(|()| Outcome::Pass);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &manifest).map_err(|e| Error::Output(e.into()))?;
-        writeln!(out).map_err(Error::Output)?;
-    } else {
-        write_sums(&mut out, &manifest.roots).map_err(Error::Output)?;
-    }
+    write_sums(&mut out, &manifest.roots).map_err(Error::Output)?;
     out.flush().map_err(Error::Output)?;
     Ok(Outcome::Pass)
 }
@@ -56,7 +57,9 @@ pub fn run(args: &HashArgs) -> Result<Outcome, Error> {
 pub fn write_sums(out: &mut impl Write, roots: &[Root]) -> std::io::Result<()> {
     for root in roots {
         for entry in &root.entries {
-            let Node::File { sha256, .. } = &entry.node else { continue };
+            let Node::File { sha256, .. } = &entry.node else {
+                continue;
+            };
             let path = match root.kind {
                 RootKind::File => root.path.clone(),
                 RootKind::Tree => format!("{}/{}", root.path.trim_end_matches('/'), entry.path),
@@ -76,7 +79,10 @@ pub fn write_sums(out: &mut impl Write, roots: &[Root]) -> std::io::Result<()> {
 /// with `\`, as GNU coreutils does.
 fn sum_line(sha256: &str, path: &str) -> String {
     if path.contains(['\\', '\n', '\r']) {
-        let escaped = path.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r");
+        let escaped = path
+            .replace('\\', "\\\\")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r");
         format!("\\{sha256}  {escaped}")
     } else {
         format!("{sha256}  {path}")

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::patterns::{self, Substitution};
 use super::letter;
+use super::patterns::{self, Substitution};
 use super::regions::FileFacts;
 use super::strings::{self, Span, StringDiff};
 use crate::Error;
@@ -100,12 +100,18 @@ const BUILD_ID: &str = ".note.gnu.build-id";
 fn is_debug(name: &str) -> bool {
     name.starts_with(".debug_")
         || name.starts_with(".zdebug_")
-        || matches!(name, ".symtab" | ".strtab" | ".gnu_debuglink" | ".gnu_debugdata" | ".shstrtab")
+        || matches!(
+            name,
+            ".symtab" | ".strtab" | ".gnu_debuglink" | ".gnu_debugdata" | ".shstrtab"
+        )
 }
 
 fn is_code(name: &str) -> bool {
     let base = name.split('#').next().unwrap_or(name);
-    matches!(base, ".text" | ".init" | ".fini" | ".plt" | ".plt.got" | ".plt.sec") || base.starts_with(".text.")
+    matches!(
+        base,
+        ".text" | ".init" | ".fini" | ".plt" | ".plt.got" | ".plt.sec"
+    ) || base.starts_with(".text.")
 }
 
 /// One file, opened, as one side of a pair.
@@ -136,17 +142,28 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
         .facts
         .regions
         .iter()
-        .filter(|r| b.facts.region(&r.name).is_some_and(|o| o.sha256 != r.sha256 || o.size != r.size))
+        .filter(|r| {
+            b.facts
+                .region(&r.name)
+                .is_some_and(|o| o.sha256 != r.sha256 || o.size != r.size)
+        })
         .map(|r| r.name.as_str())
         .collect();
-    let differing: Vec<&str> = changed.iter().chain(&only_a).chain(&only_b).copied().collect();
+    let differing: Vec<&str> = changed
+        .iter()
+        .chain(&only_a)
+        .chain(&only_b)
+        .copied()
+        .collect();
 
     if differing.is_empty() {
         let (sa, sb) = (a.facts.source(), b.facts.source());
         let at = super::regions::first_difference(a.path, &sa, &sb)?.unwrap_or(0);
         return Ok(vec![cause(
             CauseKind::Layout,
-            format!("every section is identical; bytes outside them differ (headers or padding), first at offset {at:#x}"),
+            format!(
+                "every section is identical; bytes outside them differ (headers or padding), first at offset {at:#x}"
+            ),
             Vec::new(),
         )]);
     }
@@ -162,8 +179,15 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     let mut diffs: Vec<(&str, StringDiff)> = Vec::new();
     let (src_a, src_b) = (a.facts.source(), b.facts.source());
     for &name in changed.iter().filter(|&&n| n != BUILD_ID) {
-        let (Some(ra), Some(rb)) = (a.facts.region(name), b.facts.region(name)) else { continue };
-        let span = |path, src, r: &super::regions::Region| Span { path, src, offset: r.offset, size: r.size };
+        let (Some(ra), Some(rb)) = (a.facts.region(name), b.facts.region(name)) else {
+            continue;
+        };
+        let span = |path, src, r: &super::regions::Region| Span {
+            path,
+            src,
+            offset: r.offset,
+            size: r.size,
+        };
         let d = strings::diff(&span(a.path, &src_a, ra), &span(b.path, &src_b, rb))?;
         diffs.push((name, d));
     }
@@ -178,7 +202,10 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     for _ in 0..3 {
         let rewrite = |s: &str| subs.iter().fold(s.to_string(), |acc, sub| sub.apply(&acc));
         let b_set: BTreeSet<&str> = all_b().map(|(s, _)| s.as_str()).collect();
-        let left_a: Vec<String> = all_a().map(|(s, _)| rewrite(s)).filter(|s| !b_set.contains(s.as_str())).collect();
+        let left_a: Vec<String> = all_a()
+            .map(|(s, _)| rewrite(s))
+            .filter(|s| !b_set.contains(s.as_str()))
+            .collect();
         let left_a: Vec<&str> = left_a.iter().map(String::as_str).collect();
         let left_b: Vec<&str> = b_set.iter().copied().collect();
         match patterns::find_substitution(&left_a, &left_b) {
@@ -188,7 +215,8 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     }
     for sub in &subs {
         let count = |side: &mut dyn Iterator<Item = &(String, u32)>, dir: &str| -> u64 {
-            side.map(|(s, n)| s.matches(dir).count() as u64 * u64::from(*n)).sum()
+            side.map(|(s, n)| s.matches(dir).count() as u64 * u64::from(*n))
+                .sum()
         };
         let in_sections: Vec<String> = diffs
             .iter()
@@ -215,8 +243,16 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     let mut stamp_pairs: Vec<(String, String)> = Vec::new();
     let mut stamp_sections = Vec::new();
     for (name, d) in &diffs {
-        let ta: Vec<&str> = d.only_a.iter().flat_map(|(s, _)| patterns::time_tokens(s)).collect();
-        let tb: Vec<&str> = d.only_b.iter().flat_map(|(s, _)| patterns::time_tokens(s)).collect();
+        let ta: Vec<&str> = d
+            .only_a
+            .iter()
+            .flat_map(|(s, _)| patterns::time_tokens(s))
+            .collect();
+        let tb: Vec<&str> = d
+            .only_b
+            .iter()
+            .flat_map(|(s, _)| patterns::time_tokens(s))
+            .collect();
         if !ta.is_empty() && !tb.is_empty() && ta != tb {
             stamp_sections.push(name.to_string());
             for (x, y) in ta.iter().zip(&tb).filter(|(x, y)| x != y) {
@@ -227,7 +263,10 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
         }
     }
     if !stamp_pairs.is_empty() {
-        let shown: Vec<String> = stamp_pairs.iter().map(|(x, y)| format!("{x:?} vs {y:?}")).collect();
+        let shown: Vec<String> = stamp_pairs
+            .iter()
+            .map(|(x, y)| format!("{x:?} vs {y:?}"))
+            .collect();
         causes.push(cause(
             CauseKind::Timestamp,
             format!("{} in {}", shown.join(", "), list(&stamp_sections, 4)),
@@ -236,18 +275,37 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     }
 
     // Toolchain: compiler identification strings that differ.
-    let tool_a: Vec<&str> = all_a().map(|(s, _)| s.as_str()).filter(|s| patterns::is_toolchain_string(s)).collect();
-    let tool_b: Vec<&str> = all_b().map(|(s, _)| s.as_str()).filter(|s| patterns::is_toolchain_string(s)).collect();
+    let tool_a: Vec<&str> = all_a()
+        .map(|(s, _)| s.as_str())
+        .filter(|s| patterns::is_toolchain_string(s))
+        .collect();
+    let tool_b: Vec<&str> = all_b()
+        .map(|(s, _)| s.as_str())
+        .filter(|s| patterns::is_toolchain_string(s))
+        .collect();
     if !tool_a.is_empty() || !tool_b.is_empty() {
         let sections: Vec<String> = diffs
             .iter()
-            .filter(|(_, d)| d.only_a.iter().chain(&d.only_b).any(|(s, _)| patterns::is_toolchain_string(s)))
+            .filter(|(_, d)| {
+                d.only_a
+                    .iter()
+                    .chain(&d.only_b)
+                    .any(|(s, _)| patterns::is_toolchain_string(s))
+            })
             .map(|(n, _)| n.to_string())
             .collect();
-        let first = |v: &[&str]| v.first().map_or_else(|| "(none)".to_string(), |s| format!("{:?}", clip(s, 60)));
+        let first = |v: &[&str]| {
+            v.first()
+                .map_or_else(|| "(none)".to_string(), |s| format!("{:?}", clip(s, 60)))
+        };
         causes.push(cause(
             CauseKind::Toolchain,
-            format!("{} vs {} in {}", first(&tool_a), first(&tool_b), list(&sections, 4)),
+            format!(
+                "{} vs {} in {}",
+                first(&tool_a),
+                first(&tool_b),
+                list(&sections, 4)
+            ),
             sections,
         ));
     }
@@ -283,7 +341,9 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
         if name == BUILD_ID || explained.contains(name) {
             continue;
         }
-        let (Some(ra), Some(rb)) = (a.facts.region(name), b.facts.region(name)) else { continue };
+        let (Some(ra), Some(rb)) = (a.facts.region(name), b.facts.region(name)) else {
+            continue;
+        };
         if ra.size == rb.size && ra.size > 0 && ra.histogram == rb.histogram {
             reordered.push(name.to_string());
         }
@@ -308,13 +368,24 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     // Debug-only: every differing region is debug information, symbols or the build-id.
     let debug: Vec<&str> = differing.iter().copied().filter(|n| is_debug(n)).collect();
     if !debug.is_empty() && differing.iter().all(|n| is_debug(n) || *n == BUILD_ID) {
-        let mut evidence = format!("only debug information differs ({}); all loaded sections are identical", list_str(&debug, 4));
+        let mut evidence = format!(
+            "only debug information differs ({}); all loaded sections are identical",
+            list_str(&debug, 4)
+        );
         for (only, build) in [(&only_a, a.build), (&only_b, b.build)] {
             if !only.is_empty() {
-                evidence.push_str(&format!("; only {} has {}", letter(build), list_str(only, 3)));
+                evidence.push_str(&format!(
+                    "; only {} has {}",
+                    letter(build),
+                    list_str(only, 3)
+                ));
             }
         }
-        causes.push(cause(CauseKind::DebugOnly, evidence, debug.iter().map(|s| s.to_string()).collect()));
+        causes.push(cause(
+            CauseKind::DebugOnly,
+            evidence,
+            debug.iter().map(|s| s.to_string()).collect(),
+        ));
         explained.extend(debug.iter().copied());
     }
 
@@ -326,7 +397,11 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
         .filter(|n| *n != BUILD_ID && !explained.contains(n) && !(primary && is_debug(n)))
         .collect();
     let string_clean = |n: &str| diffs.iter().any(|(m, d)| *m == n && d.is_empty());
-    let one_sided: Vec<&str> = residual.iter().copied().filter(|n| only_a.contains(n) || only_b.contains(n)).collect();
+    let one_sided: Vec<&str> = residual
+        .iter()
+        .copied()
+        .filter(|n| only_a.contains(n) || only_b.contains(n))
+        .collect();
     let resized: Vec<&str> = residual
         .iter()
         .copied()
@@ -335,37 +410,77 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     if !one_sided.is_empty() || !resized.is_empty() {
         let mut parts = Vec::new();
         if !only_a.is_empty() {
-            parts.push(format!("only {} has {}", letter(a.build), list_str(&only_a, 4)));
+            parts.push(format!(
+                "only {} has {}",
+                letter(a.build),
+                list_str(&only_a, 4)
+            ));
         }
         if !only_b.is_empty() {
-            parts.push(format!("only {} has {}", letter(b.build), list_str(&only_b, 4)));
+            parts.push(format!(
+                "only {} has {}",
+                letter(b.build),
+                list_str(&only_b, 4)
+            ));
         }
         for n in resized.iter().take(3) {
             if let (Some(x), Some(y)) = (a.facts.region(n), b.facts.region(n)) {
                 parts.push(format!("{n} is {} vs {} bytes", x.size, y.size));
             }
         }
-        let sections = one_sided.iter().chain(&resized).map(|s| s.to_string()).collect();
+        let sections = one_sided
+            .iter()
+            .chain(&resized)
+            .map(|s| s.to_string())
+            .collect();
         causes.push(cause(CauseKind::Layout, parts.join("; "), sections));
     }
-    let code: Vec<&str> = residual.iter().copied().filter(|n| !one_sided.contains(n) && !resized.contains(n)).collect();
+    let code: Vec<&str> = residual
+        .iter()
+        .copied()
+        .filter(|n| !one_sided.contains(n) && !resized.contains(n))
+        .collect();
     if !code.is_empty() {
         let shifted = primary && code.iter().all(|n| string_clean(n));
         let evidence = if shifted {
-            format!("{} differ{} without any differing strings: likely addresses shifted by the causes above", list_str(&code, 4), plural_s(code.len()))
+            format!(
+                "{} differ{} without any differing strings: likely addresses shifted by the causes above",
+                list_str(&code, 4),
+                plural_s(code.len())
+            )
         } else {
             let sample = diffs
                 .iter()
                 .filter(|(n, _)| code.contains(n))
-                .find_map(|(_, d)| Some((d.only_a.first()?.0.clone(), d.only_b.first()?.0.clone())));
+                .find_map(|(_, d)| {
+                    Some((d.only_a.first()?.0.clone(), d.only_b.first()?.0.clone()))
+                });
             match sample {
-                Some((x, y)) => format!("{} differ{}, e.g. {:?} vs {:?}", list_str(&code, 4), plural_s(code.len()), clip(&x, 40), clip(&y, 40)),
-                None => format!("{} differ{} with none of the above explaining it", list_str(&code, 4), plural_s(code.len())),
+                Some((x, y)) => format!(
+                    "{} differ{}, e.g. {:?} vs {:?}",
+                    list_str(&code, 4),
+                    plural_s(code.len()),
+                    clip(&x, 40),
+                    clip(&y, 40)
+                ),
+                None => format!(
+                    "{} differ{} with none of the above explaining it",
+                    list_str(&code, 4),
+                    plural_s(code.len())
+                ),
             }
         };
         let touches_code = code.iter().any(|n| is_code(n));
-        let kind = if touches_code || !shifted { CauseKind::Code } else { CauseKind::Layout };
-        causes.push(cause(kind, evidence, code.iter().map(|s| s.to_string()).collect()));
+        let kind = if touches_code || !shifted {
+            CauseKind::Code
+        } else {
+            CauseKind::Layout
+        };
+        causes.push(cause(
+            kind,
+            evidence,
+            code.iter().map(|s| s.to_string()).collect(),
+        ));
     }
     causes.sort_by_key(|c| c.kind);
     Ok(causes)
@@ -391,7 +506,12 @@ fn list(items: &[String], max: usize) -> String {
 
 /// `a, b, c (+2 more)`.
 pub fn list_str(items: &[&str], max: usize) -> String {
-    let mut s = items.iter().take(max).copied().collect::<Vec<_>>().join(", ");
+    let mut s = items
+        .iter()
+        .take(max)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > max {
         s.push_str(&format!(" (+{} more)", items.len() - max));
     }

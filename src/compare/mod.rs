@@ -152,23 +152,35 @@ pub struct SectionRow {
 
 /// The letter a build is called by: A, B, … Z, then 27, 28…
 pub fn letter(i: usize) -> String {
-    if i < 26 { char::from(b'A' + i as u8).to_string() } else { (i + 1).to_string() }
+    if i < 26 {
+        char::from(b'A' + i as u8).to_string()
+    } else {
+        (i + 1).to_string()
+    }
 }
 
 /// Load each path ([`manifest::load`]: a file, a tree or a manifest) and compare them.
 pub fn compare_paths(paths: &[PathBuf]) -> Result<Comparison, Error> {
-    let builds = paths.iter().map(|p| manifest::load(p)).collect::<Result<Vec<_>, _>>()?;
+    let builds = paths
+        .iter()
+        .map(|p| manifest::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
     compare(&builds)
 }
 
 /// Compare loaded builds.
 pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
     if builds.len() < 2 {
-        return Err(Error::Invalid("compare needs at least two builds; name two or more files, trees or manifests".into()));
+        return Err(Error::Invalid(
+            "compare needs at least two builds; name two or more files, trees or manifests".into(),
+        ));
     }
     let single = builds.iter().filter(|b| b.single_file).count();
     if single != 0 && single != builds.len() {
-        let (file, tree) = (builds.iter().find(|b| b.single_file), builds.iter().find(|b| !b.single_file));
+        let (file, tree) = (
+            builds.iter().find(|b| b.single_file),
+            builds.iter().find(|b| !b.single_file),
+        );
         if let (Some(f), Some(t)) = (file, tree) {
             return Err(Error::Invalid(format!(
                 "{} is a single file but {} is a directory tree; compare files with files and trees with trees",
@@ -178,14 +190,23 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
     }
     let digests: Vec<String> = builds.iter().map(Build::digest).collect();
     let groups = group(&digests);
-    let reference = groups.first().and_then(|g| g.builds.first()).copied().unwrap_or(0);
+    let reference = groups
+        .first()
+        .and_then(|g| g.builds.first())
+        .copied()
+        .unwrap_or(0);
 
     // Rows: path → node per build. Single files are matched whatever their names.
     let mut rows: BTreeMap<String, Vec<Option<&Node>>> = BTreeMap::new();
     for (i, build) in builds.iter().enumerate() {
         for (path, node) in &build.entries {
             let key = if build.single_file {
-                builds[reference].entries.keys().next().cloned().unwrap_or_default()
+                builds[reference]
+                    .entries
+                    .keys()
+                    .next()
+                    .cloned()
+                    .unwrap_or_default()
             } else {
                 path.clone()
             };
@@ -194,7 +215,9 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
     }
     let files = rows
         .into_par_iter()
-        .filter(|(_, nodes)| nodes.iter().any(|n| matches!(n, Some(Node::File { .. }))) || !all_equal(nodes))
+        .filter(|(_, nodes)| {
+            nodes.iter().any(|n| matches!(n, Some(Node::File { .. }))) || !all_equal(nodes)
+        })
         .map(|(path, nodes)| file_report(builds, reference, path, &nodes))
         .collect::<Result<Vec<_>, Error>>()?;
 
@@ -207,10 +230,20 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
             label: b.label.clone(),
             source: b.source,
             digest,
-            files: b.entries.values().filter(|n| matches!(n, Node::File { .. })).count(),
+            files: b
+                .entries
+                .values()
+                .filter(|n| matches!(n, Node::File { .. }))
+                .count(),
         })
         .collect();
-    Ok(Comparison { schema: SCHEMA, identical: groups.len() == 1, builds: info, groups, files })
+    Ok(Comparison {
+        schema: SCHEMA,
+        identical: groups.len() == 1,
+        builds: info,
+        groups,
+        files,
+    })
 }
 
 fn group(digests: &[String]) -> Vec<Group> {
@@ -218,7 +251,11 @@ fn group(digests: &[String]) -> Vec<Group> {
     for (i, d) in digests.iter().enumerate() {
         match groups.iter_mut().find(|g| &g.digest == d) {
             Some(g) => g.builds.push(i),
-            None => groups.push(Group { digest: d.clone(), builds: vec![i], role: Role::Split }),
+            None => groups.push(Group {
+                digest: d.clone(),
+                builds: vec![i],
+                role: Role::Split,
+            }),
         }
     }
     groups.sort_by_key(|g| std::cmp::Reverse(g.builds.len())); // stable: ties keep argument order
@@ -241,12 +278,28 @@ fn all_equal(nodes: &[Option<&Node>]) -> bool {
 
 fn same_content(x: &Node, y: &Node) -> bool {
     match (x, y) {
-        (Node::File { sha256: a, executable: xa, .. }, Node::File { sha256: b, executable: xb, .. }) => a == b && xa == xb,
+        (
+            Node::File {
+                sha256: a,
+                executable: xa,
+                ..
+            },
+            Node::File {
+                sha256: b,
+                executable: xb,
+                ..
+            },
+        ) => a == b && xa == xb,
         _ => x == y,
     }
 }
 
-fn file_report(builds: &[Build], reference: usize, path: String, nodes: &[Option<&Node>]) -> Result<FileReport, Error> {
+fn file_report(
+    builds: &[Build],
+    reference: usize,
+    path: String,
+    nodes: &[Option<&Node>],
+) -> Result<FileReport, Error> {
     let digests: Vec<Option<String>> = nodes
         .iter()
         .map(|n| match n {
@@ -285,17 +338,40 @@ fn change(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) ->
     let (name, rname) = (letter(build), letter(reference));
     let (kind, detail) = match (r, n) {
         (Some(_), None) => (ChangeKind::Missing, format!("missing in {name}")),
-        (None, Some(x)) => (ChangeKind::Extra, format!("{name} alone has this {}", x.kind_name())),
-        (Some(x), Some(y)) if x.kind_name() != y.kind_name() => {
-            (ChangeKind::Type, format!("a {} in {rname}, a {} in {name}", x.kind_name(), y.kind_name()))
-        }
-        (Some(Node::Symlink { target: a }), Some(Node::Symlink { target: b })) if a != b => {
-            (ChangeKind::Target, format!("links to {a} in {rname}, to {b} in {name}"))
-        }
-        (Some(Node::File { sha256: a, executable: xa, .. }), Some(Node::File { sha256: b, executable: xb, .. })) => {
+        (None, Some(x)) => (
+            ChangeKind::Extra,
+            format!("{name} alone has this {}", x.kind_name()),
+        ),
+        (Some(x), Some(y)) if x.kind_name() != y.kind_name() => (
+            ChangeKind::Type,
+            format!(
+                "a {} in {rname}, a {} in {name}",
+                x.kind_name(),
+                y.kind_name()
+            ),
+        ),
+        (Some(Node::Symlink { target: a }), Some(Node::Symlink { target: b })) if a != b => (
+            ChangeKind::Target,
+            format!("links to {a} in {rname}, to {b} in {name}"),
+        ),
+        (
+            Some(Node::File {
+                sha256: a,
+                executable: xa,
+                ..
+            }),
+            Some(Node::File {
+                sha256: b,
+                executable: xb,
+                ..
+            }),
+        ) => {
             if xa != xb {
                 let mode = |x: &bool| if *x { "executable" } else { "not executable" };
-                (ChangeKind::Executable, format!("{} in {rname}, {} in {name}", mode(xa), mode(xb)))
+                (
+                    ChangeKind::Executable,
+                    format!("{} in {rname}, {} in {name}", mode(xa), mode(xb)),
+                )
             } else if a != b {
                 (ChangeKind::Content, format!("contents differ in {name}"))
             } else {
@@ -304,7 +380,11 @@ fn change(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) ->
         }
         _ => return None,
     };
-    Some(Change { kind, build, detail })
+    Some(Change {
+        kind,
+        build,
+        detail,
+    })
 }
 
 /// Fill in sections, causes, first difference and line diff for a file whose contents differ.
@@ -340,9 +420,13 @@ fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), Error> {
         }
     }
     report.sections = section_rows(&opened, report.digests.len());
-    let Some((first, rest)) = opened.split_first() else { return Ok(()) };
+    let Some((first, rest)) = opened.split_first() else {
+        return Ok(());
+    };
     for other in rest {
-        report.causes.extend(causes::explain(&side(first), &side(other))?);
+        report
+            .causes
+            .extend(causes::explain(&side(first), &side(other))?);
         if !first.3.is_elf && report.first_difference.is_none() {
             let (sa, sb) = (first.3.source(), other.3.source());
             report.first_difference = regions::first_difference(Path::new(&first.2), &sa, &sb)?;
@@ -356,7 +440,11 @@ fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), Error> {
 type Opened = (usize, Vec<usize>, PathBuf, FileFacts);
 
 fn side(o: &Opened) -> causes::Side<'_> {
-    causes::Side { path: o.2.as_path(), facts: &o.3, build: o.0 }
+    causes::Side {
+        path: o.2.as_path(),
+        facts: &o.3,
+        build: o.0,
+    }
 }
 
 fn section_rows(opened: &[Opened], n: usize) -> Vec<SectionRow> {
@@ -384,9 +472,17 @@ fn section_rows(opened: &[Opened], n: usize) -> Vec<SectionRow> {
                     }
                 }
             }
-            let seen: Vec<_> = opened.iter().map(|(_, _, _, f)| f.region(name).map(|r| (r.size, &r.sha256))).collect();
+            let seen: Vec<_> = opened
+                .iter()
+                .map(|(_, _, _, f)| f.region(name).map(|r| (r.size, &r.sha256)))
+                .collect();
             let identical = seen.iter().all(Option::is_some) && all_same(&seen);
-            SectionRow { name: name.to_string(), identical, sizes, digests }
+            SectionRow {
+                name: name.to_string(),
+                identical,
+                sizes,
+                digests,
+            }
         })
         .collect()
 }

@@ -26,7 +26,11 @@ impl Substitution {
 /// `/tmp/x/a/src/main.rs` vs `/tmp/x/b/src/main.rs` → `/tmp/x/a` → `/tmp/x/b`.
 pub fn find_substitution(only_a: &[&str], only_b: &[&str]) -> Option<Substitution> {
     let with_slash = |v: &[&str]| -> Vec<String> {
-        v.iter().filter(|s| s.contains('/')).take(PAIRING_LIMIT).map(|s| s.to_string()).collect()
+        v.iter()
+            .filter(|s| s.contains('/'))
+            .take(PAIRING_LIMIT)
+            .map(|s| s.to_string())
+            .collect()
     };
     let (a, b) = (with_slash(only_a), with_slash(only_b));
     let mut votes: HashMap<(String, String), usize> = HashMap::new();
@@ -42,7 +46,9 @@ pub fn find_substitution(only_a: &[&str], only_b: &[&str]) -> Option<Substitutio
             *votes.entry((sub.a, sub.b)).or_default() += 1;
         }
     }
-    let ((a, b), _) = votes.into_iter().max_by(|x, y| x.1.cmp(&y.1).then_with(|| y.0.cmp(&x.0)))?;
+    let ((a, b), _) = votes
+        .into_iter()
+        .max_by(|x, y| x.1.cmp(&y.1).then_with(|| y.0.cmp(&x.0)))?;
     Some(Substitution { a, b })
 }
 
@@ -51,7 +57,9 @@ pub fn find_substitution(only_a: &[&str], only_b: &[&str]) -> Option<Substitutio
 fn directory_pair(sa: &str, sb: &str) -> Option<Substitution> {
     let (ba, bb) = (sa.as_bytes(), sb.as_bytes());
     let prefix = common_prefix(sa, sb);
-    let suffix = common_suffix(sa, sb).min(ba.len() - prefix).min(bb.len() - prefix);
+    let suffix = common_suffix(sa, sb)
+        .min(ba.len() - prefix)
+        .min(bb.len() - prefix);
     // Start: back to the path's first '/', within the run of path characters.
     let mut start = prefix;
     while start > 0 && is_path_byte(ba[start - 1]) {
@@ -64,17 +72,29 @@ fn directory_pair(sa: &str, sb: &str) -> Option<Substitution> {
     }
     // End: forward to the end of the component on each side.
     let end_of = |bytes: &[u8], from: usize| {
-        from + bytes[from..].iter().position(|&c| c == b'/' || !is_path_byte(c)).unwrap_or(bytes.len() - from)
+        from + bytes[from..]
+            .iter()
+            .position(|&c| c == b'/' || !is_path_byte(c))
+            .unwrap_or(bytes.len() - from)
     };
     let end_a = end_of(ba, ba.len() - suffix);
     let end_b = end_of(bb, bb.len() - suffix);
     let (da, db) = (sa.get(start..end_a)?, sb.get(start..end_b)?);
-    let plausible = |d: &str| d.len() > 1 && d.starts_with('/') && d[1..].contains(|c: char| c.is_ascii_alphanumeric());
-    (da != db && plausible(da) && plausible(db)).then(|| Substitution { a: da.to_string(), b: db.to_string() })
+    let plausible = |d: &str| {
+        d.len() > 1 && d.starts_with('/') && d[1..].contains(|c: char| c.is_ascii_alphanumeric())
+    };
+    (da != db && plausible(da) && plausible(db)).then(|| Substitution {
+        a: da.to_string(),
+        b: db.to_string(),
+    })
 }
 
 fn is_path_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'-' | b'_' | b'+' | b'~' | b'@' | b'=' | b',')
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'/' | b'.' | b'-' | b'_' | b'+' | b'~' | b'@' | b'=' | b','
+        )
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {
@@ -83,9 +103,17 @@ fn common_prefix(a: &str, b: &str) -> usize {
 }
 
 fn common_suffix(a: &str, b: &str) -> usize {
-    let n = a.bytes().rev().zip(b.bytes().rev()).take_while(|(x, y)| x == y).count();
+    let n = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     // Keep it on a char boundary of `a` counted from the end.
-    (0..=n).rev().find(|&k| a.is_char_boundary(a.len() - k)).unwrap_or(0)
+    (0..=n)
+        .rev()
+        .find(|&k| a.is_char_boundary(a.len() - k))
+        .unwrap_or(0)
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -95,7 +123,9 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// Replace every date and time token (`12:34:56`, `Nov 24 2026`, `2026-11-24`, 10-digit epoch
 /// seconds) with `#`, so strings that differ only in them compare equal.
@@ -137,16 +167,32 @@ pub fn time_tokens(s: &str) -> Vec<&str> {
 fn time_token_at(b: &[u8], i: usize) -> Option<usize> {
     let digit = |k: usize| b.get(i + k).is_some_and(u8::is_ascii_digit);
     let at = |k: usize, c: u8| b.get(i + k) == Some(&c);
-    let boundary_before = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-    if !boundary_before {
-        return None;
-    }
-    // HH:MM:SS
-    if digit(0) && digit(1) && at(2, b':') && digit(3) && digit(4) && at(5, b':') && digit(6) && digit(7) {
+    let prev = i.checked_sub(1).map(|k| b[k]);
+    // HH:MM:SS (also right after the `T` of an ISO 8601 date)
+    if !prev.is_some_and(|c| c.is_ascii_digit())
+        && digit(0)
+        && digit(1)
+        && at(2, b':')
+        && digit(3)
+        && digit(4)
+        && at(5, b':')
+        && digit(6)
+        && digit(7)
+    {
         return Some(8);
     }
+    if prev.is_some_and(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
     // YYYY-MM-DD
-    if (0..4).all(digit) && at(4, b'-') && digit(5) && digit(6) && at(7, b'-') && digit(8) && digit(9) {
+    if (0..4).all(digit)
+        && at(4, b'-')
+        && digit(5)
+        && digit(6)
+        && at(7, b'-')
+        && digit(8)
+        && digit(9)
+    {
         return Some(10);
     }
     // Mon DD YYYY (`__DATE__` pads the day with a space)
@@ -192,8 +238,15 @@ mod tests {
         let b = ["/tmp/x/b/src/main.rs", "/tmp/x/b"];
         let sub = find_substitution(&a, &b).unwrap();
         assert_eq!((sub.a.as_str(), sub.b.as_str()), ("/tmp/x/a", "/tmp/x/b"));
-        let sub = find_substitution(&["at /tmp/build1/target/x.rs:3"], &["at /tmp/build22/target/x.rs:3"]).unwrap();
-        assert_eq!((sub.a.as_str(), sub.b.as_str()), ("/tmp/build1", "/tmp/build22"));
+        let sub = find_substitution(
+            &["at /tmp/build1/target/x.rs:3"],
+            &["at /tmp/build22/target/x.rs:3"],
+        )
+        .unwrap();
+        assert_eq!(
+            (sub.a.as_str(), sub.b.as_str()),
+            ("/tmp/build1", "/tmp/build22")
+        );
         assert_eq!(find_substitution(&["12:00:01"], &["12:00:02"]), None);
     }
 
@@ -203,13 +256,18 @@ mod tests {
         assert_eq!(mask_times("2026-11-24T00:00:00Z"), "#T#Z");
         assert_eq!(mask_times("v1700000000"), "v1700000000");
         assert_eq!(mask_times("t=1700000000"), "t=#");
-        assert_eq!(time_tokens("Jan 01 2020 00:00:00"), vec!["Jan 01 2020", "00:00:00"]);
+        assert_eq!(
+            time_tokens("Jan 01 2020 00:00:00"),
+            vec!["Jan 01 2020", "00:00:00"]
+        );
     }
 
     #[test]
     fn recognises_toolchains() {
         assert!(is_toolchain_string("GCC: (Debian 12.2.0-14) 12.2.0"));
-        assert!(is_toolchain_string("/rustc/59807616e1a2b3c4d5e6f708192a3b4c5d6e7f80/library/core"));
+        assert!(is_toolchain_string(
+            "/rustc/59807616e1a2b3c4d5e6f708192a3b4c5d6e7f80/library/core"
+        ));
         assert!(!is_toolchain_string("/rustc/short"));
     }
 }

@@ -65,11 +65,19 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
     match sections {
         Some(sections) => {
             let mut seen = std::collections::HashMap::<String, usize>::new();
-            for s in sections.iter().filter(|s| s.kind != 0 || !s.name.is_empty()) {
+            for s in sections
+                .iter()
+                .filter(|s| s.kind != 0 || !s.name.is_empty())
+            {
                 let n = seen.entry(s.name.clone()).or_default();
                 *n += 1;
-                let name = if *n == 1 { s.name.clone() } else { format!("{}#{n}", s.name) };
-                let in_file = s.occupies_file() && s.offset.checked_add(s.size).is_some_and(|end| end <= len);
+                let name = if *n == 1 {
+                    s.name.clone()
+                } else {
+                    format!("{}#{n}", s.name)
+                };
+                let in_file =
+                    s.occupies_file() && s.offset.checked_add(s.size).is_some_and(|end| end <= len);
                 let size = if in_file { s.size } else { 0 };
                 regions.push(scan(path, &src, name, s.offset, size, in_file)?);
             }
@@ -78,12 +86,26 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
     }
     let now = file.metadata().map_err(|e| Error::read(path, e))?.len();
     if now != len {
-        return Err(Error::Changed { path: path.to_path_buf() });
+        return Err(Error::Changed {
+            path: path.to_path_buf(),
+        });
     }
-    Ok(FileFacts { file, len, is_elf, regions })
+    Ok(FileFacts {
+        file,
+        len,
+        is_elf,
+        regions,
+    })
 }
 
-fn scan(path: &Path, src: &dyn ReadAt, name: String, offset: u64, size: u64, in_file: bool) -> Result<Region, Error> {
+fn scan(
+    path: &Path,
+    src: &dyn ReadAt,
+    name: String,
+    offset: u64,
+    size: u64,
+    in_file: bool,
+) -> Result<Region, Error> {
     let mut histogram = Box::new([0u64; 256]);
     let mut hasher = Hasher::new();
     for_each_chunk(path, src, offset, size, |chunk| {
@@ -93,7 +115,13 @@ fn scan(path: &Path, src: &dyn ReadAt, name: String, offset: u64, size: u64, in_
         }
     })?;
     let sha256 = in_file.then(|| hasher.finish_hex());
-    Ok(Region { name, offset, size, sha256, histogram })
+    Ok(Region {
+        name,
+        offset,
+        size,
+        sha256,
+        histogram,
+    })
 }
 
 /// Call `f` on the bytes `offset..offset + size` of `src`, [`CHUNK`] bytes at a time.
@@ -109,7 +137,9 @@ pub fn for_each_chunk(
         let n = CHUNK.min(size - done);
         let chunk = src.read_at(offset + done, n).map_err(|e| {
             if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                Error::Changed { path: path.to_path_buf() }
+                Error::Changed {
+                    path: path.to_path_buf(),
+                }
             } else {
                 Error::read(path, e)
             }

@@ -62,9 +62,7 @@ pub fn diff(a: &Span<'_>, b: &Span<'_>) -> Result<StringDiff, Error> {
     for (side, span) in [a, b].into_iter().enumerate() {
         let kept = &mut kept[side];
         strings(span, |s| {
-            let n = counts.get(&key(s)).copied().unwrap_or(0);
-            let wanted = if side == 0 { n > 0 } else { n < 0 };
-            if !wanted {
+            if !counts.contains_key(&key(s)) {
                 return;
             }
             let text = String::from_utf8_lossy(s);
@@ -90,7 +88,11 @@ pub fn diff(a: &Span<'_>, b: &Span<'_>) -> Result<StringDiff, Error> {
         v.sort();
         v
     };
-    Ok(StringDiff { only_a: net(&ka, &kb), only_b: net(&kb, &ka), truncated })
+    Ok(StringDiff {
+        only_a: net(&ka, &kb),
+        only_b: net(&kb, &ka),
+        truncated,
+    })
 }
 
 fn key(s: &[u8]) -> u64 {
@@ -103,22 +105,28 @@ fn key(s: &[u8]) -> u64 {
 /// first [`BUDGET`] bytes of `span`.
 fn strings(span: &Span<'_>, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
     let mut run: Vec<u8> = Vec::with_capacity(MAX_LEN);
-    for_each_chunk(span.path, span.src, span.offset, span.size.min(BUDGET), |chunk| {
-        for &b in chunk {
-            if b == b'\t' || (0x20..0x7f).contains(&b) {
-                run.push(b);
-                if run.len() == MAX_LEN {
-                    f(&run);
+    for_each_chunk(
+        span.path,
+        span.src,
+        span.offset,
+        span.size.min(BUDGET),
+        |chunk| {
+            for &b in chunk {
+                if b == b'\t' || (0x20..0x7f).contains(&b) {
+                    run.push(b);
+                    if run.len() == MAX_LEN {
+                        f(&run);
+                        run.clear();
+                    }
+                } else {
+                    if run.len() >= MIN_LEN {
+                        f(&run);
+                    }
                     run.clear();
                 }
-            } else {
-                if run.len() >= MIN_LEN {
-                    f(&run);
-                }
-                run.clear();
             }
-        }
-    })?;
+        },
+    )?;
     if run.len() >= MIN_LEN {
         f(&run);
     }
@@ -129,16 +137,23 @@ fn strings(span: &Span<'_>, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
 mod tests {
     use super::*;
 
-    fn span(bytes: &[u8]) -> Span<'_> {
-        Span { path: Path::new("x"), src: bytes, offset: 0, size: bytes.len() as u64 }
-    }
-
     #[test]
     fn multiset_difference() {
-        let a = b"\0/tmp/a/src\0same\0same\0x\0";
-        let b = b"\0/tmp/b/src\0same\0";
-        let d = diff(&span(a), &span(b)).unwrap();
-        assert_eq!(d.only_a, vec![("/tmp/a/src".to_string(), 1), ("same".to_string(), 1)]);
+        let mut f = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut f, b"\0/tmp/a/src\0same\0same\0x\0\0/tmp/b/src\0same\0")
+            .unwrap();
+        let src = crate::elf::FileSource::new(&f, 41);
+        let span = |offset, size| Span {
+            path: Path::new("x"),
+            src: &src,
+            offset,
+            size,
+        };
+        let d = diff(&span(0, 24), &span(24, 17)).unwrap();
+        assert_eq!(
+            d.only_a,
+            vec![("/tmp/a/src".to_string(), 1), ("same".to_string(), 1)]
+        );
         assert_eq!(d.only_b, vec![("/tmp/b/src".to_string(), 1)]);
         assert!(!d.truncated);
     }

@@ -24,7 +24,9 @@ pub fn line_diff(a: &Path, b: &Path) -> Result<Vec<String>, Error> {
         }
         Ok(String::from_utf8(bytes).ok())
     };
-    let (Some(ta), Some(tb)) = (read(a)?, read(b)?) else { return Ok(Vec::new()) };
+    let (Some(ta), Some(tb)) = (read(a)?, read(b)?) else {
+        return Ok(Vec::new());
+    };
     let diff = TextDiff::from_lines(&ta, &tb);
     let mut lines = Vec::new();
     let mut more = 0usize;
@@ -43,7 +45,10 @@ pub fn line_diff(a: &Path, b: &Path) -> Result<Vec<String>, Error> {
         }
     }
     if more > 0 {
-        lines.push(format!("… {more} more changed line{}", if more == 1 { "" } else { "s" }));
+        lines.push(format!(
+            "… {more} more changed line{}",
+            if more == 1 { "" } else { "s" }
+        ));
     }
     Ok(lines)
 }

@@ -1,8 +1,9 @@
 //! The text report of `compare`: the verdict first, then each differing path with its differing
 //! sections and ranked causes. A one-cause pair fits in well under 20 lines.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 
+use super::Style;
 use crate::compare::{Comparison, FileReport, Role, letter};
 
 /// Differing files shown in full; the rest are counted (the JSON has them all).
@@ -10,33 +11,24 @@ const MAX_FILES: usize = 50;
 /// Differing sections listed per file.
 const MAX_SECTIONS: usize = 6;
 
-/// Colour only on a terminal, and never with `NO_COLOR` set.
-pub fn use_colour() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
-}
-
-struct Paint(bool);
-
-impl Paint {
-    fn wrap(&self, code: &str, text: &str) -> String {
-        if self.0 { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
-    }
-}
-
 /// Write the report.
 pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Result<()> {
-    let paint = Paint(colour);
+    let paint = Style::new(colour);
     for b in &c.builds {
         writeln!(out, "{}  {}", b.name, b.label)?;
     }
-    let regular = c.files.iter().filter(|f| f.digests.iter().any(Option::is_some)).count();
+    let regular = c
+        .files
+        .iter()
+        .filter(|f| f.digests.iter().any(Option::is_some))
+        .count();
     let differing: Vec<&FileReport> = c.files.iter().filter(|f| !f.identical).collect();
     if c.identical {
         let digest = c.groups.first().map_or("", |g| g.digest.as_str());
         writeln!(
             out,
             "{}: {} build{}, {regular} file{}, digest {}",
-            paint.wrap("1;32", "identical"),
+            paint.good("identical"),
             c.builds.len(),
             plural(c.builds.len()),
             plural(regular),
@@ -47,7 +39,7 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
     writeln!(
         out,
         "{}: {} of {} path{} differ",
-        paint.wrap("1;31", "different"),
+        paint.bad("different"),
         differing.len(),
         c.files.len(),
         plural(c.files.len())
@@ -73,22 +65,35 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
         write_file(out, f, &paint)?;
     }
     if differing.len() > MAX_FILES {
-        writeln!(out, "… and {} more differing paths (--json lists them all)", differing.len() - MAX_FILES)?;
+        writeln!(
+            out,
+            "… and {} more differing paths (--json lists them all)",
+            differing.len() - MAX_FILES
+        )?;
     }
     Ok(())
 }
 
-fn write_file(out: &mut impl Write, f: &FileReport, paint: &Paint) -> io::Result<()> {
+fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result<()> {
     let changes: Vec<&str> = f.changes.iter().map(|c| c.detail.as_str()).collect();
     let differing: Vec<_> = f.sections.iter().filter(|s| !s.identical).collect();
     let what = if f.sections.is_empty() {
         changes.join("; ")
     } else {
-        format!("{} (ELF: {} of {} sections differ)", changes.join("; "), differing.len(), f.sections.len())
+        format!(
+            "{} (ELF: {} of {} sections differ)",
+            changes.join("; "),
+            differing.len(),
+            f.sections.len()
+        )
     };
-    writeln!(out, "{}: {what}", paint.wrap("1", &f.path))?;
+    writeln!(out, "{}: {what}", paint.bold(&f.path))?;
     for s in differing.iter().take(MAX_SECTIONS) {
-        let sizes: Vec<String> = s.sizes.iter().map(|z| z.map_or_else(|| "-".to_string(), |z| z.to_string())).collect();
+        let sizes: Vec<String> = s
+            .sizes
+            .iter()
+            .map(|z| z.map_or_else(|| "-".to_string(), |z| z.to_string()))
+            .collect();
         let sizes = if sizes.windows(2).all(|w| w[0] == w[1]) {
             format!("{} bytes in each, contents differ", sizes[0])
         } else {
@@ -97,7 +102,11 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Paint) -> io::Result
         writeln!(out, "  {:<22} {sizes}", s.name)?;
     }
     if differing.len() > MAX_SECTIONS {
-        writeln!(out, "  … {} more differing sections", differing.len() - MAX_SECTIONS)?;
+        writeln!(
+            out,
+            "  … {} more differing sections",
+            differing.len() - MAX_SECTIONS
+        )?;
     }
     if let Some(at) = f.first_difference {
         writeln!(out, "  first difference at byte {at} ({at:#x})")?;
@@ -107,11 +116,21 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Paint) -> io::Result
     }
     for (k, cause) in f.causes.iter().enumerate() {
         let builds = if f.digests.len() > 2 {
-            format!(" [{} vs {}]", letter(cause.builds[0]), letter(cause.builds[1]))
+            format!(
+                " [{} vs {}]",
+                letter(cause.builds[0]),
+                letter(cause.builds[1])
+            )
         } else {
             String::new()
         };
-        writeln!(out, "  {}. {}{builds}: {}", k + 1, paint.wrap("1;33", cause.kind.name()), cause.evidence)?;
+        writeln!(
+            out,
+            "  {}. {}{builds}: {}",
+            k + 1,
+            paint.warn(cause.kind.name()),
+            cause.evidence
+        )?;
         writeln!(out, "     fix: {}", cause.hint)?;
     }
     for note in &f.notes {

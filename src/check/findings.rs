@@ -1,0 +1,425 @@
+//! Findings: each a code, a severity, one sentence, and a fix hint where there is one.
+
+use serde::Serialize;
+
+use super::{Libc, Policy, Role};
+use crate::elf::{ElfFacts, names};
+use crate::scan::{self, Hit, Marker, ScanResult};
+
+/// A finding's code: stable, for scripts and `--deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// The file requests a program interpreter (`PT_INTERP`).
+    Interpreter,
+    /// The file needs shared libraries (`DT_NEEDED`).
+    Needed,
+    /// The file has a `DT_RPATH` library search path.
+    Rpath,
+    /// The file has a `DT_RUNPATH` library search path.
+    Runpath,
+    /// A static glibc program that loads NSS modules at run time.
+    GlibcNss,
+    /// A static glibc program carries dlopen/iconv machinery.
+    GlibcDlopen,
+    /// Embedded `/nix/store` paths.
+    NixStoreRef,
+    /// Embedded absolute build paths.
+    BuildPath,
+    /// A shared library, not a program.
+    SharedLibrary,
+    /// The file is a dynamic loader.
+    DynamicLoader,
+    /// An object file or core dump, not a program.
+    NotAProgram,
+    /// Built for another machine than the one required.
+    Machine,
+    /// Structurally odd program headers (duplicates, empty interpreter).
+    Malformed,
+    /// Packed with UPX: the real program is hidden.
+    Packed,
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Fails the check.
+    Error,
+    /// Worth fixing; fails only with `--deny CODE`.
+    Warning,
+    /// For information; fails only with `--deny CODE`.
+    Info,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One thing the checker has to say about a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// What kind of finding.
+    pub code: Code,
+    /// How much it matters.
+    pub severity: Severity,
+    /// One sentence.
+    pub message: String,
+    /// How to fix it, when there is a known way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The strings found (paths, libraries), when the message cannot list them all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+impl Code {
+    /// The code as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Interpreter => "interpreter",
+            Code::Needed => "needed",
+            Code::Rpath => "rpath",
+            Code::Runpath => "runpath",
+            Code::GlibcNss => "glibc-nss",
+            Code::GlibcDlopen => "glibc-dlopen",
+            Code::NixStoreRef => "nix-store-ref",
+            Code::BuildPath => "build-path",
+            Code::SharedLibrary => "shared-library",
+            Code::DynamicLoader => "dynamic-loader",
+            Code::NotAProgram => "not-a-program",
+            Code::Machine => "machine",
+            Code::Malformed => "malformed",
+            Code::Packed => "packed",
+        }
+    }
+}
+
+fn finding(code: Code, severity: Severity, message: String, hint: Option<String>) -> Finding {
+    Finding {
+        code,
+        severity,
+        message,
+        hint,
+        evidence: Vec::new(),
+    }
+}
+
+/// How many found strings a message names before it says "and N more".
+const NAMED_IN_MESSAGE: usize = 3;
+
+pub(super) fn collect(
+    facts: &ElfFacts,
+    scan: &ScanResult,
+    policy: &Policy,
+    role: Role,
+    libc: Libc,
+) -> Vec<Finding> {
+    use Severity::{Error, Info, Warning};
+    let mut out = Vec::new();
+    let needed = facts
+        .dynamic
+        .as_ref()
+        .map(|d| d.needed.as_slice())
+        .unwrap_or_default();
+    let static_hint = static_hint(&facts.machine);
+
+    if let Some(want) = policy
+        .machine
+        .as_ref()
+        .filter(|want| **want != facts.machine)
+    {
+        out.push(finding(
+            Code::Machine,
+            Error,
+            format!("Built for {}, but {want} is required.", facts.machine),
+            Some(format!("build for the {want} target")),
+        ));
+    }
+
+    match role {
+        Role::SharedLibrary => out.push(finding(
+            Code::SharedLibrary,
+            Error,
+            match facts.soname() {
+                Some(s) => format!("A shared library (soname {s}), not a program: it cannot start on its own."),
+                None => "A shared library, not a program: it cannot start on its own.".to_string(),
+            },
+            Some("check the program that loads it; a static program links the library's static archive instead".into()),
+        )),
+        Role::DynamicLoader => out.push(finding(
+            Code::DynamicLoader,
+            Info,
+            format!(
+                "The dynamic loader itself (soname {}): it needs nothing else and starts on its own, but its job is to load dynamic programs.",
+                facts.soname().unwrap_or("?")
+            ),
+            None,
+        )),
+        Role::Object => out.push(finding(
+            Code::NotAProgram,
+            Error,
+            "An object file (ET_REL), not a linked program.".into(),
+            Some("check the linked executable instead".into()),
+        )),
+        Role::Core => out.push(finding(Code::NotAProgram, Error, "A core dump, not a program.".into(), None)),
+        Role::Other => out.push(finding(Code::NotAProgram, Error, "Not an executable ELF type.".into(), None)),
+        Role::Executable => {}
+    }
+
+    if let Some(first) = facts.interpreters.first() {
+        let musl_gcc_trap = first.contains("ld-musl-") && needed.iter().any(|n| n == "libc.so");
+        let hint = if musl_gcc_trap {
+            "Debian's musl-gcc adds this interpreter and NEEDED libc.so even with -static-pie; link with `musl-gcc -static`".to_string()
+        } else {
+            static_hint.clone()
+        };
+        let message = if first.is_empty() {
+            "Has an empty program interpreter (PT_INTERP): the kernel refuses to run it."
+                .to_string()
+        } else {
+            format!(
+                "Requests the program interpreter {first}: the kernel will not start it unless that file exists on the host."
+            )
+        };
+        out.push(finding(Code::Interpreter, Error, message, Some(hint)));
+        if facts.interpreters.len() > 1 {
+            out.push(finding(
+                Code::Malformed,
+                Error,
+                format!(
+                    "Has {} PT_INTERP headers; the kernel uses only the first.",
+                    facts.interpreters.len()
+                ),
+                None,
+            ));
+        }
+    }
+
+    if !needed.is_empty() {
+        let list = name_some(needed.iter().map(String::as_str));
+        let mut f = if facts.interpreters.is_empty() && matches!(role, Role::Executable) {
+            finding(
+                Code::Needed,
+                Error,
+                format!(
+                    "Lists shared libraries ({list}) but requests no interpreter: nothing will ever load them, so the first call into them crashes — the link is malformed."
+                ),
+                Some("relink with -static, or as a normal dynamic program".into()),
+            )
+        } else {
+            let n = needed.len();
+            let plural = if n == 1 { "library" } else { "libraries" };
+            // With an interpreter finding above, its hint already says how to fix both.
+            let hint = facts.interpreters.is_empty().then(|| static_hint.clone());
+            finding(
+                Code::Needed,
+                Error,
+                format!("Needs {n} shared {plural} at run time: {list}."),
+                hint,
+            )
+        };
+        f.evidence = needed.to_vec();
+        out.push(f);
+    }
+
+    if facts.dynamic_segments > 1 {
+        out.push(finding(
+            Code::Malformed,
+            Error,
+            format!(
+                "Has {} PT_DYNAMIC headers; the loader uses only the first.",
+                facts.dynamic_segments
+            ),
+            None,
+        ));
+    }
+
+    if let Some(d) = &facts.dynamic {
+        let is_dynamic = !facts.interpreters.is_empty() || !needed.is_empty();
+        for (code, name, paths) in [
+            (Code::Rpath, "RPATH", &d.rpath),
+            (Code::Runpath, "RUNPATH", &d.runpath),
+        ] {
+            if paths.is_empty() {
+                continue;
+            }
+            let joined = paths.join(":");
+            let message = if is_dynamic {
+                format!("Has {name} {joined}: the loader searches it for libraries at run time.")
+            } else {
+                format!(
+                    "Has {name} {joined}: unused in a static binary, but Nix counts store paths in it as run-time dependencies."
+                )
+            };
+            let mut f = finding(
+                code,
+                Severity::Warning,
+                message,
+                Some(
+                    "do not pass -rpath when linking, or remove it with `patchelf --remove-rpath`"
+                        .into(),
+                ),
+            );
+            f.evidence = paths.clone();
+            out.push(f);
+        }
+    }
+
+    let static_glibc = libc == Libc::Glibc
+        && facts.interpreters.is_empty()
+        && needed.is_empty()
+        && role == Role::Executable;
+    if static_glibc {
+        let nss = [Marker::LibNss, Marker::NsswitchConf]
+            .iter()
+            .filter_map(|m| scan.markers.get(m).map(|off| (*m, *off)))
+            .collect::<Vec<_>>();
+        if !nss.is_empty() {
+            let what: Vec<String> = nss
+                .iter()
+                .map(|(m, off)| format!("\"{}\" at {off:#x}", m.text()))
+                .collect();
+            out.push(finding(
+                Code::GlibcNss,
+                Warning,
+                format!(
+                    "A static glibc program that uses NSS ({}): getaddrinfo, getpwnam and friends dlopen glibc's NSS modules at run time and fail on a host without them.",
+                    what.join(", ")
+                ),
+                Some(musl_hint(&facts.machine)),
+            ));
+        }
+        if scan.markers.contains_key(&Marker::Gconv) {
+            out.push(finding(
+                Code::GlibcDlopen,
+                Info,
+                "A static glibc program: it carries glibc's dlopen and iconv machinery, which loads shared gconv modules at run time for some character sets.".into(),
+                Some(musl_hint(&facts.machine)),
+            ));
+        }
+    }
+
+    let refs: Vec<&Hit> = scan
+        .store_refs
+        .iter()
+        .filter(|h| {
+            !policy
+                .allow_store_refs
+                .iter()
+                .any(|allowed| h.text.starts_with(allowed.as_str()))
+        })
+        .collect();
+    if !refs.is_empty() {
+        let mut f = finding(
+            Code::NixStoreRef,
+            Warning,
+            format!(
+                "Embeds {} /nix/store path{}: {}; Nix will keep {} in the run-time closure.",
+                refs.len(),
+                if refs.len() == 1 { "" } else { "s" },
+                name_some(refs.iter().map(|h| located(h, facts)).collect::<Vec<_>>().iter().map(String::as_str)),
+                if refs.len() == 1 { "it" } else { "them" },
+            ),
+            Some("strip them with remove-references-to (crane does this by default) or --remap-path-prefix; point C libraries' compiled-in paths (OpenSSL's OPENSSLDIR) outside the store".into()),
+        );
+        f.evidence = refs.iter().map(|h| h.text.clone()).collect();
+        out.push(f);
+    }
+
+    let mut paths: Vec<&Hit> = scan.build_paths.iter().collect();
+    paths.extend(scan.scratch_paths.iter().filter(|h| {
+        let in_debug = facts
+            .section_at(h.offset)
+            .is_some_and(|s| s.starts_with(".debug"));
+        in_debug || scan::names_source(&h.text)
+    }));
+    paths.sort_by_key(|h| h.offset);
+    if !paths.is_empty() {
+        let mut f = finding(
+            Code::BuildPath,
+            Warning,
+            format!(
+                "Embeds {} absolute build path{}: {}; the output depends on where it was built.",
+                paths.len(),
+                if paths.len() == 1 { "" } else { "s" },
+                name_some(paths.iter().map(|h| located(h, facts)).collect::<Vec<_>>().iter().map(String::as_str)),
+            ),
+            Some("build with RUSTFLAGS=\"--remap-path-prefix=$PWD=.\" (Rust) or -ffile-prefix-map=$PWD=. (C), and remap $CARGO_HOME".into()),
+        );
+        f.evidence = paths.iter().map(|h| h.text.clone()).collect();
+        out.push(f);
+    }
+
+    // UPX writes its notice near the start of a file it packs, and leaves no section headers.
+    if scan
+        .markers
+        .get(&Marker::Upx)
+        .is_some_and(|&off| off < 0x1_0000)
+        && facts.sections.is_empty()
+    {
+        out.push(finding(
+            Code::Packed,
+            Warning,
+            "Packed with UPX: what is checked here is the unpacker, and the program inside may still be dynamic.".into(),
+            Some("check the unpacked binary (`upx -d`)".into()),
+        ));
+    }
+    out
+}
+
+/// "a, b, c and 2 more".
+fn name_some<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let all: Vec<&str> = items.into_iter().collect();
+    let mut s = all
+        .iter()
+        .take(NAMED_IN_MESSAGE)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if all.len() > NAMED_IN_MESSAGE {
+        s.push_str(&format!(" and {} more", all.len() - NAMED_IN_MESSAGE));
+    }
+    s
+}
+
+/// "path (in .rodata, 3 times)".
+fn located(hit: &Hit, facts: &ElfFacts) -> String {
+    let mut where_ = Vec::new();
+    if let Some(section) = facts.section_at(hit.offset) {
+        where_.push(format!("in {section}"));
+    }
+    if hit.count > 1 {
+        where_.push(format!("{} times", hit.count));
+    }
+    if where_.is_empty() {
+        hit.text.clone()
+    } else {
+        format!("{} ({})", hit.text, where_.join(", "))
+    }
+}
+
+fn static_hint(machine: &str) -> String {
+    match names::musl_target(machine) {
+        Some(t) => format!(
+            "build a static binary: Rust `--target {t}` with `-C target-feature=+crt-static`; C `-static` (or `-static-pie`) against musl"
+        ),
+        None => "link statically (`-static`), ideally against musl".to_string(),
+    }
+}
+
+fn musl_hint(machine: &str) -> String {
+    match names::musl_target(machine) {
+        Some(t) => format!(
+            "build against musl (Rust: --target {t}); its static resolver needs no shared modules"
+        ),
+        None => "build against musl; its static resolver needs no shared modules".to_string(),
+    }
+}

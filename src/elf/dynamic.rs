@@ -1,0 +1,128 @@
+//! The dynamic segment (`PT_DYNAMIC`), read through the program headers only.
+//!
+//! String-valued entries (`DT_NEEDED`, `DT_RPATH`, `DT_RUNPATH`, `DT_SONAME`) are resolved through
+//! `DT_STRTAB`, whose virtual address is mapped to a file offset through the `PT_LOAD` segments —
+//! exactly what the dynamic loader does — so missing or lying section headers change nothing.
+
+use goblin::container::{Container, Ctx, Endian};
+use goblin::elf::dynamic as dt;
+use goblin::elf::program_header::ProgramHeader;
+
+use super::source::{MAX_STRUCTURE, ReadAt};
+use super::{InspectError, Segment, malformed};
+
+/// What the dynamic segment says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DynamicFacts {
+    /// `DT_NEEDED` libraries, in order; an unresolvable name appears as `<unresolvable>`.
+    pub needed: Vec<String>,
+    /// `DT_RPATH` entries (colon-separated lists, as stored).
+    pub rpath: Vec<String>,
+    /// `DT_RUNPATH` entries.
+    pub runpath: Vec<String>,
+    /// `DT_SONAME`.
+    pub soname: Option<String>,
+    /// `DT_FLAGS`.
+    pub flags: u64,
+    /// `DT_FLAGS_1`.
+    pub flags_1: u64,
+    /// Whether `DT_TEXTREL` is present (text relocations).
+    pub textrel: bool,
+}
+
+/// Placeholder for a string-valued entry whose string cannot be found.
+pub const UNRESOLVABLE: &str = "<unresolvable>";
+
+pub(super) fn read(
+    src: &dyn ReadAt,
+    phdr: &ProgramHeader,
+    loads: &[Segment],
+    ctx: Ctx,
+) -> Result<DynamicFacts, InspectError> {
+    let bytes = src.read_at(phdr.p_offset, phdr.p_filesz).map_err(|_| {
+        malformed(format!(
+            "its dynamic segment (offset {:#x}, {} bytes) lies past the end of the file",
+            phdr.p_offset, phdr.p_filesz
+        ))
+    })?;
+    let word = if ctx.container == Container::Big {
+        8
+    } else {
+        4
+    };
+    let le = ctx.le == Endian::Little;
+    let read_word = |b: &[u8]| -> u64 {
+        if word == 8 {
+            let a: [u8; 8] = b.try_into().unwrap_or_default();
+            if le {
+                u64::from_le_bytes(a)
+            } else {
+                u64::from_be_bytes(a)
+            }
+        } else {
+            let a: [u8; 4] = b.try_into().unwrap_or_default();
+            u64::from(if le {
+                u32::from_le_bytes(a)
+            } else {
+                u32::from_be_bytes(a)
+            })
+        }
+    };
+
+    let mut entries = Vec::new();
+    for entry in bytes.chunks_exact(2 * word) {
+        let tag = read_word(&entry[..word]);
+        let val = read_word(&entry[word..]);
+        if tag == dt::DT_NULL {
+            break;
+        }
+        entries.push((tag, val));
+    }
+
+    let find = |tag: u64| entries.iter().find(|(t, _)| *t == tag).map(|(_, v)| *v);
+    let strtab = match find(dt::DT_STRTAB) {
+        Some(addr) => read_strtab(src, loads, addr, find(dt::DT_STRSZ)),
+        None => None,
+    };
+    let string = |offset: u64| -> String {
+        strtab
+            .as_deref()
+            .and_then(|tab| {
+                let start = usize::try_from(offset).ok()?;
+                let rest = tab.get(start..)?;
+                let end = memchr::memchr(0, rest)?;
+                Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+            })
+            .unwrap_or_else(|| UNRESOLVABLE.to_string())
+    };
+
+    let mut facts = DynamicFacts::default();
+    for &(tag, val) in &entries {
+        match tag {
+            dt::DT_NEEDED => facts.needed.push(string(val)),
+            dt::DT_RPATH => facts.rpath.push(string(val)),
+            dt::DT_RUNPATH => facts.runpath.push(string(val)),
+            dt::DT_SONAME if facts.soname.is_none() => facts.soname = Some(string(val)),
+            dt::DT_FLAGS => facts.flags |= val,
+            dt::DT_FLAGS_1 => facts.flags_1 |= val,
+            dt::DT_TEXTREL => facts.textrel = true,
+            _ => {}
+        }
+    }
+    Ok(facts)
+}
+
+/// The dynamic string table: `DT_STRTAB` mapped through `PT_LOAD` (by file size), bounded by
+/// `DT_STRSZ` and the segment. `None` when it maps to no file bytes.
+fn read_strtab(
+    src: &dyn ReadAt,
+    loads: &[Segment],
+    addr: u64,
+    size: Option<u64>,
+) -> Option<Vec<u8>> {
+    let seg = loads.iter().find(|s| s.file_offset_of(addr).is_some())?;
+    let offset = seg.file_offset_of(addr)?;
+    let available = seg.offset + seg.filesz - offset;
+    let len = size.unwrap_or(available).min(available).min(MAX_STRUCTURE);
+    src.read_at(offset, len).ok()
+}

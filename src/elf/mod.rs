@@ -1,0 +1,282 @@
+//! ELF facts, read from the program headers the way the kernel and the dynamic loader read them.
+//!
+//! Section headers are read too (for names, symbols and debug info), but nothing that decides
+//! whether a file is static depends on them: they may be missing (`sstrip`, UPX) or lie.
+//! This layer only describes the file; [`crate::check`] judges it.
+
+mod dynamic;
+pub mod names;
+mod notes;
+mod sections;
+pub mod source;
+
+use goblin::container::{Container, Ctx, Endian};
+use goblin::elf::header::{self, Header};
+use goblin::elf::program_header::{self as ph, ProgramHeader};
+use serde::Serialize;
+
+pub use dynamic::DynamicFacts;
+pub use sections::Section;
+pub use source::{FileSource, ReadAt};
+
+/// The four magic bytes every ELF file starts with.
+pub const MAGIC: &[u8; 4] = b"\x7fELF";
+
+/// The ELF file type (`e_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileType {
+    /// `ET_EXEC`: a fixed-address executable.
+    Executable,
+    /// `ET_DYN`: a position-independent executable or a shared library.
+    SharedObject,
+    /// `ET_REL`: an object file (`.o`), not linked yet.
+    Relocatable,
+    /// `ET_CORE`: a core dump.
+    Core,
+    /// Anything else.
+    Other,
+}
+
+/// One loadable segment (`PT_LOAD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    /// File offset.
+    pub offset: u64,
+    /// Bytes in the file.
+    pub filesz: u64,
+    /// Virtual address.
+    pub vaddr: u64,
+    /// Bytes in memory.
+    pub memsz: u64,
+    /// Alignment.
+    pub align: u64,
+}
+
+impl Segment {
+    /// The file offset of virtual address `addr`, when it lies in this segment's file bytes.
+    pub fn file_offset_of(&self, addr: u64) -> Option<u64> {
+        let delta = addr.checked_sub(self.vaddr)?;
+        (delta < self.filesz).then(|| self.offset + delta)
+    }
+}
+
+/// Everything repro-check knows about one ELF file.
+#[derive(Debug, Clone)]
+pub struct ElfFacts {
+    /// 32 or 64.
+    pub class: u8,
+    /// True for little-endian.
+    pub little_endian: bool,
+    /// The raw `e_machine`.
+    pub e_machine: u16,
+    /// The machine as `uname -m` names it.
+    pub machine: String,
+    /// The file type.
+    pub file_type: FileType,
+    /// The entry point (`e_entry`).
+    pub entry: u64,
+    /// Every `PT_INTERP` path, in order (the kernel uses the first); lossy UTF-8, empty when empty.
+    pub interpreters: Vec<String>,
+    /// How many `PT_DYNAMIC` segments there are (more than one is malformed).
+    pub dynamic_segments: usize,
+    /// What the first `PT_DYNAMIC` segment says, when there is one.
+    pub dynamic: Option<DynamicFacts>,
+    /// The `PT_LOAD` segments.
+    pub loads: Vec<Segment>,
+    /// Whether a `PT_GNU_STACK` asks for an executable stack.
+    pub exec_stack: bool,
+    /// The GNU build-id, hex.
+    pub build_id: Option<String>,
+    /// The `NT_GNU_ABI_TAG` note ("for GNU/Linux x.y.z"), which glibc's start files carry.
+    pub gnu_abi_tag: Option<[u32; 3]>,
+    /// Whether a Go build-id note is present.
+    pub go_build_id: bool,
+    /// The section headers, when the file has a readable table.
+    pub sections: Vec<Section>,
+    /// Whether a symbol table (`SHT_SYMTAB`) is present, i.e. the file is not stripped.
+    pub has_symtab: bool,
+}
+
+impl ElfFacts {
+    /// Whether the file carries DWARF debug information.
+    pub fn has_debug_info(&self) -> bool {
+        self.sections.iter().any(|s| s.name == ".debug_info")
+    }
+
+    /// The `DT_SONAME`, if any.
+    pub fn soname(&self) -> Option<&str> {
+        self.dynamic.as_ref()?.soname.as_deref()
+    }
+
+    /// Whether this is a position-independent executable: `ET_DYN` marked `DF_1_PIE`, or
+    /// requesting an interpreter, or without a soname and with an entry point.
+    pub fn is_pie(&self) -> bool {
+        if self.file_type != FileType::SharedObject {
+            return false;
+        }
+        let flagged = self
+            .dynamic
+            .as_ref()
+            .is_some_and(|d| d.flags_1 & DF_1_PIE != 0);
+        flagged || !self.interpreters.is_empty() || (self.soname().is_none() && self.entry != 0)
+    }
+
+    /// The name of the section that holds file offset `offset`, if any.
+    pub fn section_at(&self, offset: u64) -> Option<&str> {
+        self.sections
+            .iter()
+            .find(|s| s.occupies_file() && offset >= s.offset && offset - s.offset < s.size)
+            .map(|s| s.name.as_str())
+    }
+}
+
+/// `DF_1_PIE` in `DT_FLAGS_1`.
+pub const DF_1_PIE: u64 = 0x0800_0000;
+
+/// Why a file could not be described.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InspectError {
+    /// It does not start with the ELF magic.
+    NotElf,
+    /// It does, but its structure is broken; the text says how, as a clause.
+    Malformed(String),
+}
+
+fn malformed(reason: impl Into<String>) -> InspectError {
+    InspectError::Malformed(reason.into())
+}
+
+/// Read the ELF facts of `src`.
+pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
+    let len = src.len();
+    if len < 4 || src.read_at(0, 4).ok().as_deref() != Some(MAGIC.as_slice()) {
+        return Err(InspectError::NotElf);
+    }
+    let head = src
+        .read_at(0, len.min(64))
+        .map_err(|e| malformed(format!("its ELF header cannot be read ({e})")))?;
+    let hdr = goblin::elf::Elf::parse_header(&head).map_err(|_| {
+        malformed(format!(
+            "it is only {len} bytes long, too short for an ELF header"
+        ))
+    })?;
+    let container = hdr.container().map_err(|_| {
+        malformed(format!(
+            "its class byte {} is neither 32- nor 64-bit",
+            hdr.e_ident[4]
+        ))
+    })?;
+    let endian = hdr
+        .endianness()
+        .map_err(|_| malformed(format!("its byte-order byte {} is invalid", hdr.e_ident[5])))?;
+    let ctx = Ctx::new(container, endian);
+    let is_64 = container == Container::Big;
+    let little_endian = endian == Endian::Little;
+
+    let phdrs = program_headers(src, &hdr, ctx)?;
+    let loads: Vec<Segment> = phdrs
+        .iter()
+        .filter(|p| p.p_type == ph::PT_LOAD)
+        .map(|p| Segment {
+            offset: p.p_offset,
+            filesz: p.p_filesz,
+            vaddr: p.p_vaddr,
+            memsz: p.p_memsz,
+            align: p.p_align,
+        })
+        .collect();
+    for (i, seg) in loads.iter().enumerate() {
+        if seg
+            .offset
+            .checked_add(seg.filesz)
+            .is_none_or(|end| end > len)
+        {
+            return Err(malformed(format!(
+                "loadable segment {i} (offset {:#x}, {} bytes) runs past the end of the file ({len} bytes): the file is truncated",
+                seg.offset, seg.filesz
+            )));
+        }
+    }
+
+    let mut interpreters = Vec::new();
+    for p in phdrs.iter().filter(|p| p.p_type == ph::PT_INTERP) {
+        let bytes = src.read_at(p.p_offset, p.p_filesz).map_err(|_| {
+            malformed(format!(
+                "its interpreter path (PT_INTERP at offset {:#x}, {} bytes) lies past the end of the file",
+                p.p_offset, p.p_filesz
+            ))
+        })?;
+        let path = bytes.split(|&b| b == 0).next().unwrap_or_default();
+        interpreters.push(String::from_utf8_lossy(path).into_owned());
+    }
+
+    let dynamics: Vec<&ProgramHeader> = phdrs
+        .iter()
+        .filter(|p| p.p_type == ph::PT_DYNAMIC)
+        .collect();
+    let dynamic = match dynamics.first() {
+        Some(p) => Some(dynamic::read(src, p, &loads, ctx)?),
+        None => None,
+    };
+
+    let exec_stack = phdrs
+        .iter()
+        .any(|p| p.p_type == ph::PT_GNU_STACK && p.p_flags & ph::PF_X != 0);
+
+    let (sections, has_symtab) = sections::read(src, &hdr, ctx)?;
+    let note_facts = notes::read(src, &phdrs, &sections, little_endian);
+
+    Ok(ElfFacts {
+        class: if is_64 { 64 } else { 32 },
+        little_endian,
+        e_machine: hdr.e_machine,
+        machine: names::machine_name(hdr.e_machine, is_64, little_endian),
+        file_type: match hdr.e_type {
+            header::ET_EXEC => FileType::Executable,
+            header::ET_DYN => FileType::SharedObject,
+            header::ET_REL => FileType::Relocatable,
+            header::ET_CORE => FileType::Core,
+            _ => FileType::Other,
+        },
+        entry: hdr.e_entry,
+        interpreters,
+        dynamic_segments: dynamics.len(),
+        dynamic,
+        loads,
+        exec_stack,
+        build_id: note_facts.build_id,
+        gnu_abi_tag: note_facts.gnu_abi_tag,
+        go_build_id: note_facts.go_build_id,
+        sections,
+        has_symtab,
+    })
+}
+
+fn program_headers(
+    src: &dyn ReadAt,
+    hdr: &Header,
+    ctx: Ctx,
+) -> Result<Vec<ProgramHeader>, InspectError> {
+    if hdr.e_phnum == 0 {
+        return Ok(Vec::new());
+    }
+    let entsize = ProgramHeader::size(ctx);
+    if usize::from(hdr.e_phentsize) != entsize {
+        return Err(malformed(format!(
+            "its program header entries are {} bytes, not the {entsize} its class requires",
+            hdr.e_phentsize
+        )));
+    }
+    let table_len = u64::from(hdr.e_phnum) * entsize as u64;
+    let table = src.read_at(hdr.e_phoff, table_len).map_err(|_| {
+        malformed(format!(
+            "its program header table ({} entries at offset {:#x}) runs past the end of the file ({} bytes): the file is truncated",
+            hdr.e_phnum,
+            hdr.e_phoff,
+            src.len()
+        ))
+    })?;
+    ProgramHeader::parse(&table, 0, usize::from(hdr.e_phnum), ctx)
+        .map_err(|e| malformed(format!("its program header table cannot be parsed ({e})")))
+}

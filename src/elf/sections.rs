@@ -1,0 +1,102 @@
+//! The section header table: names, file ranges and types, for attribution and comparison only.
+
+use goblin::container::Ctx;
+use goblin::elf::header::Header;
+use goblin::elf::section_header::{SHT_NOBITS, SHT_SYMTAB, SectionHeader};
+
+use super::source::{MAX_STRUCTURE, ReadAt};
+use super::{InspectError, malformed};
+
+/// One section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Its name (`.text`, `.rodata`, …); empty when the name table is unreadable.
+    pub name: String,
+    /// `sh_type`.
+    pub kind: u32,
+    /// File offset.
+    pub offset: u64,
+    /// Size in bytes (in the file, unless `SHT_NOBITS`).
+    pub size: u64,
+    /// Alignment.
+    pub align: u64,
+}
+
+impl Section {
+    /// Whether the section has bytes in the file.
+    pub fn occupies_file(&self) -> bool {
+        self.kind != SHT_NOBITS && self.kind != 0 && self.size > 0
+    }
+}
+
+/// Read the section headers and their names. A file without a table gives an empty list; a table
+/// that lies past the end of the file means the file is truncated.
+pub(super) fn read(
+    src: &dyn ReadAt,
+    hdr: &Header,
+    ctx: Ctx,
+) -> Result<(Vec<Section>, bool), InspectError> {
+    if hdr.e_shoff == 0 {
+        return Ok((Vec::new(), false));
+    }
+    let entsize = SectionHeader::size(ctx) as u64;
+    if u64::from(hdr.e_shentsize) != entsize {
+        return Err(malformed(format!(
+            "its section header entries are {} bytes, not the {entsize} its class requires",
+            hdr.e_shentsize
+        )));
+    }
+    let past_end = || {
+        malformed(format!(
+            "its section header table (offset {:#x}) lies past the end of the file ({} bytes): the file is truncated",
+            hdr.e_shoff,
+            src.len()
+        ))
+    };
+    let first = src.read_at(hdr.e_shoff, entsize).map_err(|_| past_end())?;
+    let zeroth = SectionHeader::parse_from(&first, 0, 1, ctx).map_err(|_| past_end())?;
+    // Extended numbering: with 0xff00 or more sections, e_shnum is 0 and section 0 holds the count.
+    let count = match hdr.e_shnum {
+        0 => zeroth.first().map_or(0, |s| s.sh_size),
+        n => u64::from(n),
+    };
+    let table_len = count
+        .checked_mul(entsize)
+        .filter(|&n| n <= MAX_STRUCTURE)
+        .ok_or_else(past_end)?;
+    let table = src
+        .read_at(hdr.e_shoff, table_len)
+        .map_err(|_| past_end())?;
+    let headers = SectionHeader::parse_from(&table, 0, count as usize, ctx)
+        .map_err(|e| malformed(format!("its section header table cannot be parsed ({e})")))?;
+
+    let shstrndx = match u32::from(hdr.e_shstrndx) {
+        0xffff => zeroth.first().map_or(0, |s| s.sh_link),
+        n => n,
+    };
+    let names = headers
+        .get(shstrndx as usize)
+        .filter(|s| s.sh_type != SHT_NOBITS)
+        .and_then(|s| src.read_at(s.sh_offset, s.sh_size.min(MAX_STRUCTURE)).ok())
+        .unwrap_or_default();
+    let name_at = |offset: usize| -> String {
+        names
+            .get(offset..)
+            .and_then(|rest| memchr::memchr(0, rest).map(|end| &rest[..end]))
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default()
+    };
+
+    let has_symtab = headers.iter().any(|s| s.sh_type == SHT_SYMTAB);
+    let sections = headers
+        .iter()
+        .map(|s| Section {
+            name: name_at(s.sh_name),
+            kind: s.sh_type,
+            offset: s.sh_offset,
+            size: s.sh_size,
+            align: s.sh_addralign,
+        })
+        .collect();
+    Ok((sections, has_symtab))
+}

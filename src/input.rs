@@ -1,0 +1,327 @@
+//! Inputs: which files a list of paths names, and their bytes, streamed in bounded memory.
+//!
+//! Explicit paths are followed through symlinks (a Nix `result` link is what users pass). Inside a
+//! directory nothing is followed: symlinks are counted and skipped (their targets inside the tree are
+//! visited anyway; targets outside it are not the user's tree), so link loops cannot happen, and
+//! FIFOs, sockets and devices are never opened.
+
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Bytes read per chunk when streaming a file.
+pub const CHUNK: usize = 1 << 20;
+
+/// One path produced by expanding the command-line paths.
+#[derive(Debug)]
+pub enum Item {
+    /// A regular file to examine.
+    File {
+        /// Its path, as given or as found under a given directory.
+        path: PathBuf,
+        /// Whether the user named it directly (then problems are errors, not findings).
+        explicit: bool,
+    },
+    /// Something inside a directory that was not examined.
+    Skipped {
+        /// Its path.
+        path: PathBuf,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// A path that could not be examined.
+    Failed {
+        /// What went wrong.
+        error: Error,
+        /// Whether the user named it directly.
+        explicit: bool,
+    },
+}
+
+/// Why a directory entry was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// A symbolic link (not followed inside a tree).
+    Symlink,
+    /// A FIFO, socket or device.
+    Special,
+}
+
+/// Expand command-line paths into files: directories are walked in sorted order.
+pub fn expand(paths: &[PathBuf]) -> Vec<Item> {
+    let mut items = Vec::new();
+    for path in paths {
+        match fs::metadata(path) {
+            Err(e) => items.push(Item::Failed {
+                error: Error::read(path, e),
+                explicit: true,
+            }),
+            Ok(meta) if meta.is_dir() => walk(path, &mut items),
+            Ok(meta) if meta.is_file() => items.push(Item::File {
+                path: path.clone(),
+                explicit: true,
+            }),
+            Ok(meta) => items.push(Item::Failed {
+                error: Error::NotRegular {
+                    path: path.clone(),
+                    what: special_kind(&meta.file_type()),
+                },
+                explicit: true,
+            }),
+        }
+    }
+    items
+}
+
+fn walk(root: &Path, items: &mut Vec<Item>) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name();
+    for entry in walker {
+        match entry {
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                let source = e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("walk failed"));
+                items.push(Item::Failed {
+                    error: Error::read(&path, source),
+                    explicit: false,
+                });
+            }
+            Ok(entry) => {
+                let kind = entry.file_type();
+                let path = entry.into_path();
+                if kind.is_dir() {
+                    continue;
+                } else if kind.is_file() {
+                    items.push(Item::File {
+                        path,
+                        explicit: false,
+                    });
+                } else if kind.is_symlink() {
+                    items.push(Item::Skipped {
+                        path,
+                        reason: SkipReason::Symlink,
+                    });
+                } else {
+                    items.push(Item::Skipped {
+                        path,
+                        reason: SkipReason::Special,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// One entry of a directory tree, for hashing and comparing whole trees.
+#[derive(Debug, Clone)]
+pub struct TreeEntry {
+    /// The path relative to the tree's root.
+    pub rel: PathBuf,
+    /// The full path.
+    pub path: PathBuf,
+    /// What it is.
+    pub kind: TreeKind,
+}
+
+/// What a tree entry is. Symlinks are reported with their target, never followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeKind {
+    /// A regular file.
+    File {
+        /// Whether its owner may execute it.
+        executable: bool,
+    },
+    /// A symbolic link.
+    Symlink {
+        /// Its target, as stored.
+        target: PathBuf,
+    },
+    /// A directory (listed before its contents).
+    Directory,
+    /// A FIFO, socket or device: never opened.
+    Special {
+        /// What it is, e.g. "a named pipe".
+        what: &'static str,
+    },
+}
+
+/// Every entry under `root` (not `root` itself), depth first, siblings sorted bytewise by name:
+/// the order `sha256sum` listings and Nix archives use. An unreadable entry is an error.
+pub fn tree(root: &Path) -> Result<Vec<TreeEntry>, Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .min_depth(1);
+    let mut entries = Vec::new();
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            Error::read(
+                &path,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
+            )
+        })?;
+        let path = entry.path().to_path_buf();
+        let file_type = entry.file_type();
+        let kind = if file_type.is_dir() {
+            TreeKind::Directory
+        } else if file_type.is_symlink() {
+            TreeKind::Symlink {
+                target: fs::read_link(&path).map_err(|e| Error::read(&path, e))?,
+            }
+        } else if file_type.is_file() {
+            let meta = entry.metadata().map_err(|e| Error::read(&path, e.into()))?;
+            TreeKind::File {
+                executable: meta.permissions().mode() & 0o100 != 0,
+            }
+        } else {
+            TreeKind::Special {
+                what: special_kind(&file_type),
+            }
+        };
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        entries.push(TreeEntry { rel, path, kind });
+    }
+    Ok(entries)
+}
+
+fn special_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a named pipe"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Open a regular file for reading and return it with its current length.
+pub fn open_regular(path: &Path) -> Result<(File, u64), Error> {
+    let meta = fs::metadata(path).map_err(|e| Error::read(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            what: "a directory",
+        });
+    }
+    if !meta.is_file() {
+        return Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            what: special_kind(&meta.file_type()),
+        });
+    }
+    let file = File::open(path).map_err(|e| Error::read(path, e))?;
+    let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
+    Ok((file, len))
+}
+
+/// Stream the regular file at `path` through `consume` in chunks; returns its size.
+pub fn stream_file(path: &Path, consume: impl FnMut(&[u8])) -> Result<u64, Error> {
+    let (file, len) = open_regular(path)?;
+    stream_open(path, &file, len, consume)
+}
+
+/// Stream an already opened file whose length was `len` when opened. A file that grows or shrinks
+/// while it is read is an error: no digest or verdict about it could be trusted.
+pub fn stream_open(
+    path: &Path,
+    mut file: &File,
+    len: u64,
+    mut consume: impl FnMut(&[u8]),
+) -> Result<u64, Error> {
+    let mut buf = vec![0u8; CHUNK.min(usize::try_from(len).unwrap_or(CHUNK).max(1))];
+    let mut total = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::read(path, e)),
+        };
+        total += n as u64;
+        if total > len {
+            return Err(Error::Changed {
+                path: path.to_path_buf(),
+            });
+        }
+        consume(&buf[..n]);
+    }
+    let now = file.metadata().map_err(|e| Error::read(path, e))?.len();
+    if total != len || now != len {
+        return Err(Error::Changed {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(total)
+}
+
+/// Say what a non-ELF file looks like, from its first bytes: "a shell script", "empty", ….
+pub fn describe_non_elf(head: &[u8]) -> String {
+    let what = match head {
+        [] => "empty",
+        [b'#', b'!', ..] => return describe_script(head),
+        [b'!', b'<', b'a', b'r', b'c', b'h', b'>', ..] => {
+            "an ar archive (a static library?), not a linked program"
+        }
+        [0x1f, 0x8b, ..] => "gzip-compressed data",
+        [b'P', b'K', 3, 4, ..] => "a zip archive",
+        [b'M', b'Z', ..] => "a Windows (PE) executable",
+        [0xfe, 0xed, 0xfa, ..] | [0xcf, 0xfa, 0xed, 0xfe, ..] | [0xca, 0xfe, 0xba, 0xbe, ..] => {
+            "a Mach-O (macOS) binary"
+        }
+        [0, b'a', b's', b'm', ..] => "a WebAssembly module",
+        _ if head.iter().all(|&b| {
+            b == b'\n' || b == b'\t' || b == b'\r' || (0x20..0x7f).contains(&b) || b >= 0x80
+        }) =>
+        {
+            "a text file"
+        }
+        _ => "data of an unknown format",
+    };
+    what.to_string()
+}
+
+fn describe_script(head: &[u8]) -> String {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(&line[2..]);
+    let mut words = line.split_whitespace();
+    let interp = words.next().unwrap_or("");
+    let name = interp.rsplit('/').next().unwrap_or(interp);
+    let name = if name == "env" {
+        words.next().unwrap_or(name)
+    } else {
+        name
+    };
+    match name {
+        "sh" | "bash" | "dash" | "zsh" | "ksh" => "a shell script".to_string(),
+        "" => "a script".to_string(),
+        other => format!("a {other} script"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_common_non_elf_files() {
+        assert_eq!(describe_non_elf(b"#!/bin/sh\necho hi\n"), "a shell script");
+        assert_eq!(
+            describe_non_elf(b"#!/usr/bin/env python3\n"),
+            "a python3 script"
+        );
+        assert_eq!(describe_non_elf(b""), "empty");
+        assert_eq!(describe_non_elf(b"hello world\n"), "a text file");
+        assert_eq!(describe_non_elf(&[0, 1, 2, 3]), "data of an unknown format");
+    }
+}

@@ -1,0 +1,270 @@
+//! The report of `repro-check check`: one entry per file, in text or as the JSON document
+//! `{"files": [...], "summary": {...}}` (schema in the README, locked by a snapshot test).
+
+use serde::Serialize;
+
+use super::{Style, human_size};
+use crate::check::{Finding, Libc, Linkage, Role, Severity, Verdict};
+use crate::elf::{ElfFacts, FileType};
+
+/// One checked ELF file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The path as given or found.
+    pub path: String,
+    /// SHA-256 of the whole file, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// 32 or 64.
+    pub class: u8,
+    /// "little" or "big".
+    pub endian: &'static str,
+    /// As `uname -m` names it.
+    pub machine: String,
+    /// The ELF file type.
+    #[serde(rename = "type")]
+    pub file_type: FileType,
+    /// What the file is for.
+    pub role: Role,
+    /// How it is linked.
+    pub linkage: Linkage,
+    /// Whether it starts on a bare kernel with nothing else installed.
+    #[serde(rename = "static")]
+    pub is_static: bool,
+    /// Whether it passes the policy.
+    pub pass: bool,
+    /// Position-independent executable.
+    pub pie: bool,
+    /// The requested interpreter.
+    pub interpreter: Option<String>,
+    /// `DT_NEEDED` libraries.
+    pub needed: Vec<String>,
+    /// `DT_RPATH` values.
+    pub rpath: Vec<String>,
+    /// `DT_RUNPATH` values.
+    pub runpath: Vec<String>,
+    /// `DT_SONAME`.
+    pub soname: Option<String>,
+    /// GNU build-id, hex.
+    pub build_id: Option<String>,
+    /// No symbol table.
+    pub stripped: bool,
+    /// Carries DWARF debug information.
+    pub debug_info: bool,
+    /// The C library.
+    pub libc: Libc,
+    /// Why that libc.
+    pub libc_evidence: Vec<String>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+}
+
+impl FileReport {
+    /// Assemble the report of one file.
+    pub fn new(
+        path: String,
+        sha256: String,
+        size: u64,
+        facts: &ElfFacts,
+        verdict: Verdict,
+    ) -> Self {
+        let dynamic = facts.dynamic.clone().unwrap_or_default();
+        FileReport {
+            path,
+            sha256,
+            size,
+            class: facts.class,
+            endian: if facts.little_endian { "little" } else { "big" },
+            machine: facts.machine.clone(),
+            file_type: facts.file_type,
+            role: verdict.role,
+            linkage: verdict.linkage,
+            is_static: verdict.is_static,
+            pass: verdict.pass,
+            pie: facts.is_pie(),
+            interpreter: facts.interpreters.first().cloned(),
+            needed: dynamic.needed,
+            rpath: dynamic.rpath,
+            runpath: dynamic.runpath,
+            soname: dynamic.soname,
+            build_id: facts.build_id.clone(),
+            stripped: !facts.has_symtab,
+            debug_info: facts.has_debug_info(),
+            libc: verdict.libc,
+            libc_evidence: verdict.libc_evidence,
+            findings: verdict.findings,
+        }
+    }
+}
+
+/// A file that could not be checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileError {
+    /// The path.
+    pub path: String,
+    /// One sentence.
+    pub error: String,
+}
+
+/// One entry of the `files` array.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Entry {
+    /// Checked.
+    Checked(Box<FileReport>),
+    /// Could not be checked.
+    Failed(FileError),
+}
+
+/// Counts over the whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// ELF files checked.
+    pub checked: usize,
+    /// Of those, passing.
+    pub passed: usize,
+    /// Of those, failing.
+    pub failed: usize,
+    /// Files that could not be checked.
+    pub errors: usize,
+    /// Non-ELF files skipped inside directories.
+    pub skipped_not_elf: usize,
+    /// Symbolic links skipped inside directories.
+    pub skipped_symlinks: usize,
+    /// FIFOs, sockets and devices skipped inside directories.
+    pub skipped_special: usize,
+}
+
+/// The whole JSON document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// One entry per ELF file, in the order the paths were given (directories sorted).
+    pub files: Vec<Entry>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+/// Render the text report.
+pub fn text(doc: &Document, style: Style, verbose: bool) -> String {
+    let mut out = String::new();
+    for entry in &doc.files {
+        match entry {
+            Entry::Checked(r) => file_text(&mut out, r, style, verbose),
+            Entry::Failed(e) => {
+                out.push_str(&format!("{} {}: {}\n", style.bad("ERROR"), e.path, e.error))
+            }
+        }
+    }
+    out.push_str(&summary_text(&doc.summary));
+    out
+}
+
+fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
+    let status = if r.pass {
+        style.good("PASS")
+    } else {
+        style.bad("FAIL")
+    };
+    let what = match r.linkage {
+        Linkage::None => role_name(r.role).to_string(),
+        linkage => format!("{} {}", linkage.as_str(), role_name(r.role)),
+    };
+    out.push_str(&format!(
+        "{status} {}: {what}, {}, {}, {}\n",
+        style.bold(&r.path),
+        r.machine,
+        libc_name(r.libc),
+        human_size(r.size)
+    ));
+    if verbose {
+        let none = || "-".to_string();
+        let list = |v: &[String]| if v.is_empty() { none() } else { v.join(" ") };
+        let facts = [
+            ("sha256", r.sha256.clone()),
+            ("class", format!("ELF{} {}-endian", r.class, r.endian)),
+            ("interpreter", r.interpreter.clone().unwrap_or_else(none)),
+            ("needed", list(&r.needed)),
+            ("rpath", list(&r.rpath)),
+            ("runpath", list(&r.runpath)),
+            ("soname", r.soname.clone().unwrap_or_else(none)),
+            ("pie", r.pie.to_string()),
+            ("build-id", r.build_id.clone().unwrap_or_else(none)),
+            ("stripped", r.stripped.to_string()),
+            ("debug info", r.debug_info.to_string()),
+            (
+                "libc evidence",
+                if r.libc_evidence.is_empty() {
+                    none()
+                } else {
+                    r.libc_evidence.join("; ")
+                },
+            ),
+        ];
+        for (k, v) in facts {
+            out.push_str(&format!("  {}\n", style.dim(&format!("{k:<13} {v}"))));
+        }
+    }
+    for f in &r.findings {
+        let label = format!("{}[{}]", f.severity.as_str(), f.code.as_str());
+        let label = match f.severity {
+            Severity::Error => style.bad(&label),
+            Severity::Warning => style.warn(&label),
+            Severity::Info => style.dim(&label),
+        };
+        out.push_str(&format!("  {label}: {}\n", f.message));
+        if let Some(hint) = &f.hint {
+            out.push_str(&format!("    hint: {hint}\n"));
+        }
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Executable => "executable",
+        Role::DynamicLoader => "dynamic loader",
+        Role::SharedLibrary => "shared library",
+        Role::Object => "object file",
+        Role::Core => "core dump",
+        Role::Other => "ELF file",
+    }
+}
+
+fn libc_name(libc: Libc) -> &'static str {
+    match libc {
+        Libc::Musl => "musl",
+        Libc::Glibc => "glibc",
+        Libc::None => "no libc",
+        Libc::Unknown => "libc unknown",
+    }
+}
+
+fn summary_text(s: &Summary) -> String {
+    let mut parts = vec![format!(
+        "{} checked: {} passed, {} failed",
+        plural(s.checked, "ELF file", "ELF files"),
+        s.passed,
+        s.failed
+    )];
+    if s.errors > 0 {
+        parts.push(format!("{} not checked", s.errors));
+    }
+    let mut skipped = Vec::new();
+    if s.skipped_not_elf > 0 {
+        skipped.push(plural(s.skipped_not_elf, "non-ELF file", "non-ELF files"));
+    }
+    if s.skipped_symlinks > 0 {
+        skipped.push(plural(s.skipped_symlinks, "symlink", "symlinks"));
+    }
+    if s.skipped_special > 0 {
+        skipped.push(plural(s.skipped_special, "special file", "special files"));
+    }
+    if !skipped.is_empty() {
+        parts.push(format!("skipped {}", skipped.join(", ")));
+    }
+    format!("{}\n", parts.join("; "))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

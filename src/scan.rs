@@ -1,0 +1,398 @@
+//! A single streaming pass over a file's bytes that finds what the ELF structures do not say:
+//! embedded `/nix/store` paths, leaked build paths, and libc/toolchain markers.
+//!
+//! The scanner is fed the file in chunks (the same chunks that are hashed), so memory stays bounded;
+//! a small carry-over window keeps matches that straddle two chunks whole.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::BTreeMap;
+
+/// A string found in the file, with how often and where it first occurs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The string (lossy UTF-8).
+    pub text: String,
+    /// File offset of its first occurrence.
+    pub offset: u64,
+    /// Number of occurrences.
+    pub count: usize,
+}
+
+/// Markers whose presence tells which libc or toolchain produced a binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Marker {
+    /// `GLIBC_PRIVATE` or `GLIBC_2.x` version strings.
+    GlibcVersion,
+    /// `glibc.malloc` tunables.
+    GlibcTunables,
+    /// musl's `strerror(0)` text, "No error information".
+    MuslStrerror,
+    /// `__init_libc`, a musl-internal symbol name (unstripped static musl programs).
+    MuslSymbol,
+    /// `libnss_`: glibc NSS modules loaded at run time.
+    LibNss,
+    /// `nsswitch.conf`.
+    NsswitchConf,
+    /// `gconv-modules` / `GCONV_PATH`: glibc iconv modules loaded with dlopen.
+    Gconv,
+    /// Go build info.
+    GoBuildInfo,
+    /// UPX packer signature.
+    Upx,
+}
+
+/// What one pass over a file found.
+#[derive(Debug, Clone, Default)]
+pub struct ScanResult {
+    /// Distinct `/nix/store/<hash>-<name>` paths.
+    pub store_refs: Vec<Hit>,
+    /// Distinct strings that look like absolute build paths.
+    pub build_paths: Vec<Hit>,
+    /// Distinct paths under scratch directories (`/tmp`): build paths only if they name source
+    /// or sit in debug information, which the caller decides with [`names_source`].
+    pub scratch_paths: Vec<Hit>,
+    /// Markers seen, with the file offset of the first.
+    pub markers: BTreeMap<Marker, u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Store,
+    /// A build path that must start a string (the byte before it is not part of a path). A scratch
+    /// root (`/tmp`) also holds run-time files, so its paths count only when they name source or
+    /// sit in debug information.
+    BuildRoot {
+        scratch: bool,
+    },
+    /// A build path fragment that may sit inside a longer path.
+    BuildInner,
+    Marker(Marker),
+}
+
+/// The patterns, each with a `|` that is removed before use. The split keeps the patterns out of
+/// repro-check's own binary as whole strings, so checking repro-check itself finds no markers.
+const PATTERNS: &[(&[u8], Kind)] = &[
+    (b"/nix/|store/", Kind::Store),
+    (b"/bu|ild/", Kind::BuildRoot { scratch: false }),
+    (b"/nix/var/nix/bu|ilds/", Kind::BuildRoot { scratch: false }),
+    (b"/ho|me/", Kind::BuildRoot { scratch: false }),
+    (b"/ro|ot/", Kind::BuildRoot { scratch: false }),
+    (b"/t|mp/", Kind::BuildRoot { scratch: true }),
+    (b"/var/t|mp/", Kind::BuildRoot { scratch: true }),
+    (b"/Us|ers/", Kind::BuildRoot { scratch: false }),
+    (b".cargo/regi|stry/src/", Kind::BuildInner),
+    (b".cargo/git/chec|kouts/", Kind::BuildInner),
+    (b"GLIBC_|2.", Kind::Marker(Marker::GlibcVersion)),
+    (b"GLIBC_|PRIVATE", Kind::Marker(Marker::GlibcVersion)),
+    (b"glibc|.malloc", Kind::Marker(Marker::GlibcTunables)),
+    (b"No error| information", Kind::Marker(Marker::MuslStrerror)),
+    (b"__init_|libc\0", Kind::Marker(Marker::MuslSymbol)),
+    (b"lib|nss_", Kind::Marker(Marker::LibNss)),
+    (b"nsswitch|.conf", Kind::Marker(Marker::NsswitchConf)),
+    (b"gconv|-modules", Kind::Marker(Marker::Gconv)),
+    (b"GCONV|_PATH", Kind::Marker(Marker::Gconv)),
+    (b"\xff Go build|inf:", Kind::Marker(Marker::GoBuildInfo)),
+    (
+        b"This file is packed with| the UPX",
+        Kind::Marker(Marker::Upx),
+    ),
+];
+
+fn unmask(pattern: &[u8]) -> Vec<u8> {
+    pattern.iter().copied().filter(|&b| b != b'|').collect()
+}
+
+impl Marker {
+    /// The text of the first pattern that finds this marker, for evidence lines.
+    pub fn text(self) -> String {
+        PATTERNS
+            .iter()
+            .find(|(_, kind)| *kind == Kind::Marker(self))
+            .map(|(p, _)| {
+                String::from_utf8_lossy(&unmask(p))
+                    .trim_end_matches('\0')
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// How far back and forward a found string may extend.
+const CONTEXT: usize = 1024;
+/// Bytes kept from one chunk to the next (a match and its context always fit).
+const CARRY: usize = 2 * CONTEXT;
+/// At most this many distinct strings are kept per kind (a file full of paths is reported, not hoarded).
+const MAX_DISTINCT: usize = 1000;
+/// Store path names are at most this long (Nix's limit).
+const MAX_STORE_NAME: usize = 211;
+
+fn automaton() -> &'static AhoCorasick {
+    static AC: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(PATTERNS.iter().map(|(p, _)| unmask(p)))
+            .expect("the pattern set is valid")
+    })
+}
+
+/// A streaming scanner: [`Scanner::feed`] chunks in order, then [`Scanner::finish`].
+#[derive(Debug, Default)]
+pub struct Scanner {
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    base: u64,
+    /// Matches starting before this file offset were handled already.
+    done_upto: u64,
+    store: Distinct,
+    build: Distinct,
+    scratch: Distinct,
+    markers: BTreeMap<Marker, u64>,
+}
+
+impl Scanner {
+    /// A scanner at offset 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Scan the next chunk of the file.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.buf.extend_from_slice(chunk);
+        self.process(false);
+        if self.buf.len() > CARRY {
+            let drop = self.buf.len() - CARRY;
+            self.buf.drain(..drop);
+            self.base += drop as u64;
+        }
+    }
+
+    /// Scan what is left and return the findings.
+    pub fn finish(mut self) -> ScanResult {
+        self.process(true);
+        ScanResult {
+            store_refs: self.store.into_hits(),
+            build_paths: self.build.into_hits(),
+            scratch_paths: self.scratch.into_hits(),
+            markers: self.markers,
+        }
+    }
+
+    fn process(&mut self, at_end: bool) {
+        // Matches that start in the last CONTEXT bytes wait for more data, unless this is the end.
+        let limit = if at_end {
+            self.buf.len()
+        } else {
+            self.buf.len().saturating_sub(CONTEXT)
+        };
+        let start = usize::try_from(self.done_upto.saturating_sub(self.base)).unwrap_or(usize::MAX);
+        if start >= limit {
+            return;
+        }
+        for m in automaton().find_iter(&self.buf[start..]) {
+            let at = start + m.start();
+            if at >= limit {
+                break;
+            }
+            let offset = self.base + at as u64;
+            match PATTERNS[m.pattern().as_usize()].1 {
+                Kind::Marker(marker) => {
+                    self.markers.entry(marker).or_insert(offset);
+                }
+                Kind::Store => {
+                    if let Some(path) = store_path(&self.buf[at..]) {
+                        self.store.add(path, offset);
+                    }
+                }
+                Kind::BuildRoot { scratch } => {
+                    if at == 0 || !is_path_byte(self.buf[at - 1]) {
+                        let (s, e) = string_around(&self.buf, at, m.len());
+                        if looks_like_build_path(&self.buf[s..e], m.len()) {
+                            let target = if scratch {
+                                &mut self.scratch
+                            } else {
+                                &mut self.build
+                            };
+                            target.add(&self.buf[s..e], self.base + s as u64);
+                        }
+                    }
+                }
+                Kind::BuildInner => {
+                    let (s, e) = string_around(&self.buf, at, m.len());
+                    if self.buf[s] == b'/' {
+                        self.build.add(&self.buf[s..e], self.base + s as u64);
+                    }
+                }
+            }
+        }
+        self.done_upto = self.base + limit as u64;
+    }
+}
+
+/// Bytes that may appear inside a path as compilers embed it.
+fn is_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'/' | b'.' | b'_' | b'-' | b'+' | b'~' | b'@' | b'%' | b',' | b'='
+        )
+}
+
+/// Whether a string that starts with a build-ish root (`/tmp/`, `/home/`…) names something below
+/// it, rather than being a run-time template such as `/tmp/tmpfile_XXXXXX` or the bare root.
+fn looks_like_build_path(text: &[u8], root_len: usize) -> bool {
+    text.len() > root_len && !text.contains(&b'%') && memchr::memmem::find(text, b"XXX").is_none()
+}
+
+/// The printable path string containing the match at `at` (of `len` bytes).
+fn string_around(buf: &[u8], at: usize, len: usize) -> (usize, usize) {
+    let mut s = at;
+    while s > 0 && at - s < CONTEXT / 2 && is_path_byte(buf[s - 1]) {
+        s -= 1;
+    }
+    let mut e = (at + len).min(buf.len());
+    while e < buf.len() && e - at < CONTEXT / 2 && is_path_byte(buf[e]) {
+        e += 1;
+    }
+    (s, e)
+}
+
+/// Whether a path names a source file or a source tree (`…/src/…`, `….rs`, `….c`, …).
+pub fn names_source(text: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        ".rs", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".S", ".s", ".go", ".zig", ".f90",
+        ".o",
+    ];
+    text.contains("/src/")
+        || text.contains("/target/")
+        || EXTENSIONS.iter().any(|e| text.ends_with(e))
+}
+
+/// `/nix/store/<32 nix-base32 chars>-<name>` at the start of `bytes`, if it is one. The scrubbed
+/// form `/nix/store/eeee…` (what `remove-references-to` leaves) has `e`s, which are not in Nix's
+/// base-32 alphabet, so it never matches.
+pub fn store_path(bytes: &[u8]) -> Option<&[u8]> {
+    const PREFIX: usize = "/nix/store/".len();
+    let hash = bytes.get(PREFIX..PREFIX + 32)?;
+    if !hash.iter().all(|&c| is_nix_base32(c)) || bytes.get(PREFIX + 32) != Some(&b'-') {
+        return None;
+    }
+    let name_start = PREFIX + 33;
+    let name_len = bytes[name_start..]
+        .iter()
+        .take(MAX_STORE_NAME)
+        .take_while(|&&c| c.is_ascii_alphanumeric() || b"+-._?=".contains(&c))
+        .count();
+    (name_len > 0).then(|| &bytes[..name_start + name_len])
+}
+
+fn is_nix_base32(c: u8) -> bool {
+    matches!(c, b'0'..=b'9' | b'a'..=b'd' | b'f'..=b'n' | b'p'..=b's' | b'v'..=b'z')
+}
+
+/// Distinct strings with counts, capped.
+#[derive(Debug, Default)]
+struct Distinct {
+    seen: BTreeMap<Vec<u8>, (u64, usize)>,
+    last_offset: Option<u64>,
+}
+
+impl Distinct {
+    fn add(&mut self, text: &[u8], offset: u64) {
+        // The same string is reached once per pattern it contains; count it once.
+        if self.last_offset == Some(offset) {
+            return;
+        }
+        self.last_offset = Some(offset);
+        if let Some(entry) = self.seen.get_mut(text) {
+            entry.1 += 1;
+        } else if self.seen.len() < MAX_DISTINCT {
+            self.seen.insert(text.to_vec(), (offset, 1));
+        }
+    }
+
+    fn into_hits(self) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = self
+            .seen
+            .into_iter()
+            .map(|(text, (offset, count))| Hit {
+                text: String::from_utf8_lossy(&text).into_owned(),
+                offset,
+                count,
+            })
+            .collect();
+        hits.sort_by_key(|h| h.offset);
+        hits
+    }
+}
+
+/// Scan a whole in-memory buffer (tests, fuzzing).
+pub fn scan_bytes(bytes: &[u8]) -> ScanResult {
+    let mut scanner = Scanner::new();
+    for chunk in bytes.chunks(crate::input::CHUNK) {
+        scanner.feed(chunk);
+    }
+    scanner.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: &str = "0123456789abcdfghijklmnpqrsvwxyz";
+
+    #[test]
+    fn finds_store_paths_but_not_scrubbed_ones() {
+        let data = format!(
+            "\0/nix/store/{HASH}-openssl-3.0.7/etc/ssl\0/nix/store/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x\0"
+        );
+        let r = scan_bytes(data.as_bytes());
+        assert_eq!(r.store_refs.len(), 1);
+        assert_eq!(
+            r.store_refs[0].text,
+            format!("/nix/store/{HASH}-openssl-3.0.7")
+        );
+        assert_eq!(r.store_refs[0].offset, 1);
+    }
+
+    #[test]
+    fn finds_build_paths_at_string_starts_only() {
+        let data = b"\0/build/source/src/main.rs\0/nix/store/x-source/build/foo\0/home/u/.cargo/registry/src/a/lib.rs\0";
+        let r = scan_bytes(data);
+        let texts: Vec<&str> = r.build_paths.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "/build/source/src/main.rs",
+                "/home/u/.cargo/registry/src/a/lib.rs"
+            ]
+        );
+        let r = scan_bytes(b"\0/tmp/x/main.c\0/tmp/.X11-unix/X%u\0/tmp/\0/home/%s\0");
+        assert_eq!(r.scratch_paths.len(), 1, "{:?}", r.scratch_paths);
+        assert!(r.build_paths.is_empty(), "{:?}", r.build_paths);
+    }
+
+    #[test]
+    fn matches_across_chunk_boundaries_are_found_once() {
+        let mut scanner = Scanner::new();
+        let text = format!("xx/nix/store/{HASH}-glibc-2.40/lib\0");
+        let (a, b) = text.as_bytes().split_at(9);
+        let filler = vec![b'q'; 5000];
+        scanner.feed(&filler);
+        scanner.feed(a);
+        scanner.feed(b);
+        scanner.feed(&filler);
+        let r = scanner.finish();
+        assert_eq!(r.store_refs.len(), 1, "{:?}", r.store_refs);
+        assert_eq!(r.store_refs[0].count, 1);
+        assert_eq!(r.store_refs[0].offset, 5002);
+    }
+
+    #[test]
+    fn markers() {
+        let r = scan_bytes(b"..GLIBC_2.34..libnss_files..No error information");
+        assert!(r.markers.contains_key(&Marker::GlibcVersion));
+        assert!(r.markers.contains_key(&Marker::LibNss));
+        assert!(r.markers.contains_key(&Marker::MuslStrerror));
+    }
+}
