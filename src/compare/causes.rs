@@ -68,7 +68,7 @@ impl CauseKind {
                 "something writes entries in arbitrary order (HashMap/HashSet iteration or directory listing in a build script or proc-macro): use BTreeMap or sort before writing"
             }
             CauseKind::DebugOnly => {
-                "the code is identical: strip debug info the same way on every build (profile strip = \"debuginfo\", strip --strip-debug), or fix the cause above if you ship it"
+                "the code is identical: strip debug info the same way on every build (profile strip = \"debuginfo\", strip --strip-debug) if you do not ship it"
             }
             CauseKind::Layout => {
                 "sections were added, removed or resized: compare the builds' flags and profiles (debug, strip, opt-level, features, linker)"
@@ -274,27 +274,28 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
         ));
     }
 
-    // Toolchain: compiler identification strings that differ.
-    let tool_a: Vec<&str> = all_a()
-        .map(|(s, _)| s.as_str())
-        .filter(|s| patterns::is_toolchain_string(s))
-        .collect();
-    let tool_b: Vec<&str> = all_b()
-        .map(|(s, _)| s.as_str())
-        .filter(|s| patterns::is_toolchain_string(s))
-        .collect();
+    // Toolchain: compiler identifications that one side has and the other lacks.
+    let tokens = |side: &mut dyn Iterator<Item = &(String, u32)>| -> BTreeSet<String> {
+        side.flat_map(|(s, _)| patterns::toolchain_tokens(s))
+            .map(str::to_string)
+            .collect()
+    };
+    let (set_a, set_b) = (tokens(&mut all_a()), tokens(&mut all_b()));
+    let tool_a: Vec<&String> = set_a.difference(&set_b).collect();
+    let tool_b: Vec<&String> = set_b.difference(&set_a).collect();
     if !tool_a.is_empty() || !tool_b.is_empty() {
         let sections: Vec<String> = diffs
             .iter()
             .filter(|(_, d)| {
-                d.only_a
-                    .iter()
-                    .chain(&d.only_b)
-                    .any(|(s, _)| patterns::is_toolchain_string(s))
+                d.only_a.iter().chain(&d.only_b).any(|(s, _)| {
+                    patterns::toolchain_tokens(s)
+                        .iter()
+                        .any(|t| tool_a.iter().chain(&tool_b).any(|x| x == t))
+                })
             })
             .map(|(n, _)| n.to_string())
             .collect();
-        let first = |v: &[&str]| {
+        let first = |v: &[&String]| {
             v.first()
                 .map_or_else(|| "(none)".to_string(), |s| format!("{:?}", clip(s, 60)))
         };
@@ -318,14 +319,22 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
         let norm_a: Vec<String> = d
             .only_a
             .iter()
-            .flat_map(|(s, n)| std::iter::repeat_n(patterns::mask_times(&normal_a(s)), *n as usize))
-            .filter(|s| !patterns::is_toolchain_string(s))
+            .flat_map(|(s, n)| {
+                std::iter::repeat_n(
+                    patterns::mask_times(&patterns::mask_toolchain(&normal_a(s))),
+                    *n as usize,
+                )
+            })
             .collect();
         let mut norm_b: Vec<String> = d
             .only_b
             .iter()
-            .flat_map(|(s, n)| std::iter::repeat_n(patterns::mask_times(s), *n as usize))
-            .filter(|s| !patterns::is_toolchain_string(s))
+            .flat_map(|(s, n)| {
+                std::iter::repeat_n(
+                    patterns::mask_times(&patterns::mask_toolchain(s)),
+                    *n as usize,
+                )
+            })
             .collect();
         let mut norm_a = norm_a;
         norm_a.sort();
@@ -352,9 +361,19 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
         causes.push(cause(
             CauseKind::Ordering,
             format!(
-                "{} hold{} the same bytes in a different order (equal size and byte counts)",
+                "{} hold{} the same bytes in a different order (equal size and byte counts){}",
                 list(&reordered, 4),
-                if reordered.len() == 1 { "s" } else { "" }
+                plural_s(reordered.len()),
+                diffs
+                    .iter()
+                    .filter(|(n, _)| reordered.iter().any(|r| r == n))
+                    .find_map(|(_, d)| Some((d.only_a.first()?, d.only_b.first()?)))
+                    .map(|((x, _), (y, _))| format!(
+                        ", e.g. {:?} vs {:?}",
+                        clip(x, 30),
+                        clip(y, 30)
+                    ))
+                    .unwrap_or_default()
             ),
             reordered.clone(),
         ));
@@ -368,19 +387,26 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     // Debug-only: every differing region is debug information, symbols or the build-id.
     let debug: Vec<&str> = differing.iter().copied().filter(|n| is_debug(n)).collect();
     if !debug.is_empty() && differing.iter().all(|n| is_debug(n) || *n == BUILD_ID) {
-        let mut evidence = format!(
-            "only debug information differs ({}); all loaded sections are identical",
-            list_str(&debug, 4)
-        );
+        let mut parts = Vec::new();
         for (only, build) in [(&only_a, a.build), (&only_b, b.build)] {
             if !only.is_empty() {
-                evidence.push_str(&format!(
-                    "; only {} has {}",
-                    letter(build),
-                    list_str(only, 3)
-                ));
+                parts.push(format!("only {} has {}", letter(build), list_str(only, 3)));
             }
         }
+        let both: Vec<&str> = changed
+            .iter()
+            .copied()
+            .filter(|n| is_debug(n) && (*n != ".shstrtab" || parts.is_empty()))
+            .collect();
+        if !both.is_empty() {
+            parts.push(format!(
+                "{} differ{}",
+                list_str(&both, 4),
+                plural_s(both.len())
+            ));
+        }
+        parts.push("every loaded section is identical".to_string());
+        let evidence = parts.join("; ");
         causes.push(cause(
             CauseKind::DebugOnly,
             evidence,

@@ -212,20 +212,32 @@ fn time_token_at(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
-/// Whether `s` identifies a compiler or its build (`.comment` entries, rustc's source paths).
-pub fn is_toolchain_string(s: &str) -> bool {
-    s.contains("GCC: (")
-        || s.contains("rustc version")
-        || s.contains("clang version")
-        || s.contains("Linker: ")
-        || rustc_commit(s).is_some()
+/// The compiler identifications in `s`: `.comment` entries (`GCC: (…) 12.2.0`, `rustc version
+/// 1.95.0 (…)`, `clang version …`, `Linker: …`, each to the end of the string) and rustc's
+/// `/rustc/<commit>` source paths.
+pub fn toolchain_tokens(s: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for marker in ["GCC: (", "rustc version ", "clang version ", "Linker: "] {
+        if let Some(i) = s.find(marker) {
+            found.push(&s[i..]);
+        }
+    }
+    let mut rest = s;
+    while let Some(i) = rest.find("/rustc/") {
+        let token = rest
+            .get(i..i + 47)
+            .filter(|t| t[7..].bytes().all(|c| c.is_ascii_hexdigit()));
+        found.extend(token);
+        rest = &rest[i + 7..];
+    }
+    found
 }
 
-/// The 40-hex commit of a `/rustc/<commit>/` path.
-fn rustc_commit(s: &str) -> Option<&str> {
-    let i = s.find("/rustc/")? + "/rustc/".len();
-    let hash = s.get(i..i + 40)?;
-    hash.bytes().all(|c| c.is_ascii_hexdigit()).then_some(hash)
+/// `s` with its compiler identifications replaced by `#`.
+pub fn mask_toolchain(s: &str) -> String {
+    toolchain_tokens(s)
+        .iter()
+        .fold(s.to_string(), |acc, t| acc.replace(t, "#"))
 }
 
 #[cfg(test)]
@@ -264,10 +276,12 @@ mod tests {
 
     #[test]
     fn recognises_toolchains() {
-        assert!(is_toolchain_string("GCC: (Debian 12.2.0-14) 12.2.0"));
-        assert!(is_toolchain_string(
-            "/rustc/59807616e1a2b3c4d5e6f708192a3b4c5d6e7f80/library/core"
-        ));
-        assert!(!is_toolchain_string("/rustc/short"));
+        let gcc = "GCC: (Debian 12.2.0-14) 12.2.0";
+        assert_eq!(toolchain_tokens(gcc), [gcc]);
+        let path = "x/rustc/59807616e1a2b3c4d5e6f708192a3b4c5d6e7f80/library/core";
+        let commit = "/rustc/59807616e1a2b3c4d5e6f708192a3b4c5d6e7f80";
+        assert_eq!(toolchain_tokens(path), [commit]);
+        assert_eq!(mask_toolchain(path), "x#/library/core");
+        assert!(toolchain_tokens("/rustc/short").is_empty());
     }
 }

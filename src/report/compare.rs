@@ -38,11 +38,12 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
     }
     writeln!(
         out,
-        "{}: {} of {} path{} differ",
+        "{}: {} of {} file{} differ{}",
         paint.bad("different"),
         differing.len(),
         c.files.len(),
-        plural(c.files.len())
+        plural(c.files.len()),
+        if differing.len() == 1 { "s" } else { "" }
     )?;
     if c.builds.len() > 2 {
         let groups: Vec<String> = c
@@ -89,15 +90,25 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
     };
     writeln!(out, "{}: {what}", paint.bold(&f.path))?;
     for s in differing.iter().take(MAX_SECTIONS) {
-        let sizes: Vec<String> = s
-            .sizes
-            .iter()
-            .map(|z| z.map_or_else(|| "-".to_string(), |z| z.to_string()))
-            .collect();
-        let sizes = if sizes.windows(2).all(|w| w[0] == w[1]) {
-            format!("{} bytes in each, contents differ", sizes[0])
+        let sizes = if s.sizes.windows(2).all(|w| w[0] == w[1]) {
+            match s.sizes.first().copied().flatten() {
+                Some(size) => format!("{size} bytes in each, contents differ"),
+                None => "contents differ".to_string(),
+            }
+        } else if s.sizes.iter().all(Option::is_some) {
+            let v: Vec<String> = s.sizes.iter().flatten().map(u64::to_string).collect();
+            format!("{} bytes", v.join(" vs "))
         } else {
-            format!("{} bytes", sizes.join(" vs "))
+            let v: Vec<String> = s
+                .sizes
+                .iter()
+                .enumerate()
+                .map(|(i, z)| match z {
+                    Some(z) => format!("{z} bytes in {}", letter(i)),
+                    None => format!("absent in {}", letter(i)),
+                })
+                .collect();
+            v.join(", ")
         };
         writeln!(out, "  {:<22} {sizes}", s.name)?;
     }
