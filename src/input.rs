@@ -153,7 +153,6 @@ pub enum TreeKind {
 /// Every entry under `root` (not `root` itself), depth first, siblings sorted bytewise by name:
 /// the order `sha256sum` listings and Nix archives use. An unreadable entry is an error.
 pub fn tree(root: &Path) -> Result<Vec<TreeEntry>, Error> {
-    use std::os::unix::fs::PermissionsExt;
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -179,7 +178,7 @@ pub fn tree(root: &Path) -> Result<Vec<TreeEntry>, Error> {
         } else if file_type.is_file() {
             let meta = entry.metadata().map_err(|e| Error::read(&path, e.into()))?;
             TreeKind::File {
-                executable: meta.permissions().mode() & 0o100 != 0,
+                executable: is_executable(&meta),
             }
         } else {
             TreeKind::Special {
@@ -192,7 +191,14 @@ pub fn tree(root: &Path) -> Result<Vec<TreeEntry>, Error> {
     Ok(entries)
 }
 
-fn special_kind(kind: &fs::FileType) -> &'static str {
+/// Whether the owner may execute the file (the one mode bit Nix archives and manifests record).
+pub fn is_executable(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o100 != 0
+}
+
+/// What a non-regular, non-directory file type is, in words: "a named pipe", "a socket"….
+pub fn special_kind(kind: &fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if kind.is_fifo() {
         "a named pipe"

@@ -116,7 +116,7 @@ pub fn hash_root(path: &Path, nar: bool) -> Result<Root, Error> {
         let name = path
             .file_name()
             .map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
-        let node = file_node(path, is_executable(&meta))?;
+        let node = file_node(path, input::is_executable(&meta))?;
         return Ok(Root {
             path: display,
             kind: RootKind::File,
@@ -165,11 +165,6 @@ fn file_node(path: &Path, executable: bool) -> Result<Node, Error> {
         size,
         executable,
     })
-}
-
-fn is_executable(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o100 != 0
 }
 
 fn slash_path(rel: &Path) -> String {
@@ -294,23 +289,36 @@ fn read_manifest(path: &Path) -> Result<Option<Manifest>, Error> {
     if !starts_json || memchr::memmem::find(head, b"repro-check.manifest/").is_none() {
         return Ok(None);
     }
-    let text = std::fs::read(path).map_err(|e| Error::read(path, e))?;
-    let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-        Error::Invalid(format!("{} looks like a repro-check manifest but is not valid JSON ({e}); write it again with `repro-check hash --json`", path.display()))
-    })?;
-    let schema = value
-        .get("schema")
-        .and_then(|s| s.as_str())
-        .unwrap_or_default();
-    if schema != SCHEMA {
-        return Err(Error::Invalid(format!(
+    let schema_error = |schema: &str| {
+        Error::Invalid(format!(
             "{} is a manifest with schema {schema:?}, but this repro-check reads {SCHEMA:?}; write it again with this version's `repro-check hash --json`",
             path.display()
-        )));
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
+    match serde_json::from_reader::<_, Manifest>(std::io::BufReader::new(file)) {
+        Ok(m) if m.schema == SCHEMA => Ok(Some(m)),
+        Ok(m) => Err(schema_error(&m.schema)),
+        Err(e) => match head_schema(head) {
+            Some(schema) if schema != SCHEMA => Err(schema_error(schema)),
+            _ => Err(Error::Invalid(format!(
+                "{} is not a valid {SCHEMA} manifest ({e}); write it again with `repro-check hash --json`",
+                path.display()
+            ))),
+        },
     }
-    serde_json::from_value(value).map(Some).map_err(|e| {
-        Error::Invalid(format!("{} is not a valid {SCHEMA} manifest ({e}); write it again with `repro-check hash --json`", path.display()))
-    })
+}
+
+/// The value of the `"schema"` key near the start of a manifest.
+fn head_schema(head: &[u8]) -> Option<&str> {
+    let at = memchr::memmem::find(head, b"\"schema\"")? + 8;
+    let rest = std::str::from_utf8(head.get(at..)?).ok()?;
+    let rest = rest
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    rest.split('"').next()
 }
 
 /// A manifest with one root is that root; with several, each root's entries are prefixed by the

@@ -34,9 +34,12 @@ pub fn nar_hash(path: &Path) -> Result<String, Error> {
         let target = std::fs::read_link(path).map_err(|e| Error::read(path, e))?;
         nar.symlink(target.as_os_str());
     } else if ft.is_file() {
-        nar.regular(path, is_executable(&meta))?;
+        nar.regular(path, input::is_executable(&meta))?;
     } else {
-        return Err(unsupported(path, &ft));
+        return Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            what: input::special_kind(&ft),
+        });
     }
     Ok(format!(
         "sha256-{}",
@@ -92,26 +95,6 @@ fn tree(nar: &mut NarWriter, root: &Path) -> Result<(), Error> {
     }
     nar.str(b")");
     Ok(())
-}
-
-fn is_executable(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o100 != 0
-}
-
-fn unsupported(path: &Path, ft: &std::fs::FileType) -> Error {
-    use std::os::unix::fs::FileTypeExt;
-    let what = if ft.is_fifo() {
-        "a named pipe"
-    } else if ft.is_socket() {
-        "a socket"
-    } else {
-        "a device"
-    };
-    Error::NotRegular {
-        path: path.to_path_buf(),
-        what,
-    }
 }
 
 /// Writes NAR tokens straight into the hash; the archive itself is never held in memory.

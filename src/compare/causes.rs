@@ -416,6 +416,12 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
     }
 
     // What is left: regions nothing explains, or whose differences are only shifted offsets.
+    // Outside ELF there are no sections to speak of: the report shows the first differing byte
+    // and a line diff instead.
+    if !a.facts.is_elf || !b.facts.is_elf {
+        causes.sort_by_key(|c| c.kind);
+        return Ok(causes);
+    }
     let primary = !causes.is_empty();
     let residual: Vec<&str> = differing
         .iter()
