@@ -124,8 +124,9 @@ pub struct Side<'a> {
     pub build: usize,
 }
 
-/// Explain why `a` and `b` differ. They are known to differ.
-pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
+/// Explain why `a` and `b` differ. They are known to differ. Limits hit on the way (a section
+/// too large for string analysis) are added to `notes`.
+pub fn explain(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Vec<Cause>, Error> {
     let builds = [a.build, b.build];
     let cause = |kind: CauseKind, evidence: String, sections: Vec<String>| Cause {
         kind,
@@ -189,6 +190,13 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>) -> Result<Vec<Cause>, Error> {
             size: r.size,
         };
         let d = strings::diff(&span(a.path, &src_a, ra), &span(b.path, &src_b, rb))?;
+        if d.truncated {
+            notes.push(format!(
+                "{name} is too large to compare all its strings: only the first {} MiB, and up to {} differing strings, were examined",
+                strings::BUDGET >> 20,
+                strings::MAX_KEPT
+            ));
+        }
         diffs.push((name, d));
     }
 

@@ -424,9 +424,11 @@ fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), Error> {
         return Ok(());
     };
     for other in rest {
-        report
-            .causes
-            .extend(causes::explain(&side(first), &side(other))?);
+        report.causes.extend(causes::explain(
+            &side(first),
+            &side(other),
+            &mut report.notes,
+        )?);
         if !first.3.is_elf && report.first_difference.is_none() {
             let (sa, sb) = (first.3.source(), other.3.source());
             report.first_difference = regions::first_difference(Path::new(&first.2), &sa, &sb)?;

@@ -46,9 +46,13 @@ pub fn find_substitution(only_a: &[&str], only_b: &[&str]) -> Option<Substitutio
             *votes.entry((sub.a, sub.b)).or_default() += 1;
         }
     }
-    let ((a, b), _) = votes
-        .into_iter()
-        .max_by(|x, y| x.1.cmp(&y.1).then_with(|| y.0.cmp(&x.0)))?;
+    let ((a, b), _) = votes.into_iter().max_by(|x, y| {
+        // Most pairs explained, then the longer (more specific) directory, then a fixed order.
+        let len = |k: &(String, String)| k.0.len() + k.1.len();
+        (x.1.cmp(&y.1))
+            .then_with(|| len(&x.0).cmp(&len(&y.0)))
+            .then_with(|| y.0.cmp(&x.0))
+    })?;
     Some(Substitution { a, b })
 }
 
@@ -80,8 +84,10 @@ fn directory_pair(sa: &str, sb: &str) -> Option<Substitution> {
     let end_a = end_of(ba, ba.len() - suffix);
     let end_b = end_of(bb, bb.len() - suffix);
     let (da, db) = (sa.get(start..end_a)?, sb.get(start..end_b)?);
+    // A directory worth naming: absolute, at least `/xyz`, with a letter in it (not `/6`, which
+    // is a shifted offset inside binary data that happens to follow a slash).
     let plausible = |d: &str| {
-        d.len() > 1 && d.starts_with('/') && d[1..].contains(|c: char| c.is_ascii_alphanumeric())
+        d.len() >= 4 && d.starts_with('/') && d.contains(|c: char| c.is_ascii_alphabetic())
     };
     (da != db && plausible(da) && plausible(db)).then(|| Substitution {
         a: da.to_string(),
@@ -260,6 +266,7 @@ mod tests {
             ("/tmp/build1", "/tmp/build22")
         );
         assert_eq!(find_substitution(&["12:00:01"], &["12:00:02"]), None);
+        assert_eq!(find_substitution(&["x\u{1}/6a"], &["x\u{1}/7a"]), None);
     }
 
     #[test]

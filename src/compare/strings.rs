@@ -15,7 +15,7 @@ pub const MIN_LEN: usize = 4;
 /// Longer runs are cut into pieces of this length.
 const MAX_LEN: usize = 4096;
 /// Bytes of one region examined; the rest of a larger region is not (the result says so).
-pub const BUDGET: u64 = 256 << 20;
+pub const BUDGET: u64 = 128 << 20;
 /// Differing strings kept per side.
 pub const MAX_KEPT: usize = 20_000;
 
