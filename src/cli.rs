@@ -25,9 +25,7 @@ pub struct Cli {
 #[allow(missing_docs)]
 pub enum Command {
     Check(commands::check::CheckArgs),
-    /// Hash build outputs: SHA-256 per file (`sha256sum -c` format), a JSON manifest, Nix NAR hashes.
     Hash(commands::hash::HashArgs),
-    /// Compare two or more builds and explain why they differ.
     Compare(commands::compare::CompareArgs),
 }
 

@@ -127,7 +127,7 @@ pub fn hash_root(path: &Path, nar: bool) -> Result<Root, Error> {
     if !meta.is_dir() {
         return Err(Error::NotRegular {
             path: path.to_path_buf(),
-            what: "neither a file nor a directory",
+            what: input::special_kind(&meta.file_type()),
         });
     }
     let walked: Vec<input::TreeEntry> = input::tree(path)?

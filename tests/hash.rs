@@ -223,5 +223,30 @@ fn unreadable_inputs_are_errors() {
     );
     let out = run_in(dir.path(), &["hash", "fifo"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("fifo"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("fifo is a named pipe"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Inside a tree a FIFO is never opened: skipped by the listing, refused by --nar (as Nix does).
+    std::fs::create_dir(dir.path().join("tree")).unwrap();
+    std::fs::write(dir.path().join("tree/file"), "x").unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(dir.path().join("tree/pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = run_in(dir.path(), &["hash", "tree"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1);
+    let out = run_in(dir.path(), &["hash", "--nar", "tree"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a Nix archive cannot hold"),
+        "{}",
+        stderr(&out)
+    );
 }

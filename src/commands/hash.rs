@@ -9,7 +9,7 @@ use clap::Args;
 use crate::manifest::{self, Manifest, Node, Root, RootKind};
 use crate::{Error, Outcome, report};
 
-/// Hash build outputs: every file of each PATH, in `sha256sum -c` format.
+/// Hash build outputs: SHA-256 of every file in `sha256sum -c` format, a JSON manifest, NAR hashes.
 ///
 /// Directories are walked (symlinks inside them are not followed), sorted, and listed by path, so
 /// `repro-check hash DIR > SUMS` then `sha256sum -c SUMS` checks them. A PATH that is a symlink to a
