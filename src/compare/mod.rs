@@ -4,6 +4,8 @@
 //! [`compare_paths`] is the library entry point (`compare`, `attest` and `rebuild` use it); the
 //! result is plain data ([`Comparison`]) that serialises to the documented JSON.
 
+mod analyse;
+mod cause;
 mod causes;
 mod patterns;
 mod regions;
@@ -11,16 +13,15 @@ mod strings;
 mod text;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use causes::{Cause, CauseKind};
+pub use cause::{Cause, CauseKind};
 
 use crate::Error;
 use crate::manifest::{self, Build, Node, Source};
-use regions::FileFacts;
 
 /// The `schema` value of `compare --json` output.
 pub const SCHEMA: &str = "repro-check.compare/v1";
@@ -330,7 +331,7 @@ fn file_report(
             report.changes.push(change);
         }
     }
-    analyse(builds, &mut report)?;
+    analyse::analyse(builds, &mut report)?;
     Ok(report)
 }
 
@@ -385,110 +386,4 @@ fn change(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) ->
         build,
         detail,
     })
-}
-
-/// Fill in sections, causes, first difference and line diff for a file whose contents differ.
-fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), Error> {
-    // One representative per distinct digest, most common digest first (ties: argument order).
-    let mut variants: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, d) in report.digests.iter().enumerate() {
-        let Some(d) = d else { continue };
-        match variants.iter_mut().find(|(v, _)| v == d) {
-            Some((_, members)) => members.push(i),
-            None => variants.push((d.clone(), vec![i])),
-        }
-    }
-    if variants.len() < 2 {
-        return Ok(());
-    }
-    variants.sort_by_key(|(_, m)| std::cmp::Reverse(m.len()));
-    let local = |i: usize| builds[i].local_path(&report.path).map(|p| (i, p));
-    let mut opened: Vec<Opened> = Vec::new();
-    for (_, members) in &variants {
-        match members.iter().find_map(|&i| local(i)) {
-            Some((i, path)) => {
-                let facts = regions::read(&path)?;
-                opened.push((i, members.clone(), path, facts));
-            }
-            None => {
-                let names: Vec<String> = members.iter().map(|&i| letter(i)).collect();
-                report.notes.push(format!(
-                    "the contents of {} are not on this machine (manifest): only digests compared",
-                    names.join(", ")
-                ));
-            }
-        }
-    }
-    report.sections = section_rows(&opened, report.digests.len());
-    let Some((first, rest)) = opened.split_first() else {
-        return Ok(());
-    };
-    for other in rest {
-        report.causes.extend(causes::explain(
-            &side(first),
-            &side(other),
-            &mut report.notes,
-        )?);
-        if !first.3.is_elf && report.first_difference.is_none() {
-            let (sa, sb) = (first.3.source(), other.3.source());
-            report.first_difference = regions::first_difference(Path::new(&first.2), &sa, &sb)?;
-            report.line_diff = text::line_diff(&first.2, &other.2)?;
-        }
-    }
-    Ok(())
-}
-
-/// Per-section rows across the builds, in the first variant's section order.
-type Opened = (usize, Vec<usize>, PathBuf, FileFacts);
-
-fn side(o: &Opened) -> causes::Side<'_> {
-    causes::Side {
-        path: o.2.as_path(),
-        facts: &o.3,
-        build: o.0,
-    }
-}
-
-fn section_rows(opened: &[Opened], n: usize) -> Vec<SectionRow> {
-    if !opened.iter().any(|(_, _, _, f)| f.is_elf) {
-        return Vec::new();
-    }
-    let mut names: Vec<&str> = Vec::new();
-    for (_, _, _, facts) in opened {
-        for r in &facts.regions {
-            if !names.contains(&r.name.as_str()) {
-                names.push(&r.name);
-            }
-        }
-    }
-    names
-        .into_iter()
-        .map(|name| {
-            let mut sizes = vec![None; n];
-            let mut digests = vec![None; n];
-            for (_, members, _, facts) in opened {
-                if let Some(r) = facts.region(name) {
-                    for &m in members {
-                        sizes[m] = Some(r.size);
-                        digests[m] = r.sha256.clone();
-                    }
-                }
-            }
-            let seen: Vec<_> = opened
-                .iter()
-                .map(|(_, _, _, f)| f.region(name).map(|r| (r.size, &r.sha256)))
-                .collect();
-            let identical = seen.iter().all(Option::is_some) && all_same(&seen);
-            SectionRow {
-                name: name.to_string(),
-                identical,
-                sizes,
-                digests,
-            }
-        })
-        .collect()
-}
-
-fn all_same<T: PartialEq>(v: &[T]) -> bool {
-    v.windows(2).all(|w| w[0] == w[1])
 }

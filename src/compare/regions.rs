@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::Error;
 use crate::digest::Hasher;
 use crate::elf::{self, FileSource, ReadAt};
+use crate::input;
 
 /// Bytes read per positioned read.
 pub const CHUNK: u64 = 1 << 20;
@@ -51,13 +52,14 @@ impl FileFacts {
     }
 }
 
-/// Read the regions of `path`. A malformed ELF file is compared as a plain file.
+/// Read the regions of `path`. A file that is not ELF, or whose ELF structure is broken (even
+/// one that makes the parser panic), is compared as one plain region.
 pub fn read(path: &Path) -> Result<FileFacts, Error> {
-    let file = File::open(path).map_err(|e| Error::read(path, e))?;
-    let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
+    let (file, len) = input::open_regular(path)?;
     let src = FileSource::new(&file, len);
-    let sections = match elf::inspect(&src) {
-        Ok(facts) if !facts.sections.is_empty() => Some(facts.sections),
+    let inspected = std::panic::catch_unwind(|| elf::inspect(&src));
+    let sections = match inspected {
+        Ok(Ok(facts)) if !facts.sections.is_empty() => Some(facts.sections),
         _ => None,
     };
     let mut regions = Vec::new();
