@@ -330,3 +330,93 @@ fn errors_exit_2_and_never_say_identical() {
         stderr(&out)
     );
 }
+
+/// `#ident` puts a compiler identification into `.comment`, as a different compiler would.
+const IDENT_C: &str =
+    "#include <stdio.h>\n#ident IDENT\nint main(void) { puts(GREETING); return 0; }\n";
+
+fn gcc_ident(dir: &Path, name: &str, ident: &str, greeting: &str, extra: &[&str]) {
+    // One source file name for all: it is recorded in the symbol table.
+    std::fs::write(dir.join("ident.c"), IDENT_C).unwrap();
+    let ok = Command::new("gcc")
+        .args([
+            "-O2",
+            &format!("-DIDENT=\"{ident}\""),
+            &format!("-DGREETING=\"{greeting}\""),
+        ])
+        .args(extra)
+        .args(["-o", name, "ident.c"])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn compiler_identification_build_id_and_code_differences() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    gcc_ident(d, "gcc12", "GCC: (GNU) 12.2.0", "hello", &[]);
+    gcc_ident(d, "gcc13", "GCC: (GNU) 13.1.0", "hello", &[]);
+    let v = json(&run_in(d, &["compare", "--json", "gcc12", "gcc13"]));
+    assert_eq!(cause_kinds(&v, 0), ["toolchain"]);
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("12.2.0") && evidence.contains("13.1.0") && evidence.contains(".comment"),
+        "{evidence}"
+    );
+
+    // A random build-id (--build-id=uuid) is the only difference between two links.
+    gcc_ident(d, "uuid1", "x", "hello", &["-Wl,--build-id=uuid"]);
+    gcc_ident(d, "uuid2", "x", "hello", &["-Wl,--build-id=uuid"]);
+    let v = json(&run_in(d, &["compare", "--json", "uuid1", "uuid2"]));
+    assert_eq!(cause_kinds(&v, 0), ["build-id-only"]);
+
+    // Different source: nothing explains it but the program itself.
+    gcc_ident(d, "hello", "x", "hello", &[]);
+    gcc_ident(d, "world", "x", "world", &[]);
+    let v = json(&run_in(d, &["compare", "--json", "hello", "world"]));
+    let kinds = cause_kinds(&v, 0);
+    assert_eq!(kinds.first().map(String::as_str), Some("code"), "{kinds:?}");
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains(".rodata") && evidence.contains("\"hello\" vs \"world\""),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn three_elf_builds_explain_the_outlier_against_the_majority() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    gcc_at_epoch(dir.path(), "first", "1600000000");
+    gcc_at_epoch(dir.path(), "second", "1600000000");
+    gcc_at_epoch(dir.path(), "third", "1700000000");
+    let out = run_in(
+        dir.path(),
+        &["compare", "--json", "third", "first", "second"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["groups"][0]["role"], "majority");
+    assert_eq!(v["groups"][0]["builds"], serde_json::json!([1, 2]));
+    assert_eq!(v["groups"][1]["builds"], serde_json::json!([0]));
+    let cause = &v["files"][0]["causes"][0];
+    assert_eq!(cause["kind"], "timestamp");
+    assert_eq!(
+        cause["builds"],
+        serde_json::json!([1, 0]),
+        "the outlier A is explained against B"
+    );
+    let text = stdout(&run_in(
+        dir.path(),
+        &["compare", "third", "first", "second"],
+    ));
+    assert!(text.contains("groups: majority B, C"), "{text}");
+    assert!(text.contains("timestamp [B vs A]"), "{text}");
+}
