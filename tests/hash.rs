@@ -202,6 +202,29 @@ fn manifest_stands_in_for_the_build() {
 }
 
 #[test]
+fn manifest_of_several_files_compares_with_their_directory() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    std::fs::write(dir.path().join("out/x"), "1\n").unwrap();
+    std::fs::write(dir.path().join("out/y"), "2\n").unwrap();
+    let out = run_in(dir.path(), &["hash", "--json", "out/x", "out/y"]);
+    std::fs::write(dir.path().join("files.json"), &out.stdout).unwrap();
+    let same = run_in(dir.path(), &["compare", "files.json", "out"]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&same),
+        stderr(&same)
+    );
+    // Two manifests compare with each other too, as CI jobs on two runners would.
+    let out = run_in(dir.path(), &["hash", "--json", "out"]);
+    std::fs::write(dir.path().join("tree.json"), &out.stdout).unwrap();
+    let same = run_in(dir.path(), &["compare", "files.json", "tree.json"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+}
+
+#[test]
 fn unreadable_inputs_are_errors() {
     let dir = tempdir();
     let out = run_in(dir.path(), &["hash", "missing"]);
