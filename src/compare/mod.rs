@@ -327,34 +327,43 @@ fn file_report(
         return Ok(report);
     }
     for (i, node) in nodes.iter().enumerate().filter(|(i, _)| *i != reference) {
-        if let Some(change) = change(nodes[reference], *node, i, reference) {
-            report.changes.push(change);
-        }
+        report
+            .changes
+            .extend(changes(nodes[reference], *node, i, reference));
     }
     analyse::analyse(builds, &mut report)?;
     Ok(report)
 }
 
-fn change(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -> Option<Change> {
+/// How build `build`'s entry differs from the reference build's (both the executable bit and the
+/// contents may differ at once).
+fn changes(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -> Vec<Change> {
     let (name, rname) = (letter(build), letter(reference));
-    let (kind, detail) = match (r, n) {
-        (Some(_), None) => (ChangeKind::Missing, format!("missing in {name}")),
-        (None, Some(x)) => (
+    let change = |kind, detail| Change {
+        kind,
+        build,
+        detail,
+    };
+    match (r, n) {
+        (Some(_), None) => vec![change(ChangeKind::Missing, format!("missing in {name}"))],
+        (None, Some(x)) => vec![change(
             ChangeKind::Extra,
             format!("{name} alone has this {}", x.kind_name()),
-        ),
-        (Some(x), Some(y)) if x.kind_name() != y.kind_name() => (
+        )],
+        (Some(x), Some(y)) if x.kind_name() != y.kind_name() => vec![change(
             ChangeKind::Type,
             format!(
                 "a {} in {rname}, a {} in {name}",
                 x.kind_name(),
                 y.kind_name()
             ),
-        ),
-        (Some(Node::Symlink { target: a }), Some(Node::Symlink { target: b })) if a != b => (
-            ChangeKind::Target,
-            format!("links to {a} in {rname}, to {b} in {name}"),
-        ),
+        )],
+        (Some(Node::Symlink { target: a }), Some(Node::Symlink { target: b })) if a != b => {
+            vec![change(
+                ChangeKind::Target,
+                format!("links to {a} in {rname}, to {b} in {name}"),
+            )]
+        }
         (
             Some(Node::File {
                 sha256: a,
@@ -367,23 +376,22 @@ fn change(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) ->
                 ..
             }),
         ) => {
+            let mut out = Vec::new();
             if xa != xb {
                 let mode = |x: &bool| if *x { "executable" } else { "not executable" };
-                (
+                out.push(change(
                     ChangeKind::Executable,
                     format!("{} in {rname}, {} in {name}", mode(xa), mode(xb)),
-                )
-            } else if a != b {
-                (ChangeKind::Content, format!("contents differ in {name}"))
-            } else {
-                return None;
+                ));
             }
+            if a != b {
+                out.push(change(
+                    ChangeKind::Content,
+                    format!("contents differ in {name}"),
+                ));
+            }
+            out
         }
-        _ => return None,
-    };
-    Some(Change {
-        kind,
-        build,
-        detail,
-    })
+        _ => Vec::new(),
+    }
 }
