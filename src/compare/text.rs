@@ -27,7 +27,10 @@ pub fn line_diff(a: &Path, b: &Path) -> Result<Vec<String>, Error> {
     let (Some(ta), Some(tb)) = (read(a)?, read(b)?) else {
         return Ok(Vec::new());
     };
-    let diff = TextDiff::from_lines(&ta, &tb);
+    // A deadline keeps pathological inputs fast; past it the diff is coarser, not wrong.
+    let diff = TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(250))
+        .diff_lines(&ta, &tb);
     let mut lines = Vec::new();
     let mut more = 0usize;
     for change in diff.iter_all_changes() {
