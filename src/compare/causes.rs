@@ -124,6 +124,19 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Ve
         .copied()
         .collect();
 
+    if a.facts.is_elf != b.facts.is_elf {
+        let (elf, other) = if a.facts.is_elf { (a, b) } else { (b, a) };
+        pair.cause(
+            CauseKind::Layout,
+            format!(
+                "{} is an ELF file with sections, {} is not",
+                letter(elf.build),
+                letter(other.build)
+            ),
+            Vec::new(),
+        );
+        return Ok(pair.causes);
+    }
     if pair.differing.is_empty() {
         let at = regions::first_difference(a.path, &a.facts.source(), &b.facts.source())?;
         pair.cause(
