@@ -215,7 +215,7 @@ impl Build {
     }
 
     /// One digest for the whole build: the file's SHA-256 for a single file; for a tree, the
-    /// SHA-256 of its sorted listing (`type path sha256|target executable` lines), so two trees
+    /// SHA-256 of its sorted listing (`type "path" sha256|"target" executable` lines), so two trees
     /// share it exactly when every path, type, content, link target and executable bit agree.
     pub fn digest(&self) -> String {
         if self.single_file
@@ -223,13 +223,16 @@ impl Build {
         {
             return sha256.clone();
         }
+        // Names are JSON-quoted so that no name can imitate another line.
+        let quote = |s: &str| serde_json::Value::from(s).to_string();
         let mut h = digest::Hasher::new();
         for (path, node) in &self.entries {
+            let path = quote(path);
             let line = match node {
                 Node::File {
                     sha256, executable, ..
                 } => format!("file {path} {sha256} {executable}\n"),
-                Node::Symlink { target } => format!("symlink {path} {target}\n"),
+                Node::Symlink { target } => format!("symlink {path} {}\n", quote(target)),
                 Node::Directory => format!("directory {path}\n"),
             };
             h.update(line.as_bytes());
