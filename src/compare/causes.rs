@@ -189,8 +189,13 @@ fn string_diffs(pair: &mut Pair<'_>, notes: &mut Vec<String>) -> Result<(), Erro
         };
         let d = strings::diff(&span(a.path, &src_a, ra), &span(b.path, &src_b, rb))?;
         if d.truncated {
+            let what = if name == "(file)" {
+                "the file".to_string()
+            } else {
+                name.to_string()
+            };
             notes.push(format!(
-                "{name} is too large to compare all its strings: only the first {} MiB, and up to {} differing strings, were examined",
+                "{what} is too large to compare all its strings: only the first {} MiB, and up to {} differing strings, were examined",
                 strings::BUDGET >> 20,
                 strings::MAX_KEPT
             ));
