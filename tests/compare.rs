@@ -420,3 +420,50 @@ fn three_elf_builds_explain_the_outlier_against_the_majority() {
     assert!(text.contains("groups: majority B, C"), "{text}");
     assert!(text.contains("timestamp [B vs A]"), "{text}");
 }
+
+#[test]
+fn c_file_macro_in_two_directories_is_build_path_with_shifted_code() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let source = "#include <stdio.h>\nint main(int c, char **v) { printf(\"%s %d\\n\", __FILE__, c); puts(\"tail\"); return 0; }\n";
+    let dir = tempdir();
+    for side in ["a", "longer-dir"] {
+        let d = dir.path().join(side);
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("f.c"), source).unwrap();
+        // An absolute source path, as build systems pass it: __FILE__ embeds the directory.
+        let ok = Command::new("gcc")
+            .args(["-O2", "-o"])
+            .arg(d.join("f"))
+            .arg(d.join("f.c"))
+            .status();
+        assert!(ok.unwrap().success());
+    }
+    let v = json(&run_in(
+        dir.path(),
+        &["compare", "--json", "a/f", "longer-dir/f"],
+    ));
+    let kinds = cause_kinds(&v, 0);
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("build-path"),
+        "{kinds:?}"
+    );
+    let causes = v["files"][0]["causes"].as_array().unwrap();
+    let evidence = causes[0]["evidence"].as_str().unwrap();
+    let a = dir.path().join("a").display().to_string();
+    let b = dir.path().join("longer-dir").display().to_string();
+    assert!(
+        evidence.contains(&format!("A embeds {a} ("))
+            && evidence.contains(&format!("B embeds {b} (")),
+        "{evidence}"
+    );
+    // Everything else that differs only follows from the longer string.
+    for cause in &causes[1..] {
+        assert!(
+            cause["evidence"].as_str().unwrap().contains("shifted"),
+            "{cause}"
+        );
+    }
+}

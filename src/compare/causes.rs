@@ -465,4 +465,7 @@ fn residual(pair: &mut Pair<'_>) {
         CauseKind::Code
     };
     pair.cause(kind, evidence, code.iter().map(|s| s.to_string()).collect());
+    if shifted && let Some(last) = pair.causes.last_mut() {
+        last.hint = "nothing of its own: code and tables that point into resized sections change with them, so this goes once the causes above are fixed".to_string();
+    }
 }
