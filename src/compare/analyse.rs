@@ -1,7 +1,7 @@
 //! The content analysis of one differing path: open one file per distinct version, tabulate its
 //! sections across the builds, and explain each version against the most common one.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::regions::{self, FileFacts};
 use super::{FileReport, SectionRow, causes, letter, text};
@@ -29,7 +29,12 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
         match members.iter().find_map(|&i| local(i)) {
             Some((i, path)) => {
                 let facts = regions::read(&path)?;
-                opened.push((i, members.clone(), path, facts));
+                opened.push(Opened {
+                    build: i,
+                    members: members.clone(),
+                    path,
+                    facts,
+                });
             }
             None => {
                 let names: Vec<String> = members.iter().map(|&i| letter(i)).collect();
@@ -50,58 +55,60 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
             &side(other),
             &mut report.notes,
         )?);
-        if !first.3.is_elf && report.first_difference.is_none() {
-            let (sa, sb) = (first.3.source(), other.3.source());
-            report.first_difference = regions::first_difference(Path::new(&first.2), &sa, &sb)?;
-            report.line_diff = text::line_diff(&first.2, &other.2)?;
+        if !first.facts.is_elf && report.first_difference.is_none() {
+            let (sa, sb) = (first.facts.source(), other.facts.source());
+            report.first_difference = regions::first_difference(&first.path, &sa, &sb)?;
+            report.line_diff = text::line_diff(&first.path, &other.path)?;
         }
     }
     Ok(())
 }
 
-/// A file opened for one distinct version: representative build, the builds sharing that
-/// version, its path, its regions.
-type Opened = (usize, Vec<usize>, PathBuf, FileFacts);
+/// One distinct version of the file, opened from the first build that has it on this machine.
+struct Opened {
+    /// That build.
+    build: usize,
+    /// Every build with this version.
+    members: Vec<usize>,
+    path: PathBuf,
+    facts: FileFacts,
+}
 
 fn side(o: &Opened) -> causes::Side<'_> {
     causes::Side {
-        path: o.2.as_path(),
-        facts: &o.3,
-        build: o.0,
+        path: &o.path,
+        facts: &o.facts,
+        build: o.build,
     }
 }
 
 /// Per-section rows across the builds, in the first variant's section order.
 fn section_rows(opened: &[Opened], n: usize) -> Vec<SectionRow> {
-    if !opened.iter().any(|(_, _, _, f)| f.is_elf) {
+    if !opened.iter().any(|o| o.facts.is_elf) {
         return Vec::new();
     }
-    let mut names: Vec<&str> = Vec::new();
-    for (_, _, _, facts) in opened {
-        for r in &facts.regions {
-            if !names.contains(&r.name.as_str()) {
-                names.push(&r.name);
-            }
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<&str> = (opened.iter())
+        .flat_map(|o| o.facts.regions.iter().map(|r| r.name.as_str()))
+        .filter(|name| seen.insert(*name))
+        .collect();
     names
         .into_iter()
         .map(|name| {
             let mut sizes = vec![None; n];
             let mut digests = vec![None; n];
-            for (_, members, _, facts) in opened {
-                if let Some(r) = facts.region(name) {
-                    for &m in members {
+            for o in opened {
+                if let Some(r) = o.facts.region(name) {
+                    for &m in &o.members {
                         sizes[m] = Some(r.size);
                         digests[m] = r.sha256.clone();
                     }
                 }
             }
-            let seen: Vec<_> = opened
-                .iter()
-                .map(|(_, _, _, f)| f.region(name).map(|r| (r.size, &r.sha256)))
+            let versions: Vec<_> = (opened.iter())
+                .map(|o| o.facts.region(name).map(|r| (r.size, &r.sha256)))
                 .collect();
-            let identical = seen.iter().all(Option::is_some) && all_same(&seen);
+            let identical = versions.iter().all(Option::is_some) && all_same(&versions);
             SectionRow {
                 name: name.to_string(),
                 identical,

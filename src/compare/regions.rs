@@ -2,6 +2,7 @@
 //! is not ELF), each with size, SHA-256 and byte histogram. Files are read in bounded chunks; only
 //! the section header table is held in memory.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 
@@ -38,6 +39,8 @@ pub struct FileFacts {
     pub is_elf: bool,
     /// The sections in file order, or one `(file)` region.
     pub regions: Vec<Region>,
+    /// Region index by name (object files can have thousands of sections).
+    by_name: HashMap<String, usize>,
 }
 
 impl FileFacts {
@@ -48,7 +51,7 @@ impl FileFacts {
 
     /// The region called `name`.
     pub fn region(&self, name: &str) -> Option<&Region> {
-        self.regions.iter().find(|r| r.name == name)
+        self.regions.get(*self.by_name.get(name)?)
     }
 }
 
@@ -66,7 +69,7 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
     let is_elf = sections.is_some();
     match sections {
         Some(sections) => {
-            let mut seen = std::collections::HashMap::<String, usize>::new();
+            let mut seen = HashMap::<String, usize>::new();
             for s in sections
                 .iter()
                 .filter(|s| s.kind != 0 || !s.name.is_empty())
@@ -92,11 +95,15 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
             path: path.to_path_buf(),
         });
     }
+    let by_name = (regions.iter().enumerate())
+        .map(|(i, r)| (r.name.clone(), i))
+        .collect();
     Ok(FileFacts {
         file,
         len,
         is_elf,
         regions,
+        by_name,
     })
 }
 
