@@ -2,3 +2,5 @@
 //! the function that runs it.
 
 pub mod check;
+pub mod compare;
+pub mod hash;
