@@ -256,6 +256,21 @@ pub fn load(path: &Path) -> Result<Build, Error> {
     {
         return from_manifest(label, manifest, path);
     }
+    // `hash` leaves FIFOs, sockets and devices out of its listing; a comparison must not, or a
+    // tree with one would be "identical" to a tree without it. Their contents cannot be read, so
+    // the job cannot be done.
+    if meta.is_dir()
+        && let Some(special) = input::tree(path)?.into_iter().find_map(|e| match e.kind {
+            TreeKind::Special { what } => Some((e.path, what)),
+            _ => None,
+        })
+    {
+        return Err(Error::Invalid(format!(
+            "{} is {}, whose contents cannot be read or compared; remove it from the build output",
+            special.0.display(),
+            special.1
+        )));
+    }
     let root = hash_root(path, false)?;
     let single_file = root.kind == RootKind::File;
     Ok(Build {
