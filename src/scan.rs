@@ -4,7 +4,7 @@
 //! The scanner is fed the file in chunks (the same chunks that are hashed), so memory stays bounded;
 //! a small carry-over window keeps matches that straddle two chunks whole.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use std::collections::BTreeMap;
 
 /// A string found in the file, with how often and where it first occurs.
@@ -216,11 +216,20 @@ impl Found {
         if start >= limit {
             return;
         }
-        for m in automaton().find_iter(&buf[start..]) {
-            let at = start + m.start();
+        // Every match start is tried, overlapping ones included: the search resumes one byte after
+        // each match's start, not after its end. Otherwise which of two overlapping strings is
+        // found (`/nix/store/nix/store/<hash>-x`) would depend on where chunks happen to end.
+        let ac = automaton();
+        let mut pos = start;
+        while pos < limit {
+            let Some(m) = ac.find(Input::new(buf).span(pos..buf.len())) else {
+                break;
+            };
+            let at = m.start();
             if at >= limit {
                 break;
             }
+            pos = at + 1;
             let offset = base + at as u64;
             match PATTERNS[m.pattern().as_usize()].1 {
                 Kind::Marker(marker) => {
@@ -436,6 +445,22 @@ mod tests {
             assert_eq!(format!("{:?}", s.finish()), reference, "chunks of {size}");
         }
         assert!(reference.contains("zlib-1.3"), "{reference}");
+    }
+
+    #[test]
+    fn overlapping_matches_are_found_however_the_file_is_chunked() {
+        // Found by the `scan` fuzz target: the second store path shares its leading `/` with the
+        // end of the first match, and was found only when the bytes came in small chunks.
+        let data = format!("\0/nix/store/nix/store/{HASH}-nixb\0");
+        let whole = scan_bytes(data.as_bytes());
+        let mut s = Scanner::new();
+        data.as_bytes()
+            .iter()
+            .for_each(|b| s.feed(std::slice::from_ref(b)));
+        let bytewise = s.finish();
+        assert_eq!(format!("{whole:?}"), format!("{bytewise:?}"));
+        assert_eq!(whole.store_refs.len(), 1, "{whole:?}");
+        assert_eq!(whole.store_refs[0].offset, 11);
     }
 
     #[test]
