@@ -24,6 +24,12 @@ pub struct Cli {
 pub enum Command {
     /// Check that ELF files are truly static and say why not.
     Check(commands::check::CheckArgs),
+    /// Write a reproducibility attestation for two or more builds (in-toto, optionally signed).
+    Attest(commands::attest::AttestArgs),
+    /// Make an Ed25519 key pair for signing attestations offline.
+    Keygen(commands::keygen::KeygenArgs),
+    /// Check files against a reproducibility attestation, offline.
+    Verify(commands::verify::VerifyArgs),
 }
 
 /// Parse the process arguments, treating `repro-check PATH...` as `repro-check check PATH...`.

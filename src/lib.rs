@@ -4,6 +4,7 @@
 //! ([`check`]) → a report in text or JSON ([`report`]). Each subcommand lives in [`commands`].
 #![forbid(unsafe_code)]
 
+pub mod attestation;
 pub mod check;
 pub mod cli;
 pub mod commands;
@@ -44,5 +45,8 @@ impl Outcome {
 pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
     match cli.command {
         cli::Command::Check(args) => commands::check::run(&args),
+        cli::Command::Attest(args) => commands::attest::run(&args),
+        cli::Command::Keygen(args) => commands::keygen::run(&args),
+        cli::Command::Verify(args) => commands::verify::run(&args),
     }
 }
