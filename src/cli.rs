@@ -19,10 +19,11 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands. Each one's help text is the doc comment of its arguments struct in
+/// `src/commands/`, so variants carry no doc comment of their own (it would replace that text).
 #[derive(Debug, Subcommand)]
+#[allow(missing_docs)]
 pub enum Command {
-    /// Check that ELF files are truly static and say why not.
     Check(commands::check::CheckArgs),
     /// Write a reproducibility attestation for two or more builds (in-toto, optionally signed).
     Attest(commands::attest::AttestArgs),

@@ -66,11 +66,12 @@ pub fn compile_c(compiler: &str, dir: &Path, name: &str, source: &str, flags: &[
     let src = dir.join(format!("{name}.c"));
     std::fs::write(&src, source).unwrap();
     let out = dir.join(name);
+    // Flags after the source, so that libraries named in them resolve its symbols.
     let result = Command::new(compiler)
-        .args(flags)
         .arg("-o")
         .arg(&out)
         .arg(&src)
+        .args(flags)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
     assert!(

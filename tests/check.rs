@@ -1,0 +1,524 @@
+//! `repro-check check` on real binaries built during the test: gcc, musl-gcc, cross compilers,
+//! rustc, and the host's own programs.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Fixtures are compiled once per test run into one directory and referred to by relative name,
+/// so reports contain no temporary paths.
+struct Fixtures {
+    dir: PathBuf,
+}
+
+fn fixtures() -> &'static Fixtures {
+    static F: OnceLock<Fixtures> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempdir().keep();
+        let nss = "#include <netdb.h>\n#include <stdio.h>\nint main(int c, char **v) {\n  struct addrinfo *r;\n  \
+                   return getaddrinfo(c > 1 ? v[1] : \"localhost\", 0, 0, &r);\n}\n";
+        let store = "#include <stdio.h>\nint main(void) {\n  \
+                     puts(\"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-openssl-3.0.7/etc/ssl\");\n  \
+                     puts(\"/nix/store/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-scrubbed/lib\");\n  return 0;\n}\n";
+        compile_c("gcc", &dir, "gcc-dynamic", HELLO_C, &[]);
+        compile_c("gcc", &dir, "gcc-static", HELLO_C, &["-static"]);
+        compile_c("gcc", &dir, "gcc-static-pie", HELLO_C, &["-static-pie"]);
+        compile_c("gcc", &dir, "glibc-nss", nss, &["-static", "-w"]);
+        compile_c("gcc", &dir, "store-ref", store, &["-static", "-s"]);
+        compile_c("gcc", &dir, "libhello.so", HELLO_C, &["-shared", "-fPIC"]);
+        // __FILE__ is the absolute path the compiler was given.
+        let abs_src = dir.join("abs-file.c");
+        std::fs::write(&abs_src, "#include <stdio.h>\nint main(void) { puts(__FILE__); return 0; }\n").unwrap();
+        let ok = std::process::Command::new("gcc")
+            .args(["-static", "-s", "-o"])
+            .arg(dir.join("abs-file"))
+            .arg(&abs_src)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        // DT_NEEDED without PT_INTERP: a PIE linked against a library but told there is no loader.
+        compile_c("gcc", &dir, "libfoo.so", "int foo(void) { return 1; }\n", &["-shared", "-fPIC", "-Wl,-soname,libfoo.so"]);
+        let lib = dir.join("libfoo.so").display().to_string();
+        compile_c(
+            "gcc",
+            &dir,
+            "needed-no-interp",
+            "extern int foo(void);\nvoid _start(void) { foo(); for (;;); }\n",
+            &["-nostdlib", "-fPIE", "-pie", "-Wl,--no-dynamic-linker", &lib],
+        );
+        std::fs::write(dir.join("script.sh"), "#!/bin/sh\necho hello\n").unwrap();
+        Fixtures { dir }
+    })
+}
+
+impl Fixtures {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        run_in(&self.dir, args)
+    }
+    fn json(&self, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["check", "--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}\n{}", stdout(&out), stderr(&out)));
+        (out.status.code().unwrap(), doc)
+    }
+    /// The single file entry of `check --json FILE`.
+    fn entry(&self, file: &str) -> (i32, Value) {
+        let (code, doc) = self.json(&[file]);
+        (code, doc["files"][0].clone())
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+fn codes(entry: &Value) -> Vec<String> {
+    entry["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn finding<'a>(entry: &'a Value, code: &str) -> &'a Value {
+    entry["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} finding in {entry:#}"))
+}
+
+#[test]
+fn gcc_dynamic_is_dynamic_with_interpreter_and_needed() {
+    let (code, e) = fixtures().entry("gcc-dynamic");
+    assert_eq!(code, 1);
+    assert_eq!(e["linkage"], "dynamic");
+    assert_eq!(e["static"], false);
+    assert_eq!(e["pass"], false);
+    assert_eq!(e["interpreter"], "/lib64/ld-linux-x86-64.so.2");
+    assert_eq!(e["needed"], serde_json::json!(["libc.so.6"]));
+    assert_eq!(e["libc"], "glibc");
+    assert_eq!(e["machine"], "x86_64");
+    assert_eq!(e["pie"], true);
+    assert_eq!(codes(&e)[..2], ["interpreter", "needed"]);
+    assert_eq!(finding(&e, "interpreter")["severity"], "error");
+}
+
+#[test]
+fn gcc_static_is_static_glibc_with_dlopen_info() {
+    let (code, e) = fixtures().entry("gcc-static");
+    assert_eq!(code, 0);
+    assert_eq!(e["linkage"], "static");
+    assert_eq!(e["type"], "executable");
+    assert_eq!(e["static"], true);
+    assert_eq!(e["pie"], false);
+    assert_eq!(e["interpreter"], Value::Null);
+    assert_eq!(e["libc"], "glibc");
+    assert_eq!(codes(&e), ["glibc-dlopen"]);
+    assert_eq!(finding(&e, "glibc-dlopen")["severity"], "info");
+}
+
+#[test]
+fn gcc_static_pie_counts_as_static() {
+    let (code, e) = fixtures().entry("gcc-static-pie");
+    assert_eq!(code, 0);
+    assert_eq!(e["linkage"], "static-pie");
+    assert_eq!(e["type"], "shared-object");
+    assert_eq!(e["role"], "executable");
+    assert_eq!(e["static"], true);
+    assert_eq!(e["pie"], true);
+}
+
+#[test]
+fn static_glibc_calling_getaddrinfo_is_flagged_for_nss() {
+    let (code, e) = fixtures().entry("glibc-nss");
+    assert_eq!(code, 0, "a warning does not fail by default");
+    let nss = finding(&e, "glibc-nss");
+    assert_eq!(nss["severity"], "warning");
+    assert!(
+        nss["message"].as_str().unwrap().contains("nsswitch.conf"),
+        "{nss}"
+    );
+    assert!(nss["hint"].as_str().unwrap().contains("musl"));
+    // --deny promotes it to a failure.
+    let (code, doc) = fixtures().json(&["--deny", "glibc-nss", "glibc-nss"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["files"][0]["pass"], false);
+    // …and the plain static program does not have it.
+    assert!(!codes(&fixtures().entry("gcc-static").1).contains(&"glibc-nss".to_string()));
+}
+
+#[test]
+fn shared_library_is_explained_and_fails() {
+    let (code, e) = fixtures().entry("libhello.so");
+    assert_eq!(code, 1);
+    assert_eq!(e["role"], "shared-library");
+    assert_eq!(e["static"], false);
+    assert!(codes(&e).contains(&"shared-library".to_string()));
+}
+
+#[test]
+fn needed_without_interpreter_is_called_malformed() {
+    let (code, e) = fixtures().entry("needed-no-interp");
+    assert_eq!(code, 1);
+    assert_eq!(e["linkage"], "dynamic");
+    assert_eq!(e["interpreter"], Value::Null);
+    assert_eq!(e["needed"], serde_json::json!(["libfoo.so"]));
+    let msg = finding(&e, "needed")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("no interpreter") && msg.contains("malformed"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn absolute_file_path_is_a_build_path() {
+    let f = fixtures();
+    let (_, e) = f.entry("abs-file");
+    let bp = finding(&e, "build-path");
+    let src = f.path("abs-file.c").display().to_string();
+    assert_eq!(bp["evidence"], serde_json::json!([src]));
+    assert_eq!(bp["severity"], "warning");
+    assert_eq!(f.json(&["--deny", "build-path", "abs-file"]).0, 1);
+    assert_eq!(f.json(&["--strict", "abs-file"]).0, 1);
+}
+
+#[test]
+fn nix_store_reference_is_listed_and_scrubbed_form_ignored() {
+    let f = fixtures();
+    let (code, e) = f.entry("store-ref");
+    assert_eq!(code, 0);
+    let refs = finding(&e, "nix-store-ref");
+    assert_eq!(
+        refs["evidence"],
+        serde_json::json!(["/nix/store/0123456789abcdfghijklmnpqrsvwxyz-openssl-3.0.7"])
+    );
+    assert_eq!(f.json(&["--deny", "nix-store-ref", "store-ref"]).0, 1);
+    let (code, doc) = f.json(&[
+        "--deny",
+        "nix-store-ref",
+        "--allow-store-ref",
+        "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-openssl",
+        "store-ref",
+    ]);
+    assert_eq!(code, 0);
+    assert!(!codes(&doc["files"][0]).contains(&"nix-store-ref".to_string()));
+}
+
+#[test]
+fn musl_static_passes_and_musl_gcc_static_pie_is_caught() {
+    if !have_tool("musl-gcc") {
+        return;
+    }
+    let dir = tempdir();
+    compile_c("musl-gcc", dir.path(), "musl-static", HELLO_C, &["-static"]);
+    compile_c(
+        "musl-gcc",
+        dir.path(),
+        "musl-static-pie",
+        HELLO_C,
+        &["-static-pie"],
+    );
+    let out = run_in(dir.path(), &["--json", "musl-static", "musl-static-pie"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (good, trap) = (&doc["files"][0], &doc["files"][1]);
+    assert_eq!(good["linkage"], "static");
+    assert_eq!(good["libc"], "musl");
+    assert_eq!(good["pass"], true);
+    // Debian's musl-gcc quietly gives -static-pie an interpreter and NEEDED libc.so.
+    assert_eq!(trap["linkage"], "dynamic");
+    assert_eq!(trap["interpreter"], "/lib/ld-musl-x86_64.so.1");
+    assert_eq!(trap["needed"], serde_json::json!(["libc.so"]));
+    assert_eq!(trap["libc"], "musl");
+    assert!(
+        finding(trap, "interpreter")["hint"]
+            .as_str()
+            .unwrap()
+            .contains("musl-gcc -static")
+    );
+}
+
+#[test]
+fn rust_crt_static_is_static_pie() {
+    let dir = tempdir();
+    compile_rust(
+        dir.path(),
+        "rs",
+        "fn main() { println!(\"hi\"); }\n",
+        &["-C", "target-feature=+crt-static"],
+    );
+    let out = run_in(dir.path(), &["--json", "rs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["files"][0]["linkage"], "static-pie");
+    assert_eq!(doc["files"][0]["libc"], "glibc");
+}
+
+#[test]
+fn host_ls_is_dynamic_and_host_loader_is_a_static_pie_loader() {
+    let loader = Path::new("/lib64/ld-linux-x86-64.so.2");
+    if !loader.exists() {
+        skip_or_fail("the host has no /lib64/ld-linux-x86-64.so.2");
+        return;
+    }
+    let out = repro_check()
+        .args(["--json", "/bin/ls", "/lib64/ld-linux-x86-64.so.2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["files"][0]["linkage"], "dynamic");
+    let ld = &doc["files"][1];
+    assert_eq!(ld["linkage"], "static-pie");
+    assert_eq!(ld["role"], "dynamic-loader");
+    assert_eq!(ld["static"], true);
+    assert_eq!(ld["soname"], "ld-linux-x86-64.so.2");
+    assert_eq!(ld["libc"], "glibc");
+    assert!(codes(ld).contains(&"dynamic-loader".to_string()));
+}
+
+#[test]
+fn foreign_machines_32_bit_and_big_endian() {
+    let cases = [
+        ("aarch64-linux-gnu-gcc", "aarch64", 64, "little"),
+        ("i686-linux-gnu-gcc", "i686", 32, "little"),
+        ("powerpc64-linux-gnu-gcc", "ppc64", 64, "big"),
+    ];
+    for (cc, machine, class, endian) in cases {
+        if !have_tool(cc) {
+            continue;
+        }
+        let dir = tempdir();
+        compile_c(cc, dir.path(), "dyn", HELLO_C, &[]);
+        compile_c(cc, dir.path(), "static", HELLO_C, &["-static"]);
+        let out = run_in(dir.path(), &["--json", "dyn", "static"]);
+        assert_eq!(out.status.code(), Some(1), "{cc}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for (i, linkage) in [(0, "dynamic"), (1, "static")] {
+            let e = &doc["files"][i];
+            assert_eq!(e["machine"], machine, "{cc}");
+            assert_eq!(e["class"], class, "{cc}");
+            assert_eq!(e["endian"], endian, "{cc}");
+            assert_eq!(e["linkage"], linkage, "{cc}");
+            assert_eq!(e["libc"], "glibc", "{cc}");
+        }
+        assert!(
+            doc["files"][0]["interpreter"]
+                .as_str()
+                .unwrap()
+                .starts_with("/lib"),
+            "{cc}"
+        );
+        // --machine turns a foreign binary into a failure.
+        let out = run_in(dir.path(), &["--json", "--machine", "x86_64", "static"]);
+        assert_eq!(out.status.code(), Some(1), "{cc}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(finding(&doc["files"][0], "machine")["severity"], "error");
+    }
+}
+
+#[test]
+fn require_machine_accepts_the_right_one() {
+    assert_eq!(fixtures().json(&["--machine", "x86_64", "gcc-static"]).0, 0);
+}
+
+#[test]
+fn shell_script_is_an_error_naming_the_file() {
+    let out = fixtures().run(&["script.sh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("script.sh is not an ELF file: it is a shell script"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn truncated_elf_is_an_error_naming_the_file() {
+    let f = fixtures();
+    let bytes = std::fs::read(f.path("gcc-static")).unwrap();
+    let dir = tempdir();
+    std::fs::write(dir.path().join("truncated"), &bytes[..3000]).unwrap();
+    let out = run_in(dir.path(), &["truncated"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("truncated is a corrupt ELF file") && err.contains("the file is truncated"),
+        "{err}"
+    );
+    // The JSON document still lists it, with its error.
+    let out = run_in(dir.path(), &["--json", "truncated"]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["files"][0]["path"], "truncated");
+    assert!(
+        doc["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("corrupt ELF")
+    );
+}
+
+#[test]
+fn missing_path_is_an_error() {
+    let out = fixtures().run(&["no-such-file"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read no-such-file: no such file or directory"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn directory_walk_checks_elf_files_and_skips_the_rest() {
+    let f = fixtures();
+    let dir = tempdir();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("bin")).unwrap();
+    std::fs::copy(f.path("gcc-static"), tree.join("bin/app")).unwrap();
+    std::fs::write(tree.join("README"), "hello\n").unwrap();
+    std::fs::write(tree.join("bin/run.sh"), "#!/bin/sh\n").unwrap();
+    // A symlink out of the tree (to a dynamic binary) is not followed.
+    std::os::unix::fs::symlink("/bin/ls", tree.join("bin/ls")).unwrap();
+    let out = run_in(dir.path(), &["--json", "tree"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["files"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["files"][0]["path"], "tree/bin/app");
+    assert_eq!(doc["summary"]["skipped_not_elf"], 2);
+    assert_eq!(doc["summary"]["skipped_symlinks"], 1);
+    // A corrupt ELF inside a walked directory fails the run (exit 1) without stopping it.
+    let bytes = std::fs::read(f.path("gcc-static")).unwrap();
+    std::fs::write(tree.join("bin/broken"), &bytes[..200]).unwrap();
+    let out = run_in(dir.path(), &["--json", "tree"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["files"].as_array().unwrap().len(), 2);
+    assert!(
+        doc["files"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("bin/broken is a corrupt ELF file")
+    );
+    // A directory with no ELF file at all is an error, not a silent pass.
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let out = run_in(dir.path(), &["empty"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("found no ELF files in empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_subcommand_and_bare_paths_are_the_same() {
+    let f = fixtures();
+    let a = f.run(&["check", "gcc-static"]);
+    let b = f.run(&["gcc-static"]);
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.status.code(), b.status.code());
+}
+
+#[test]
+fn own_binary_carries_no_libc_markers() {
+    // The scanner's patterns and the findings' texts are kept out of repro-check's own binary, so
+    // a static musl repro-check checking itself is not mistaken for glibc or a NSS user.
+    let scan = repro_check::scan::scan_bytes(&std::fs::read(bin()).unwrap());
+    use repro_check::scan::Marker::*;
+    for marker in [
+        GlibcTunables,
+        MuslStrerror,
+        MuslSymbol,
+        LibNss,
+        NsswitchConf,
+        Gconv,
+        GoBuildInfo,
+        Upx,
+    ] {
+        assert!(
+            !scan.markers.contains_key(&marker),
+            "{marker:?} found in our own binary"
+        );
+    }
+    assert!(scan.store_refs.is_empty(), "{:?}", scan.store_refs);
+}
+
+/// Volatile parts of reports: digests, sizes, offsets, compiler-dependent counts.
+fn redact(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut words = Vec::new();
+        for w in line.split(' ') {
+            let w = if w.len() >= 40 && w.chars().all(|c| c.is_ascii_hexdigit()) {
+                "[hex]".to_string()
+            } else if w.starts_with("0x") {
+                "[offset]".to_string()
+            } else {
+                w.to_string()
+            };
+            words.push(w);
+        }
+        out.push_str(&size_redacted(&words.join(" ")));
+        out.push('\n');
+    }
+    out
+}
+
+fn size_redacted(line: &str) -> String {
+    for unit in [" KiB", " MiB", " B"] {
+        if let Some(i) = line.find(unit) {
+            let start = line[..i].rfind(' ').map_or(0, |s| s + 1);
+            if line[start..i]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.')
+                && start < i
+            {
+                return format!("{}[size]{}", &line[..start], &line[i + unit.len()..]);
+            }
+        }
+    }
+    line.to_string()
+}
+
+#[test]
+fn text_report_snapshot() {
+    let out = fixtures().run(&[
+        "gcc-dynamic",
+        "gcc-static-pie",
+        "needed-no-interp",
+        "libhello.so",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(
+        "check_text",
+        format!("exit: {:?}\n{}", out.status.code(), redact(&stdout(&out)))
+    );
+}
+
+#[test]
+fn json_schema_snapshot() {
+    // Locks the JSON schema: every key, its type and its order, for a dynamic and a static file
+    // and an error entry.
+    let (code, doc) = fixtures().json(&["gcc-dynamic", "gcc-static", "script.sh"]);
+    assert_eq!(code, 2);
+    insta::assert_json_snapshot!("check_json", doc, {
+        ".files[].sha256" => "[sha256]",
+        ".files[].size" => "[size]",
+        ".files[].build_id" => "[build-id]",
+        ".files[].libc_evidence" => "[evidence]",
+        ".files[].findings[].message" => "[message]",
+    });
+}
