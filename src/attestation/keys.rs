@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::spki::{DecodePublicKey, EncodePublicKey};
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, KeypairBytes};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -125,7 +125,12 @@ pub fn generate(prefix: &Path) -> Result<Written, Error> {
             "cannot encode the new key as PEM ({e}); no key was written"
         ))
     };
-    let secret_pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| pem(&e))?;
+    // PKCS#8 v1 (no embedded public key): the form OpenSSL 3.0 and every other reader accept.
+    let v1 = KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
+    let secret_pem = v1.to_pkcs8_pem(LineEnding::LF).map_err(|e| pem(&e))?;
     let public_pem = key
         .verifying_key()
         .to_public_key_pem(LineEnding::LF)

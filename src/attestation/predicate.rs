@@ -77,6 +77,16 @@ pub enum Verdict {
     Different,
 }
 
+impl Verdict {
+    /// The name written in the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Identical => "IDENTICAL",
+            Verdict::Different => "DIFFERENT",
+        }
+    }
+}
+
 /// Which builds agree: groups of identical builds, largest first, and "k of n".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agreement {
@@ -293,8 +303,21 @@ pub fn contradictions(statement: &Statement<Predicate>) -> Vec<String> {
         found.push("its result is IDENTICAL but it lists differences".into());
     }
     if p.result == Verdict::Identical {
-        let first = p.builds.first().map(|b| &b.files);
-        if p.builds.iter().any(|b| Some(&b.files) != first) {
+        // Single-file builds are compared whatever their names; trees by name and content.
+        let single = p.builds.iter().all(|b| b.files.len() == 1);
+        fn content(b: &BuildRecord, single: bool) -> Vec<(Option<&str>, Option<&str>)> {
+            b.files
+                .iter()
+                .map(|f| {
+                    (
+                        if single { None } else { f.name.as_deref() },
+                        f.sha256_hex(),
+                    )
+                })
+                .collect()
+        }
+        let first = p.builds.first().map(|b| content(b, single));
+        if p.builds.iter().any(|b| Some(content(b, single)) != first) {
             found.push("its result is IDENTICAL but its builds record different files".into());
         }
     }

@@ -120,8 +120,9 @@ pub fn contradictions(statement: &Statement<Vsa>) -> Vec<String> {
     if let Some(inner) = &v.reproducibility {
         if (inner.result == Verdict::Identical) != passed {
             found.push(format!(
-                "its verificationResult is {} but its reproducibility predicate's result is {:?}",
-                v.verification_result, inner.result
+                "its verificationResult is {} but its reproducibility predicate's result is {}",
+                v.verification_result,
+                inner.result.name()
             ));
         }
         let embedded = Statement {
