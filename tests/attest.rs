@@ -861,3 +861,57 @@ fn bad_inputs_are_one_sentence_and_exit_2() {
         assert!(stdout(&out).is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn sigstore_bundles_from_gh_attestation_download_are_read() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    assert_eq!(
+        code(&run(dir, &["attest", "-o", "att.json", "x1", "x2"])),
+        0
+    );
+    let statement = std::fs::read(dir.join("att.json")).unwrap();
+    let bundle = |payload: &[u8]| {
+        serde_json::json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {},
+            "dsseEnvelope": {
+                "payload": STANDARD.encode(payload),
+                "payloadType": "application/vnd.in-toto+json",
+                "signatures": [{ "sig": STANDARD.encode([7u8; 64]) }]
+            }
+        })
+        .to_string()
+    };
+    let provenance = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"#;
+    // JSON Lines, as `gh attestation download` writes: the repro-check statement is picked out.
+    let jsonl = format!("{}\n{}\n", bundle(provenance), bundle(&statement));
+    std::fs::write(dir.join("bundles.jsonl"), &jsonl).unwrap();
+    let out = run(dir, &["verify", "bundles.jsonl", "x1"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains(
+        "Sigstore bundle: its signature is GitHub's, checked by `gh attestation verify`, not here"
+    ));
+    // The file must still be a subject, and a repro-check key cannot vouch for GitHub's signature.
+    std::fs::write(dir.join("other"), "other").unwrap();
+    let text = rejected(dir, "b2.jsonl", jsonl.as_bytes(), &["other"]);
+    assert!(text.contains("other (sha256 "), "{text}");
+    run(dir, &["keygen", "--out", "k"]);
+    let text = rejected(dir, "b3.jsonl", jsonl.as_bytes(), &["x1", "--key", "k.pub"]);
+    assert!(
+        text.contains("0 of the 1 given key(s) made a valid signature"),
+        "{text}"
+    );
+    // Only other predicates: exit 2 with a hint.
+    std::fs::write(
+        dir.join("prov.jsonl"),
+        format!("{}\n{}\n", bundle(provenance), bundle(provenance)),
+    )
+    .unwrap();
+    let out = run(dir, &["verify", "prov.jsonl", "x1"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out)
+            .contains("holds 2 attestations and none is a repro-check reproducibility statement")
+    );
+}

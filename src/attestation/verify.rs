@@ -120,6 +120,8 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Whether the attestation is a DSSE envelope (else a bare statement).
     pub enveloped: bool,
+    /// Whether it came in a Sigstore bundle (whose signature `gh attestation verify` checks).
+    pub sigstore: bool,
     /// Signatures in the envelope.
     pub signatures: usize,
     /// The keys (by index into the keys given) that made a valid signature.
@@ -140,13 +142,13 @@ pub fn verify(
     keys: &[PublicKey],
     threshold: usize,
 ) -> Result<Report, String> {
-    let value: serde_json::Value = serde_json::from_slice(attestation)
-        .map_err(|e| format!("is not JSON ({e}), so it is not an attestation"))?;
+    let value = document(attestation)?;
     let mut report = Report::default();
     let envelope = if value.get("payloadType").is_some() {
         Some(value.clone())
     } else {
         // A Sigstore bundle (what `actions/attest` and `gh attestation download` give) holds one.
+        report.sigstore = value.get("dsseEnvelope").is_some();
         value.get("dsseEnvelope").cloned()
     };
     let payload: Vec<u8> = match envelope {
@@ -193,6 +195,58 @@ pub fn verify(
     };
     check_statement(&payload, files, &mut report);
     Ok(report)
+}
+
+/// The attestation document: the file's one JSON value, or from JSON Lines (a bundle file as `gh
+/// attestation download` writes it) the first line carrying a repro-check or VSA statement.
+fn document(attestation: &[u8]) -> Result<serde_json::Value, String> {
+    let whole = match serde_json::from_slice(attestation) {
+        Ok(value) => return Ok(value),
+        Err(e) => format!("is not JSON ({e}), so it is not an attestation"),
+    };
+    let text = std::str::from_utf8(attestation).map_err(|_| whole.clone())?;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() < 2 {
+        return Err(whole);
+    }
+    let docs = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str::<serde_json::Value>(line).map_err(|e| {
+                format!(
+                    "line {} is not JSON ({e}), so it is not an attestation",
+                    i + 1
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let ours = |doc: &&serde_json::Value| {
+        predicate_type_of(doc).is_some_and(|t| t == predicate::PREDICATE_TYPE || t == vsa::VSA_TYPE)
+    };
+    docs.iter().find(ours).cloned().ok_or_else(|| {
+        format!(
+            "holds {} attestations and none is a repro-check reproducibility statement; download them with --predicate-type {}",
+            docs.len(),
+            predicate::PREDICATE_TYPE
+        )
+    })
+}
+
+/// The predicate type of a statement, DSSE envelope or Sigstore bundle, without checking anything.
+fn predicate_type_of(doc: &serde_json::Value) -> Option<String> {
+    let statement = match doc
+        .get("payloadType")
+        .map(|_| doc)
+        .or_else(|| doc.get("dsseEnvelope"))
+    {
+        Some(env) => {
+            let body = super::dsse::decode_base64(env.get("payload")?.as_str()?)?;
+            serde_json::from_slice::<serde_json::Value>(&body).ok()?
+        }
+        None => doc.clone(),
+    };
+    Some(statement.get("predicateType")?.as_str()?.to_string())
 }
 
 /// The statement-level checks.

@@ -188,6 +188,9 @@ fn text(
     let signatures = if !report.enveloped {
         "unsigned statement: it shows the files match what the builds produced, not who said so"
             .to_string()
+    } else if report.sigstore && args.keys.is_empty() {
+        "Sigstore bundle: its signature is GitHub's, checked by `gh attestation verify`, not here"
+            .to_string()
     } else if args.keys.is_empty() {
         format!(
             "{} signature(s) not checked (no --key given): it shows the files match what the builds produced, not who said so",
