@@ -25,11 +25,8 @@ pub struct Cli {
 #[allow(missing_docs)]
 pub enum Command {
     Check(commands::check::CheckArgs),
-    /// Write a reproducibility attestation for two or more builds (in-toto, optionally signed).
     Attest(commands::attest::AttestArgs),
-    /// Make an Ed25519 key pair for signing attestations offline.
     Keygen(commands::keygen::KeygenArgs),
-    /// Check files against a reproducibility attestation, offline.
     Verify(commands::verify::VerifyArgs),
 }
 

@@ -915,3 +915,28 @@ fn sigstore_bundles_from_gh_attestation_download_are_read() {
             .contains("holds 2 attestations and none is a repro-check reproducibility statement")
     );
 }
+
+#[test]
+fn verify_json_schema_snapshot() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    run(dir, &["keygen", "--out", "k"]);
+    run(
+        dir,
+        &["attest", "--sign", "k.key", "-o", "env.json", "x1", "x2"],
+    );
+    std::fs::write(dir.join("y"), "not the artifact").unwrap();
+    let out = run(
+        dir,
+        &["verify", "--json", "env.json", "x1", "y", "--key", "k.pub"],
+    );
+    assert_eq!(code(&out), 1);
+    let doc = json(&stdout(&out));
+    insta::assert_json_snapshot!("verify_json", doc);
+    assert!(
+        doc["failures"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("y (sha256 ")
+    );
+}

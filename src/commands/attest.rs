@@ -16,10 +16,10 @@ use crate::attestation::{builds, files, time, vsa};
 use crate::error::Error;
 use crate::report;
 
-/// Write a reproducibility attestation: an in-toto Statement v1 saying whether two or more builds
-/// of the same source produced bit-identical output, which builds agree, and why the others differ.
+/// Write a reproducibility attestation for two or more builds of the same source.
 ///
-/// The subject is the output the builds agreed on (file name + SHA-256). Output is deterministic:
+/// It is an in-toto Statement v1 saying whether the builds produced bit-identical output, which
+/// builds agree, and why the others differ. The subject is the output the builds agreed on (file name + SHA-256). Output is deterministic:
 /// no time is recorded unless SOURCE_DATE_EPOCH is set or --timestamp is given. With --sign the
 /// statement is wrapped in a DSSE envelope with an Ed25519 signature; give --sign and a single
 /// existing ATTESTATION instead of builds to add a signature to it (several builders co-signing).

@@ -10,9 +10,9 @@ use crate::attestation::keys;
 use crate::error::Error;
 use crate::report;
 
-/// Make an Ed25519 key pair for signing attestations: PREFIX.key (secret, mode 0600) and
-/// PREFIX.pub (public, to hand to whoever verifies).
+/// Make an Ed25519 key pair for signing attestations offline.
 ///
+/// It writes PREFIX.key (secret, mode 0600) and PREFIX.pub (public, to hand to whoever verifies).
 /// Both are standard PEM files (PKCS#8 and SubjectPublicKeyInfo, RFC 8410) that OpenSSL reads too.
 /// Existing files are never overwritten.
 #[derive(Debug, clap::Args)]

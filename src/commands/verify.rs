@@ -12,9 +12,10 @@ use crate::attestation::verify::{self, File};
 use crate::error::Error;
 use crate::report::{self, Style};
 
-/// Check files against a reproducibility attestation, offline: each file's SHA-256 must be a
-/// subject, the attestation must say the builds were identical and must not contradict itself, and
-/// with --key, enough of the given keys must have signed it.
+/// Check files against a reproducibility attestation, offline.
+///
+/// Each file's SHA-256 must be a subject, the attestation must say the builds were identical and
+/// must not contradict itself, and with --key, enough of the given keys must have signed it.
 ///
 /// Exit status: 0 verified, 1 a check failed (one sentence per failed check), 2 the job could not
 /// be done (an unreadable file, something that is not an attestation, a bad key).
