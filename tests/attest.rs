@@ -491,6 +491,14 @@ fn several_builders_sign_one_envelope_and_the_threshold_counts_them() {
         2,
         "a threshold above the number of keys is a usage error"
     );
+    // One key named twice (under another name) is one signer, not two.
+    std::fs::copy(dir.join("alice.pub"), dir.join("alice-again.pub")).unwrap();
+    let out = verify(&["--key", "alice.pub", "--key", "alice-again.pub"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: --key alice.pub and --key alice-again.pub are the same key; name each trusted key once\n"
+    );
     // A bare statement cannot satisfy --key.
     let out = run(dir, &["verify", "att.json", "x1", "--key", "alice.pub"]);
     assert_eq!(code(&out), 1);

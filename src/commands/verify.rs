@@ -93,6 +93,16 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
         .iter()
         .map(|p| PublicKey::load(p))
         .collect::<Result<Vec<_>, Error>>()?;
+    // A threshold counts distinct keys: the same key named twice must not count as two signers.
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(first) = keys[..i].iter().find(|k| k.keyid == key.keyid) {
+            return Err(Error::Invalid(format!(
+                "--key {} and --key {} are the same key; name each trusted key once",
+                first.path.display(),
+                key.path.display()
+            )));
+        }
+    }
     let files = args
         .files
         .iter()
