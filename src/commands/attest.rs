@@ -97,7 +97,9 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
     }
     let labels = labels(args)?;
     let inputs = inputs(args)?;
-    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let sde = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .filter(|v| !v.is_empty());
     let when = time::time_verified(sde.as_deref(), args.timestamp)?;
     let (outputs, differences) = builds::examine(&args.builds, &labels)?;
     let statement = predicate::statement(&outputs, &differences, inputs, when.clone());
