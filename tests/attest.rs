@@ -948,3 +948,29 @@ fn verify_json_schema_snapshot() {
             .starts_with("y (sha256 ")
     );
 }
+
+#[test]
+fn a_verification_summary_about_another_policy_is_not_reproducibility() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    let digest = sha256(b"artifact");
+    // A SLSA build-level VSA from some other verifier, for the same file.
+    let vsa = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{ "name": "x1", "digest": { "sha256": digest } }],
+        "predicateType": "https://slsa.dev/verification_summary/v1",
+        "predicate": {
+            "verifier": { "id": "https://example.org/verifier" },
+            "timeVerified": "2026-01-01T00:00:00Z",
+            "resourceUri": "https://example.org/x1",
+            "policy": { "uri": "https://example.org/policy" },
+            "verificationResult": "PASSED",
+            "verifiedLevels": ["SLSA_BUILD_LEVEL_3"]
+        }
+    });
+    let text = rejected(dir, "vsa.json", vsa.to_string().as_bytes(), &["x1"]);
+    assert!(
+        text.contains("the verification summary checked the policy \"https://example.org/policy\", not repro-check's bit-identical builds"),
+        "{text}"
+    );
+}

@@ -42,6 +42,8 @@ pub enum Failure {
     FieldRule(String),
     /// The predicate is not one this program writes.
     UnknownPredicate(String),
+    /// A verification summary about some other policy than reproducibility.
+    ForeignPolicy(String),
     /// The predicate contradicts itself or the subject.
     Contradiction(String),
     /// The attestation records that the builds differ.
@@ -89,6 +91,10 @@ impl fmt::Display for Failure {
             Failure::UnknownPredicate(t) => write!(
                 f,
                 "the predicateType {t:?} is neither repro-check's reproducibility predicate nor a SLSA verification summary, so it says nothing about reproducibility"
+            ),
+            Failure::ForeignPolicy(uri) => write!(
+                f,
+                "the verification summary checked the policy {uri:?}, not repro-check's bit-identical builds, so it says nothing about reproducibility"
             ),
             Failure::Contradiction(why) => write!(f, "the attestation contradicts itself: {why}"),
             Failure::NotIdentical {
@@ -296,6 +302,11 @@ fn check_statement(payload: &[u8], files: &[File], report: &mut Report) {
         }
         vsa::VSA_TYPE => match serde_json::from_value::<Vsa>(statement.predicate.clone()) {
             Ok(v) => {
+                if v.policy.uri != predicate::POLICY_URI {
+                    report
+                        .failures
+                        .push(Failure::ForeignPolicy(v.policy.uri.clone()));
+                }
                 let agreement = v
                     .reproducibility
                     .as_ref()

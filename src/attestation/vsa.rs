@@ -32,7 +32,8 @@ pub struct Vsa {
     pub verification_result: String,
     /// `[REPRODUCIBLE_BIT_IDENTICAL]` or `[FAILED]`.
     pub verified_levels: Vec<String>,
-    /// The SLSA version the summary follows.
+    /// The SLSA version the summary follows (optional in the VSA).
+    #[serde(default)]
     pub slsa_version: String,
     /// The full reproducibility predicate (extension field named by its type URI).
     #[serde(
