@@ -974,3 +974,65 @@ fn a_verification_summary_about_another_policy_is_not_reproducibility() {
         "{text}"
     );
 }
+
+#[test]
+fn manifests_from_other_machines_attest_like_the_trees_they_describe() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    for r in ["r1", "r2"] {
+        std::fs::create_dir_all(dir.join(r).join("bin")).unwrap();
+        std::fs::write(dir.join(r).join("bin/tool"), "tool bytes\n").unwrap();
+    }
+    for r in ["r1", "r2"] {
+        let out = run(dir, &["hash", "--json", r]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        std::fs::write(dir.join(format!("{r}.json")), out.stdout).unwrap();
+    }
+    let trees = run(dir, &["attest", "r1", "r2"]);
+    let manifests = run(dir, &["attest", "r1.json", "r2.json"]);
+    assert_eq!(code(&manifests), 0, "{}", stderr(&manifests));
+    assert_eq!(
+        stdout(&manifests),
+        stdout(&trees),
+        "a manifest is the tree it describes"
+    );
+    assert_eq!(json(&stdout(&manifests))["subject"][0]["name"], "bin/tool");
+}
+
+#[test]
+fn differing_builds_record_the_causes_compare_finds() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let tmp = tempdir();
+    let dir = tmp.path();
+    // The same program built with debug info in two directories: the build path leaks.
+    for side in ["first-builder", "second-builder-dir"] {
+        let d = dir.join(side);
+        std::fs::create_dir(&d).unwrap();
+        compile_c("gcc", &d, "hello", HELLO_C, &["-g", "-O2"]);
+    }
+    let out = run(
+        dir,
+        &["attest", "first-builder/hello", "second-builder-dir/hello"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let statement = json(&stdout(&out));
+    let difference = &statement["predicate"]["differences"][0];
+    assert_eq!(difference["name"], "hello");
+    let kinds: Vec<&str> = difference["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"build-path"), "causes: {kinds:?}");
+    // It is still a consistent statement: verify says the builds differ, nothing else.
+    std::fs::write(dir.join("att.json"), stdout(&out)).unwrap();
+    let out = run(dir, &["verify", "att.json", "first-builder/hello"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        stdout(&out),
+        "not verified: att.json\n  - the attestation records that the builds differ (1 of 2 agree), so it vouches for no file\n"
+    );
+}

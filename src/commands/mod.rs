@@ -3,5 +3,7 @@
 
 pub mod attest;
 pub mod check;
+pub mod compare;
+pub mod hash;
 pub mod keygen;
 pub mod verify;
