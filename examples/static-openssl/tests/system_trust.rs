@@ -5,7 +5,11 @@ use std::process::{Command, Output};
 
 fn run(args: &[&str], cert_file: Option<&Path>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_static-openssl"));
-    cmd.args(args).env_remove("SSL_CERT_DIR");
+    // nixpkgs' OpenSSL reads NIX_SSL_CERT_FILE before SSL_CERT_FILE, and stdenv sets it to a
+    // non-existent file inside Nix builds, where these tests also run.
+    cmd.args(args)
+        .env_remove("SSL_CERT_DIR")
+        .env_remove("NIX_SSL_CERT_FILE");
     match cert_file {
         Some(file) => cmd.env("SSL_CERT_FILE", file),
         None => cmd.env_remove("SSL_CERT_FILE"),
