@@ -113,7 +113,15 @@ let
       "${envTarget}_OPENSSL_INCLUDE_DIR" = "${lib.getDev opensslPkg}/include";
     };
 
-  cargoArtifacts = args.cargoArtifacts or (craneLib.buildDepsOnly commonArgs);
+  cargoArtifacts =
+    args.cargoArtifacts or (craneLib.buildDepsOnly (
+      commonArgs
+      // {
+        # As crane's buildPackage does (lib/buildPackage.nix): the caller's install hooks would
+        # run against the dummy sources, so only the artifacts are installed.
+        installPhase = "prepareAndInstallCargoArtifactsDir";
+      }
+    ));
 in
 craneLib.buildPackage (
   commonArgs
