@@ -614,3 +614,151 @@ fn ci_workflow_runs_flake_check_on_both_architectures_with_pinned_actions() {
         assert!(comment.chars().next().is_some_and(|c| c.is_ascii_digit()));
     }
 }
+
+/// The script of check `name` (tests/nix/scripts.nix) for these paths.
+fn check_script(name: &str, checker: &Path, package: &Path) -> String {
+    let out = nix_instantiate(&[
+        "--eval",
+        "--strict",
+        "--json",
+        "tests/nix/scripts.nix",
+        "--arg",
+        "root",
+        "./.",
+        "--argstr",
+        "checker",
+        checker.to_str().unwrap(),
+        "--argstr",
+        "package",
+        package.to_str().unwrap(),
+        "--argstr",
+        "machine",
+        std::env::consts::ARCH,
+        "-A",
+        name,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice::<String>(&out.stdout).expect("not a JSON string")
+}
+
+/// Run a check's script the way stdenv runs `runCommand` (bash, `set -euo pipefail`) in a fresh
+/// directory; whether it succeeded, and its output.
+fn run_check_script(script: &str) -> (bool, String) {
+    let work = tempdir();
+    let out_path = work.path().join("out");
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .current_dir(work.path())
+        .env("out", &out_path)
+        .output()
+        .expect("cannot run bash");
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    // A derivation succeeds only when its script exits 0 *and* creates $out.
+    (out.status.success() && out_path.exists(), log)
+}
+
+/// A package-like directory holding `bin/NAME` compiled from `source` by `compiler`.
+fn package_with(dir: &Path, compiler: &str, name: &str, source: &str, flags: &[&str]) -> PathBuf {
+    let package = dir.join(format!("{name}-package"));
+    std::fs::create_dir_all(package.join("bin")).unwrap();
+    common::compile_c(compiler, &package.join("bin"), name, source, flags);
+    std::fs::remove_file(package.join("bin").join(format!("{name}.c"))).unwrap();
+    package
+}
+
+#[test]
+fn static_check_script_passes_static_musl_and_fails_the_rest() {
+    if !(have_tool("nix-instantiate") && have_tool("musl-gcc") && have_tool("jq")) {
+        return;
+    }
+    let dir = tempdir();
+    let checker = common::bin();
+
+    // Stripped, as stdenv strips (Debian's libc.a carries debug info naming its build directory),
+    // and calling strerror as every Rust program does: musl's message table is the evidence
+    // repro-check uses for "musl"; a stripped program without it is "libc unknown", and fails.
+    let with_strerror = "#include <stdio.h>\n#include <string.h>\n\
+                         int main(void) { puts(strerror(2)); return 0; }\n";
+    let good = package_with(
+        dir.path(),
+        "musl-gcc",
+        "hello",
+        with_strerror,
+        &["-static", "-s"],
+    );
+    let (ok, log) = run_check_script(&check_script("static", &checker, &good));
+    assert!(ok, "a static musl binary must pass:\n{log}");
+
+    let dynamic = package_with(dir.path(), "gcc", "dynamic", common::HELLO_C, &[]);
+    let (ok, log) = run_check_script(&check_script("static", &checker, &dynamic));
+    assert!(!ok, "a dynamic binary must fail:\n{log}");
+
+    // Static and musl, but with a store path inside: denied.
+    let store_ref = "#include <stdio.h>\n#include <string.h>\nint main(void) { puts(strerror(2)); \
+                     puts(\"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-openssl-3-etc/etc/ssl\"); \
+                     return 0; }\n";
+    let leaky = package_with(
+        dir.path(),
+        "musl-gcc",
+        "leaky",
+        store_ref,
+        &["-static", "-s"],
+    );
+    let (ok, log) = run_check_script(&check_script("static", &checker, &leaky));
+    assert!(!ok, "a store reference must fail:\n{log}");
+    assert!(log.contains("nix-store-ref"), "{log}");
+    assert!(
+        log.contains("musl"),
+        "only the store reference fails it: {log}"
+    );
+}
+
+#[test]
+fn openssl_example_check_script_passes_with_the_example_binary() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    // The example's binary, built into this build's own target directory.
+    let target_dir = common::bin()
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .to_path_buf();
+    let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--locked",
+            "--offline",
+            "--package",
+            "static-openssl",
+        ])
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .output()
+        .expect("cannot run cargo");
+    assert!(build.status.success(), "{}", stderr(&build));
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    std::fs::copy(
+        target_dir.join("debug/static-openssl"),
+        dir.path().join("bin/static-openssl"),
+    )
+    .unwrap();
+
+    let script = check_script("opensslExample", &common::bin(), dir.path());
+    let (ok, log) = run_check_script(&script);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("TLS handshake with the in-process server: ok"),
+        "{log}"
+    );
+
+    // The script fails when the binary does not do its job.
+    std::fs::write(
+        dir.path().join("bin/static-openssl"),
+        "#!/bin/sh\necho OpenSSL 3\n",
+    )
+    .unwrap();
+    let (ok, log) = run_check_script(&script);
+    assert!(!ok, "a binary without a handshake must fail:\n{log}");
+}
