@@ -27,7 +27,14 @@ let
     # repro-check's integration tests compile fixtures with the host's gcc, musl-gcc and cross
     # compilers and inspect /bin/ls: they run in `.ci/run`; its unit tests run in `nextest`.
     doCheck = false;
-    inherit (repro-check) meta;
+    meta = {
+      inherit (repro-check.meta)
+        description
+        license
+        mainProgram
+        platforms
+        ;
+    };
   };
   static = rc.buildStaticPackage staticArgs;
 

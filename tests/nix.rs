@@ -762,3 +762,21 @@ fn openssl_example_check_script_passes_with_the_example_binary() {
     let (ok, log) = run_check_script(&script);
     assert!(!ok, "a binary without a handshake must fail:\n{log}");
 }
+
+#[test]
+fn readme_nix_examples_parse() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```nix\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert!(!blocks.is_empty(), "the README shows a flake for users");
+    for block in blocks {
+        let out = nix_instantiate(&["--parse", "--expr", block]);
+        assert!(out.status.success(), "{block}\n{}", stderr(&out));
+    }
+}
