@@ -13,10 +13,10 @@
   # Wiring only: the builder lives in nix/, one function per file.
   outputs =
     {
-      self,
       nixpkgs,
       crane,
       rust-overlay,
+      ...
     }:
     let
       inherit (nixpkgs) lib;
@@ -31,16 +31,18 @@
         inherit crane rust-overlay;
         defaultRustToolchainFile = ./rust-toolchain.toml;
       };
-      outputsFor = pkgs: import ./nix/perSystem.nix { inherit pkgs mkLib; root = ./.; };
+      # Evaluated once per system, then split into the standard output attributes.
+      perSystem = eachSystem (pkgs: import ./nix/perSystem.nix { inherit pkgs mkLib; root = ./.; });
+      select = name: lib.mapAttrs (_system: outputs: outputs.${name}) perSystem;
     in
     {
       # For other flakes: `(repro-check.lib.mkLib { inherit pkgs; }).buildStaticPackage { src = …; }`.
       lib = { inherit mkLib; };
 
-      packages = eachSystem (pkgs: (outputsFor pkgs).packages);
-      apps = eachSystem (pkgs: (outputsFor pkgs).apps);
-      checks = eachSystem (pkgs: (outputsFor pkgs).checks);
-      devShells = eachSystem (pkgs: (outputsFor pkgs).devShells);
+      packages = select "packages";
+      apps = select "apps";
+      checks = select "checks";
+      devShells = select "devShells";
       formatter = eachSystem (pkgs: pkgs.nixfmt-tree);
 
       overlays.default = import ./nix/overlay.nix { inherit mkLib; };

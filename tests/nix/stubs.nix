@@ -17,6 +17,7 @@ let
     concatMapStrings = f: list: builtins.concatStringsSep "" (map f list);
     getLib = drv: drv.out;
     getDev = drv: drv.dev;
+    mapAttrs = builtins.mapAttrs;
     genAttrs = names: f: builtins.listToAttrs (map (name: { inherit name; value = f name; }) names);
   };
 
