@@ -44,7 +44,9 @@
   same flags as the package, so cargo reuses them. Both builds unpack into `$NIX_BUILD_TOP/source`
   whatever the source is called, and map that directory to `.` for rustc (`--remap-path-prefix`)
   and C compilers (`-ffile-prefix-map`); the profile gets `codegen-units = 1` (rust-lang/rust#128675)
-  and `strip = "symbols"`; the stdenv strips again. crane's hooks that replace the vendor directory
+  and `strip = "symbols"`; the stdenv strips again. The rustc flags go in `CARGO_BUILD_RUSTFLAGS`,
+  which a `[target.<triple>] rustflags` in the crate's `.cargo/config.toml` overrides (cargo's
+  precedence): a crate with one must repeat `--remap-path-prefix` there. crane's hooks that replace the vendor directory
   and toolchain store hashes stay on. `allowedReferences = [ ]` makes Nix reject the output if any
   store path survives.
 */
