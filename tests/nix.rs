@@ -501,6 +501,11 @@ fn flake_outputs_are_wired() {
     }
     assert_eq!(strings(&flake["devShells"]), set(&["default"]));
     assert_eq!(strings(&flake["templates"]["names"]), set(&["default"]));
+    // `nix flake check` rejects any other attribute on a template.
+    assert_eq!(
+        strings(&flake["templates"]["attrs"]),
+        set(&["description", "path"])
+    );
     assert_eq!(flake["templates"]["path"], true);
 
     // Everything the template and the README call on `mkLib`'s result exists.
@@ -657,6 +662,11 @@ fn run_check_script(script: &str) -> (bool, String) {
     (out.status.success() && out_path.exists(), log)
 }
 
+/// A C program that calls strerror, as every Rust program does: musl's message table is the
+/// evidence repro-check uses for "musl" (a stripped program without it is "libc unknown").
+const MUSL_PROGRAM: &str = "#include <stdio.h>\n#include <string.h>\n\
+                            int main(void) { puts(strerror(2)); return 0; }\n";
+
 /// A package-like directory holding `bin/NAME` compiled from `source` by `compiler`.
 fn package_with(dir: &Path, compiler: &str, name: &str, source: &str, flags: &[&str]) -> PathBuf {
     let package = dir.join(format!("{name}-package"));
@@ -674,16 +684,12 @@ fn static_check_script_passes_static_musl_and_fails_the_rest() {
     let dir = tempdir();
     let checker = common::bin();
 
-    // Stripped, as stdenv strips (Debian's libc.a carries debug info naming its build directory),
-    // and calling strerror as every Rust program does: musl's message table is the evidence
-    // repro-check uses for "musl"; a stripped program without it is "libc unknown", and fails.
-    let with_strerror = "#include <stdio.h>\n#include <string.h>\n\
-                         int main(void) { puts(strerror(2)); return 0; }\n";
+    // Stripped, as stdenv strips (Debian's libc.a carries debug info naming its build directory).
     let good = package_with(
         dir.path(),
         "musl-gcc",
         "hello",
-        with_strerror,
+        MUSL_PROGRAM,
         &["-static", "-s"],
     );
     let (ok, log) = run_check_script(&check_script("static", &checker, &good));
@@ -779,4 +785,88 @@ fn readme_nix_examples_parse() {
         let out = nix_instantiate(&["--parse", "--expr", block]);
         assert!(out.status.success(), "{block}\n{}", stderr(&out));
     }
+}
+
+/// A `docker image load` archive laid out as nixpkgs' stream_layered_image.py writes it
+/// (manifest.json naming the config and the layer tarballs), holding `files` in one layer.
+fn image_archive(dir: &Path, files: &[(&str, &Path)], user: &str) -> PathBuf {
+    let tree = dir.join("tree");
+    for (path, from) in files {
+        let to = tree.join(path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+    let archive = dir.join("archive");
+    std::fs::create_dir_all(archive.join("0123abcd")).unwrap();
+    let tar = |args: &[&str], cwd: &Path| {
+        let out = Command::new("tar")
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tar {args:?}: {}", stderr(&out));
+    };
+    tar(
+        &[
+            "--sort=name",
+            "-cf",
+            archive.join("0123abcd/layer.tar").to_str().unwrap(),
+            ".",
+        ],
+        &tree,
+    );
+    let config = serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "created": "1970-01-01T00:00:01+00:00",
+        "config": { "User": user, "Entrypoint": ["/bin/hello"] },
+    });
+    std::fs::write(archive.join("config.json"), config.to_string()).unwrap();
+    let manifest = serde_json::json!([{
+        "Config": "config.json",
+        "RepoTags": ["hello:latest"],
+        "Layers": ["0123abcd/layer.tar"],
+    }]);
+    std::fs::write(archive.join("manifest.json"), manifest.to_string()).unwrap();
+    let image = dir.join("image.tar.gz");
+    tar(&["-czf", image.to_str().unwrap(), "."], &archive);
+    image
+}
+
+#[test]
+fn image_check_script_accepts_exactly_the_binary_and_certificates() {
+    if !(have_tool("nix-instantiate") && have_tool("musl-gcc") && have_tool("jq")) {
+        return;
+    }
+    let dir = tempdir();
+    let binary = common::compile_c(
+        "musl-gcc",
+        dir.path(),
+        "hello",
+        MUSL_PROGRAM,
+        &["-static", "-s"],
+    );
+    let certs = dir.path().join("ca-bundle.crt");
+    std::fs::write(&certs, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    let expected = [
+        ("bin/hello", binary.as_path()),
+        ("etc/ssl/certs/ca-certificates.crt", certs.as_path()),
+    ];
+    let run = |name: &str, files: &[(&str, &Path)], user: &str| {
+        let case = dir.path().join(name);
+        let image = image_archive(&case, files, user);
+        run_check_script(&check_script("image", &common::bin(), &image))
+    };
+
+    let (ok, log) = run("good", &expected, "1000:1000");
+    assert!(ok, "{log}");
+
+    let (ok, log) = run("root-user", &expected, "0:0");
+    assert!(!ok, "an image running as root must fail:\n{log}");
+
+    let mut extra = expected.to_vec();
+    extra.push(("bin/sh", binary.as_path()));
+    let (ok, log) = run("extra-file", &extra, "1000:1000");
+    assert!(!ok, "a file beyond the two must fail:\n{log}");
+    assert!(log.contains("+./bin/sh"), "{log}");
 }

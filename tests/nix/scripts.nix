@@ -24,4 +24,13 @@ in
   } { inherit package; name = "test"; };
 
   opensslExample = import (root + "/nix/checkOpensslExample.nix") { inherit runCommand; } package;
+
+  # Here `package` is the path of an image archive whose executable is `bin/hello`.
+  image = import (root + "/nix/checkImage.nix") {
+    inherit checker lib machine runCommand;
+    jq = "jq";
+  } {
+    image = package;
+    exe = "hello";
+  };
 }

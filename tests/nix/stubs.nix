@@ -107,6 +107,7 @@ in
     mkLib = names (outputs.lib.mkLib { inherit pkgs; });
     templates = {
       names = names outputs.templates;
+      attrs = names outputs.templates.default;
       description = outputs.templates.default.description;
       path = builtins.pathExists outputs.templates.default.path;
     };
