@@ -25,6 +25,11 @@ pub struct Cli {
 #[allow(missing_docs)]
 pub enum Command {
     Check(commands::check::CheckArgs),
+    Hash(commands::hash::HashArgs),
+    Compare(commands::compare::CompareArgs),
+    Attest(commands::attest::AttestArgs),
+    Keygen(commands::keygen::KeygenArgs),
+    Verify(commands::verify::VerifyArgs),
 }
 
 /// Parse the process arguments, treating `repro-check PATH...` as `repro-check check PATH...`.

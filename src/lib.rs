@@ -4,13 +4,17 @@
 //! ([`check`]) → a report in text or JSON ([`report`]). Each subcommand lives in [`commands`].
 #![forbid(unsafe_code)]
 
+pub mod attestation;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod digest;
 pub mod elf;
 pub mod error;
 pub mod input;
+pub mod manifest;
+pub mod nar;
 pub mod report;
 pub mod scan;
 
@@ -44,5 +48,10 @@ impl Outcome {
 pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
     match cli.command {
         cli::Command::Check(args) => commands::check::run(&args),
+        cli::Command::Hash(args) => commands::hash::run(&args),
+        cli::Command::Compare(args) => commands::compare::run(&args),
+        cli::Command::Attest(args) => commands::attest::run(&args),
+        cli::Command::Keygen(args) => commands::keygen::run(&args),
+        cli::Command::Verify(args) => commands::verify::run(&args),
     }
 }

@@ -622,7 +622,15 @@ fn ci_workflow_runs_flake_check_on_both_architectures_with_pinned_actions() {
 
 /// The script of check `name` (tests/nix/scripts.nix) for these paths.
 fn check_script(name: &str, checker: &Path, package: &Path) -> String {
+    check_script_with(name, checker, package, package)
+}
+
+/// The same, with a second build for the reproducibility check.
+fn check_script_with(name: &str, checker: &Path, package: &Path, other: &Path) -> String {
     let out = nix_instantiate(&[
+        "--argstr",
+        "other",
+        other.to_str().unwrap(),
         "--eval",
         "--strict",
         "--json",
@@ -869,4 +877,29 @@ fn image_check_script_accepts_exactly_the_binary_and_certificates() {
     let (ok, log) = run("extra-file", &extra, "1000:1000");
     assert!(!ok, "a file beyond the two must fail:\n{log}");
     assert!(log.contains("+./bin/sh"), "{log}");
+}
+
+#[test]
+fn reproducible_check_script_passes_identical_builds_and_fails_different_ones() {
+    if !(have_tool("nix-instantiate") && have_tool("gcc")) {
+        return;
+    }
+    let dir = tempdir();
+    let first = package_with(dir.path(), "gcc", "app", common::HELLO_C, &["-s"]);
+    let second = dir.path().join("second-build");
+    copy_tree(&first, &second);
+    let script = check_script_with("reproducible", &common::bin(), &first, &second);
+    let (ok, log) = run_check_script(&script);
+    assert!(ok, "identical builds must pass:\n{log}");
+
+    let different = package_with(
+        &dir.path().join("other"),
+        "gcc",
+        "app",
+        "int main(void) { return 3; }\n",
+        &["-s"],
+    );
+    let script = check_script_with("reproducible", &common::bin(), &first, &different);
+    let (ok, log) = run_check_script(&script);
+    assert!(!ok, "different builds must fail:\n{log}");
 }

@@ -6,6 +6,8 @@
   checker,
   package,
   machine,
+  # A second build, for the reproducibility check.
+  other ? package,
 }:
 let
   lib = {
@@ -24,6 +26,14 @@ in
   } { inherit package; name = "test"; };
 
   opensslExample = import (root + "/nix/checkOpensslExample.nix") { inherit runCommand; } package;
+
+  reproducible = import (root + "/nix/checkReproducible.nix") { inherit checker lib runCommand; } {
+    name = "test";
+    builds = [
+      package
+      other
+    ];
+  };
 
   # Here `package` is the path of an image archive whose executable is `bin/hello`.
   image = import (root + "/nix/checkImage.nix") {
