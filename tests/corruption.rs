@@ -417,9 +417,8 @@ fn run_binary(file: &Path, bytes: &[u8]) -> (Option<i32>, String, String) {
         .expect("cannot start prlimit");
     let start = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if child.try_wait().unwrap().is_some() {
             let out = child.wait_with_output().unwrap();
-            let _ = status;
             return (out.status.code(), stdout(&out), stderr(&out));
         }
         if start.elapsed() > Duration::from_secs(1) {
