@@ -461,3 +461,52 @@ fn a_corrupt_program_header_offset_is_an_error_not_a_pass() {
         bytes[at] = original;
     }
 }
+
+/// The entry-point check must not call kernel-style images corrupt: vmlinux and firmware give a
+/// physical entry point, inside a segment's physical (not virtual) range.
+#[test]
+fn an_image_with_a_physical_entry_point_is_not_corrupt() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let script = dir.path().join("image.ld");
+    std::fs::write(
+        &script,
+        "ENTRY(phys_start)\nSECTIONS {\n  . = 0xffffffff81000000;\n  .text : AT(0x1000000) { *(.text*) }\n  \
+         /DISCARD/ : { *(.note*) *(.comment) *(.eh_frame*) }\n}\n\
+         phys_start = _start - 0xffffffff81000000 + 0x1000000;\n",
+    )
+    .unwrap();
+    let script_arg = format!("-Wl,-T,{}", script.display());
+    let flags = [
+        "-O1",
+        "-static",
+        "-nostdlib",
+        "-ffreestanding",
+        "-fno-pie",
+        "-no-pie",
+        "-mcmodel=kernel",
+        &script_arg,
+    ];
+    compile_c(
+        "gcc",
+        dir.path(),
+        "image",
+        "void _start(void) { for (;;) {} }\n",
+        &flags,
+    );
+    let out = run_in(dir.path(), &["check", "image"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).starts_with("PASS image: static executable"),
+        "{}",
+        stdout(&out)
+    );
+}

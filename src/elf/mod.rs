@@ -199,7 +199,7 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         }
     }
 
-    check_table_is_real(&hdr, &phdrs, &loads)?;
+    check_table_is_real(&hdr, &phdrs)?;
 
     let mut interpreters = Vec::new();
     for p in phdrs.iter().filter(|p| p.p_type == ph::PT_INTERP) {
@@ -288,11 +288,7 @@ fn program_headers(
 /// garbage or incomplete, typically without `PT_INTERP` and `PT_DYNAMIC`, which would make a
 /// dynamic program look static. Two facts every linker guarantees catch this: a `PT_PHDR` entry
 /// describes the table itself, and a program's entry point lies in one of its loadable segments.
-fn check_table_is_real(
-    hdr: &Header,
-    phdrs: &[ProgramHeader],
-    loads: &[Segment],
-) -> Result<(), InspectError> {
+fn check_table_is_real(hdr: &Header, phdrs: &[ProgramHeader]) -> Result<(), InspectError> {
     let table_len = u64::from(hdr.e_phnum) * u64::from(hdr.e_phentsize);
     if let Some(p) = phdrs.iter().find(|p| p.p_type == ph::PT_PHDR)
         && (p.p_offset != hdr.e_phoff || p.p_filesz != table_len)
@@ -302,18 +298,22 @@ fn check_table_is_real(
             p.p_filesz, p.p_offset, hdr.e_phoff
         )));
     }
-    let is_program = matches!(hdr.e_type, header::ET_EXEC | header::ET_DYN) && hdr.e_entry != 0;
-    if is_program
-        && !loads.iter().any(|s| {
+    // Kernel and firmware images give a physical entry point (vmlinux: e_entry 0x1000000, code at
+    // 0xffffffff81000000 virtual, 0x1000000 physical), so the physical address counts too.
+    let in_segment = |p: &ProgramHeader| {
+        [p.p_vaddr, p.p_paddr].into_iter().any(|start| {
             hdr.e_entry
-                .checked_sub(s.vaddr)
-                .is_some_and(|delta| delta < s.memsz)
+                .checked_sub(start)
+                .is_some_and(|delta| delta < p.p_memsz)
         })
-    {
+    };
+    let loads = phdrs.iter().filter(|p| p.p_type == ph::PT_LOAD);
+    let is_program = matches!(hdr.e_type, header::ET_EXEC | header::ET_DYN) && hdr.e_entry != 0;
+    if is_program && !loads.clone().any(in_segment) {
         return Err(malformed(format!(
             "its entry point {:#x} lies in none of its {} loadable segments, so its program headers (offset {:#x}, {} entries) are not the ones it was linked with",
             hdr.e_entry,
-            loads.len(),
+            loads.count(),
             hdr.e_phoff,
             hdr.e_phnum
         )));
