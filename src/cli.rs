@@ -25,6 +25,7 @@ pub struct Cli {
 #[allow(missing_docs)]
 pub enum Command {
     Check(commands::check::CheckArgs),
+    Rebuild(commands::rebuild::RebuildArgs),
 }
 
 /// Parse the process arguments, treating `repro-check PATH...` as `repro-check check PATH...`.

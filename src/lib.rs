@@ -11,6 +11,7 @@ pub mod digest;
 pub mod elf;
 pub mod error;
 pub mod input;
+pub mod rebuild;
 pub mod report;
 pub mod scan;
 
@@ -44,5 +45,6 @@ impl Outcome {
 pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
     match cli.command {
         cli::Command::Check(args) => commands::check::run(&args),
+        cli::Command::Rebuild(args) => commands::rebuild::run(&args),
     }
 }

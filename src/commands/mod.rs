@@ -2,3 +2,4 @@
 //! the function that runs it.
 
 pub mod check;
+pub mod rebuild;
