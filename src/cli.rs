@@ -25,6 +25,8 @@ pub struct Cli {
 #[allow(missing_docs)]
 pub enum Command {
     Check(commands::check::CheckArgs),
+    Hash(commands::hash::HashArgs),
+    Compare(commands::compare::CompareArgs),
     Rebuild(commands::rebuild::RebuildArgs),
 }
 

@@ -22,7 +22,11 @@ impl Hasher {
     }
     /// The digest as lower-case hex.
     pub fn finish_hex(self) -> String {
-        hex(&self.0.finalize())
+        hex(&self.finish())
+    }
+    /// The digest's 32 bytes (for encodings other than hex, e.g. Nix's base64).
+    pub fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
     }
 }
 

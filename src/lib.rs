@@ -7,10 +7,13 @@
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod digest;
 pub mod elf;
 pub mod error;
 pub mod input;
+pub mod manifest;
+pub mod nar;
 pub mod rebuild;
 pub mod report;
 pub mod scan;
@@ -45,6 +48,8 @@ impl Outcome {
 pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
     match cli.command {
         cli::Command::Check(args) => commands::check::run(&args),
+        cli::Command::Hash(args) => commands::hash::run(&args),
+        cli::Command::Compare(args) => commands::compare::run(&args),
         cli::Command::Rebuild(args) => commands::rebuild::run(&args),
     }
 }

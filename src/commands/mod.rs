@@ -2,4 +2,6 @@
 //! the function that runs it.
 
 pub mod check;
+pub mod compare;
+pub mod hash;
 pub mod rebuild;

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::Error;
-pub use explain::CauseView;
+pub use explain::Explanation;
 use outputs::{Change, Listing};
 use plan::{Context, RunSpec};
 use variation::Variation;
@@ -104,8 +104,9 @@ pub struct Difference {
     /// True when the path blamed is this run's variation: it also reproduced between the controls.
     /// False for the control run itself and for paths the controls already disagree on.
     pub blamed: bool,
-    /// Why, ranked (empty when the files could not be explained).
-    pub causes: Vec<CauseView>,
+    /// What the compare engine found (for differing contents).
+    #[serde(flatten)]
+    pub explanation: Explanation,
 }
 
 /// A run that could not be done.
@@ -301,13 +302,13 @@ fn attribute(
         let is_control = specs[i].variation.is_none();
         let mut differences = Vec::new();
         for (path, change) in diffs {
-            let causes = if change == Change::Content {
+            let explanation = if change == Change::Content {
                 explain::explain(
                     &ctx.store_dir(&specs[0]).join(&path),
                     &ctx.store_dir(&specs[i]).join(&path),
                 )
             } else {
-                Vec::new()
+                Explanation::default()
             };
             let blamed = !is_control && !control_paths.contains(&path);
             if is_control {
@@ -321,7 +322,7 @@ fn attribute(
                     outputs::sha256(listing, &path),
                 ],
                 blamed,
-                causes,
+                explanation,
             });
         }
         runs[i].status = if differences.is_empty() {

@@ -256,10 +256,10 @@ fn compare(out: &Path, check: &Path) -> Result<Vec<Difference>, Error> {
                 change,
                 sha256: [outputs::sha256(&a, &rel), outputs::sha256(&b, &rel)],
                 blamed: false,
-                causes: if change == Change::Content {
+                explanation: if change == Change::Content {
                     explain::explain(&fa, &fb)
                 } else {
-                    Vec::new()
+                    explain::Explanation::default()
                 },
             }
         })

@@ -1,6 +1,7 @@
 //! Rendering results for people (text, colour only on a terminal) and programs (JSON).
 
 pub mod check;
+pub mod compare;
 pub mod rebuild;
 
 use std::io::{self, IsTerminal, Write};

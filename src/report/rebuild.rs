@@ -48,7 +48,11 @@ pub fn text(r: &Rebuild, style: Style) -> String {
             }
         }
         Verdict::NotReproducible => {
-            let _ = writeln!(out, "{}", style.bad("NOT REPRODUCIBLE"));
+            let _ = writeln!(
+                out,
+                "{} (in the evidence below, A is control-1 and B the run named)",
+                style.bad("NOT REPRODUCIBLE")
+            );
             for run in r.runs.iter().filter(|x| !x.differences.is_empty()) {
                 explain_run(&mut out, run, style);
             }
@@ -78,7 +82,7 @@ fn explain_run(out: &mut String, run: &RunReport, style: Style) {
             "{} differs from control-1 with nothing varied: the build is nondeterministic",
             style.bold(&run.name)
         );
-        differences(out, &unblamed, style);
+        differences(out, &unblamed, style, "");
         return;
     }
     if !blamed.is_empty() {
@@ -88,7 +92,7 @@ fn explain_run(out: &mut String, run: &RunReport, style: Style) {
             style.bold(&run.name),
             run.setting
         );
-        differences(out, &blamed, style);
+        differences(out, &blamed, style, "");
     }
     if !unblamed.is_empty() {
         let names: Vec<&str> = unblamed.iter().map(|d| d.path.as_str()).collect();
@@ -103,15 +107,33 @@ fn explain_run(out: &mut String, run: &RunReport, style: Style) {
     }
 }
 
-fn differences(out: &mut String, diffs: &[&Difference], style: Style) {
+fn differences(out: &mut String, diffs: &[&Difference], style: Style, indent: &str) {
     for d in diffs {
-        let _ = writeln!(out, "  {}: {}", d.path, d.change.describe());
+        let _ = writeln!(out, "{indent}  {}: {}", d.path, d.change.describe());
         if let [Some(a), Some(b)] = &d.sha256 {
-            let _ = writeln!(out, "    sha256 {} -> {}", short(a), short(b));
+            let _ = writeln!(out, "{indent}    sha256 {} -> {}", short(a), short(b));
         }
-        for c in &d.causes {
-            let _ = writeln!(out, "    {}: {}", style.warn(&c.kind), c.evidence);
-            let _ = writeln!(out, "      hint: {}", c.hint);
+        let e = &d.explanation;
+        for c in &e.causes {
+            let _ = writeln!(
+                out,
+                "{indent}    {}: {}",
+                style.warn(c.kind.name()),
+                c.evidence
+            );
+            let _ = writeln!(out, "{indent}      hint: {}", c.hint);
+        }
+        if let Some(offset) = e.first_difference {
+            let _ = writeln!(
+                out,
+                "{indent}    first difference at byte {offset} (0x{offset:x})"
+            );
+        }
+        for line in &e.line_diff {
+            let _ = writeln!(out, "{indent}      {line}");
+        }
+        for note in &e.notes {
+            let _ = writeln!(out, "{indent}    note: {note}");
         }
     }
 }
@@ -145,11 +167,17 @@ pub fn nix_text(r: &NixRebuild, style: Style) -> String {
             style.bad("DIFFERS")
         };
         let _ = writeln!(out, "  {}  {status}", o.path);
+        if !o.differences.is_empty() {
+            let _ = writeln!(
+                out,
+                "    (in the evidence, A is the first build and B Nix's rebuild)"
+            );
+        }
         if let Some(check) = &o.check_path {
             let _ = writeln!(out, "    rebuilt copy: {check}");
         }
         let diffs: Vec<&Difference> = o.differences.iter().collect();
-        differences(&mut out, &diffs, style);
+        differences(&mut out, &diffs, style, "  ");
     }
     out.push('\n');
     match r.verdict {

@@ -1,0 +1,45 @@
+//! `repro-check compare`: are these builds identical, and if not, why not?
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::{Error, Outcome, compare, report};
+
+/// Compare two or more builds and explain why they differ.
+///
+/// Each BUILD is a file, a directory tree (a `result` symlink is followed) or a manifest written by
+/// `repro-check hash --json` on another machine. Trees are matched by relative path. Three or more
+/// builds are grouped by digest into a majority and outliers. For each differing ELF file, the
+/// differing sections and the ranked causes (build-path, timestamp, debug-only, build-id-only,
+/// toolchain, ordering, layout, code) are shown with evidence and a fix.
+///
+/// Exit status: 0 identical, 1 different, 2 a build could not be read.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Print one JSON document (schema `repro-check.compare/v1`) instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The builds: files, directories or manifests (at least two).
+    #[arg(required = true, num_args = 2.., value_name = "BUILD", value_hint = clap::ValueHint::AnyPath)]
+    pub builds: Vec<PathBuf>,
+}
+
+/// Run `compare`.
+pub fn run(args: &CompareArgs) -> Result<Outcome, Error> {
+    let comparison = compare::compare_paths(&args.builds)?;
+    if args.json {
+        report::print_json(&comparison)?;
+    } else {
+        let mut text = Vec::new();
+        report::compare::write_text(&mut text, &comparison, report::use_colour())
+            .map_err(Error::Output)?;
+        report::print(&String::from_utf8_lossy(&text))?;
+    }
+    Ok(if comparison.identical {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    })
+}

@@ -1,0 +1,397 @@
+//! Comparing builds: which files differ between two or more builds, how the builds group by
+//! digest, and for each differing file, which sections differ and why.
+//!
+//! [`compare_paths`] is the library entry point (`compare`, `attest` and `rebuild` use it); the
+//! result is plain data ([`Comparison`]) that serialises to the documented JSON.
+
+mod analyse;
+mod cause;
+mod causes;
+mod patterns;
+mod regions;
+mod strings;
+mod text;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use cause::{Cause, CauseKind};
+
+use crate::Error;
+use crate::manifest::{self, Build, Node, Source};
+
+/// The `schema` value of `compare --json` output.
+pub const SCHEMA: &str = "repro-check.compare/v1";
+
+/// The result of comparing builds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// True when every build has the same files with the same contents, links and exec bits.
+    pub identical: bool,
+    /// The builds, in the order given (A, B, C…).
+    pub builds: Vec<BuildInfo>,
+    /// Builds grouped by digest, largest group first.
+    pub groups: Vec<Group>,
+    /// Every regular file, and every other path that differs, sorted by path.
+    pub files: Vec<FileReport>,
+}
+
+/// One build.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildInfo {
+    /// The letter it is called by in reports: A, B, C…
+    pub name: String,
+    /// The path given.
+    pub label: String,
+    /// A file, a tree or a manifest.
+    pub source: Source,
+    /// The build's digest: the file's SHA-256, or for a tree the SHA-256 of its listing.
+    pub digest: String,
+    /// How many regular files it has.
+    pub files: usize,
+}
+
+/// Builds that share a digest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// The shared digest.
+    pub digest: String,
+    /// Indices into `builds`.
+    pub builds: Vec<usize>,
+    /// `all` when every build agrees; else `majority` for a group larger than all others and
+    /// `outlier` for the rest, or `split` when no group is larger than every other.
+    pub role: Role,
+}
+
+/// A group's standing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Every build is in this group.
+    All,
+    /// More builds than any other group.
+    Majority,
+    /// Disagrees with the majority.
+    Outlier,
+    /// No majority exists.
+    Split,
+}
+
+/// One path of the builds.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// Path relative to each build's root (a single file's name).
+    pub path: String,
+    /// True when every build has it, identically.
+    pub identical: bool,
+    /// SHA-256 per build (null where it is missing or not a regular file).
+    pub digests: Vec<Option<String>>,
+    /// How each build differs from the reference build (the first of the largest group).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// Per-section sizes and digests, for ELF files that differ.
+    pub sections: Vec<SectionRow>,
+    /// Ranked causes of the difference.
+    pub causes: Vec<Cause>,
+    /// First differing byte offset, for files that are not ELF.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_difference: Option<u64>,
+    /// A short line diff, for text files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub line_diff: Vec<String>,
+    /// Anything that limited the analysis.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// How one build's entry differs from the reference build's.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// What changed.
+    pub kind: ChangeKind,
+    /// The build (index into `builds`) that differs from the reference.
+    pub build: usize,
+    /// In words.
+    pub detail: String,
+}
+
+/// Kinds of per-path change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// The reference has it, this build does not.
+    Missing,
+    /// This build has it, the reference does not.
+    Extra,
+    /// A file in one, a symlink or directory in the other.
+    Type,
+    /// The executable bit differs.
+    Executable,
+    /// The symlink target differs.
+    Target,
+    /// The contents differ.
+    Content,
+}
+
+/// One section across the builds.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionRow {
+    /// Section name.
+    pub name: String,
+    /// True when every build has it with the same bytes.
+    pub identical: bool,
+    /// Size per build (null where absent or unknown).
+    pub sizes: Vec<Option<u64>>,
+    /// SHA-256 per build (null where absent, unknown or without bytes in the file).
+    pub digests: Vec<Option<String>>,
+}
+
+/// The letter a build is called by: A, B, … Z, then 27, 28…
+pub fn letter(i: usize) -> String {
+    if i < 26 {
+        char::from(b'A' + i as u8).to_string()
+    } else {
+        (i + 1).to_string()
+    }
+}
+
+/// Load each path ([`manifest::load`]: a file, a tree or a manifest) and compare them.
+pub fn compare_paths(paths: &[PathBuf]) -> Result<Comparison, Error> {
+    let builds = paths
+        .iter()
+        .map(|p| manifest::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    compare(&builds)
+}
+
+/// Compare loaded builds.
+pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
+    if builds.len() < 2 {
+        return Err(Error::Invalid(
+            "compare needs at least two builds; name two or more files, trees or manifests".into(),
+        ));
+    }
+    let single = builds.iter().filter(|b| b.single_file).count();
+    if single != 0 && single != builds.len() {
+        let (file, tree) = (
+            builds.iter().find(|b| b.single_file),
+            builds.iter().find(|b| !b.single_file),
+        );
+        if let (Some(f), Some(t)) = (file, tree) {
+            return Err(Error::Invalid(format!(
+                "{} is a single file but {} is a directory tree; compare files with files and trees with trees",
+                f.label, t.label
+            )));
+        }
+    }
+    let digests: Vec<String> = builds.iter().map(Build::digest).collect();
+    let groups = group(&digests);
+    let reference = groups
+        .first()
+        .and_then(|g| g.builds.first())
+        .copied()
+        .unwrap_or(0);
+
+    // Rows: path → node per build. Single files are matched whatever their names.
+    let mut rows: BTreeMap<String, Vec<Option<&Node>>> = BTreeMap::new();
+    for (i, build) in builds.iter().enumerate() {
+        for (path, node) in &build.entries {
+            let key = if build.single_file {
+                builds[reference]
+                    .entries
+                    .keys()
+                    .next()
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                path.clone()
+            };
+            rows.entry(key).or_insert_with(|| vec![None; builds.len()])[i] = Some(node);
+        }
+    }
+    let files = rows
+        .into_par_iter()
+        .filter(|(_, nodes)| {
+            nodes.iter().any(|n| matches!(n, Some(Node::File { .. }))) || !all_equal(nodes)
+        })
+        .map(|(path, nodes)| file_report(builds, reference, path, &nodes))
+        .collect::<Result<Vec<_>, Error>>()?;
+
+    let info = builds
+        .iter()
+        .zip(digests)
+        .enumerate()
+        .map(|(i, (b, digest))| BuildInfo {
+            name: letter(i),
+            label: b.label.clone(),
+            source: b.source,
+            digest,
+            files: b
+                .entries
+                .values()
+                .filter(|n| matches!(n, Node::File { .. }))
+                .count(),
+        })
+        .collect();
+    Ok(Comparison {
+        schema: SCHEMA,
+        identical: groups.len() == 1,
+        builds: info,
+        groups,
+        files,
+    })
+}
+
+fn group(digests: &[String]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, d) in digests.iter().enumerate() {
+        match groups.iter_mut().find(|g| &g.digest == d) {
+            Some(g) => g.builds.push(i),
+            None => groups.push(Group {
+                digest: d.clone(),
+                builds: vec![i],
+                role: Role::Split,
+            }),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.builds.len())); // stable: ties keep argument order
+    let sizes: Vec<usize> = groups.iter().map(|g| g.builds.len()).collect();
+    let has_majority = sizes.len() > 1 && sizes[0] > sizes[1];
+    for (k, g) in groups.iter_mut().enumerate() {
+        g.role = match (sizes.len(), has_majority, k) {
+            (1, _, _) => Role::All,
+            (_, true, 0) => Role::Majority,
+            (_, true, _) => Role::Outlier,
+            _ => Role::Split,
+        };
+    }
+    groups
+}
+
+fn all_equal(nodes: &[Option<&Node>]) -> bool {
+    nodes.windows(2).all(|w| w[0] == w[1])
+}
+
+fn same_content(x: &Node, y: &Node) -> bool {
+    match (x, y) {
+        (
+            Node::File {
+                sha256: a,
+                executable: xa,
+                ..
+            },
+            Node::File {
+                sha256: b,
+                executable: xb,
+                ..
+            },
+        ) => a == b && xa == xb,
+        _ => x == y,
+    }
+}
+
+fn file_report(
+    builds: &[Build],
+    reference: usize,
+    path: String,
+    nodes: &[Option<&Node>],
+) -> Result<FileReport, Error> {
+    let digests: Vec<Option<String>> = nodes
+        .iter()
+        .map(|n| match n {
+            Some(Node::File { sha256, .. }) => Some(sha256.clone()),
+            _ => None,
+        })
+        .collect();
+    let identical = nodes.iter().all(|n| match (n, nodes[0]) {
+        (Some(x), Some(y)) => same_content(x, y),
+        _ => false,
+    });
+    let mut report = FileReport {
+        path,
+        identical,
+        digests,
+        changes: Vec::new(),
+        sections: Vec::new(),
+        causes: Vec::new(),
+        first_difference: None,
+        line_diff: Vec::new(),
+        notes: Vec::new(),
+    };
+    if identical {
+        return Ok(report);
+    }
+    for (i, node) in nodes.iter().enumerate().filter(|(i, _)| *i != reference) {
+        report
+            .changes
+            .extend(changes(nodes[reference], *node, i, reference));
+    }
+    analyse::analyse(builds, &mut report)?;
+    Ok(report)
+}
+
+/// How build `build`'s entry differs from the reference build's (both the executable bit and the
+/// contents may differ at once).
+fn changes(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -> Vec<Change> {
+    let (name, rname) = (letter(build), letter(reference));
+    let change = |kind, detail| Change {
+        kind,
+        build,
+        detail,
+    };
+    match (r, n) {
+        (Some(_), None) => vec![change(ChangeKind::Missing, format!("missing in {name}"))],
+        (None, Some(x)) => vec![change(
+            ChangeKind::Extra,
+            format!("{name} alone has this {}", x.kind_name()),
+        )],
+        (Some(x), Some(y)) if x.kind_name() != y.kind_name() => vec![change(
+            ChangeKind::Type,
+            format!(
+                "a {} in {rname}, a {} in {name}",
+                x.kind_name(),
+                y.kind_name()
+            ),
+        )],
+        (Some(Node::Symlink { target: a }), Some(Node::Symlink { target: b })) if a != b => {
+            vec![change(
+                ChangeKind::Target,
+                format!("links to {a} in {rname}, to {b} in {name}"),
+            )]
+        }
+        (
+            Some(Node::File {
+                sha256: a,
+                executable: xa,
+                ..
+            }),
+            Some(Node::File {
+                sha256: b,
+                executable: xb,
+                ..
+            }),
+        ) => {
+            let mut out = Vec::new();
+            if xa != xb {
+                let mode = |x: &bool| if *x { "executable" } else { "not executable" };
+                out.push(change(
+                    ChangeKind::Executable,
+                    format!("{} in {rname}, {} in {name}", mode(xa), mode(xb)),
+                ));
+            }
+            if a != b {
+                out.push(change(
+                    ChangeKind::Content,
+                    format!("contents differ in {name}"),
+                ));
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,159 @@
+//! The text report of `compare`: the verdict first, then each differing path with its differing
+//! sections and ranked causes. A one-cause pair fits in well under 20 lines.
+
+use std::io::{self, Write};
+
+use super::Style;
+use crate::compare::{Comparison, FileReport, Role, letter};
+
+/// Differing files shown in full; the rest are counted (the JSON has them all).
+const MAX_FILES: usize = 50;
+/// Differing sections listed per file.
+const MAX_SECTIONS: usize = 6;
+
+/// Write the report.
+pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Result<()> {
+    let paint = Style::new(colour);
+    for b in &c.builds {
+        writeln!(out, "{}  {}", b.name, b.label)?;
+    }
+    let regular = c
+        .files
+        .iter()
+        .filter(|f| f.digests.iter().any(Option::is_some))
+        .count();
+    let differing: Vec<&FileReport> = c.files.iter().filter(|f| !f.identical).collect();
+    if c.identical {
+        let digest = c.groups.first().map_or("", |g| g.digest.as_str());
+        writeln!(
+            out,
+            "{}: {} build{}, {regular} file{}, digest {}",
+            paint.good("identical"),
+            c.builds.len(),
+            plural(c.builds.len()),
+            plural(regular),
+            short(digest)
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}: {} of {} file{} differ{}",
+        paint.bad("different"),
+        differing.len(),
+        c.files.len(),
+        plural(c.files.len()),
+        if differing.len() == 1 { "s" } else { "" }
+    )?;
+    if c.builds.len() > 2 {
+        let groups: Vec<String> = c
+            .groups
+            .iter()
+            .map(|g| {
+                let role = match g.role {
+                    Role::All => "all",
+                    Role::Majority => "majority",
+                    Role::Outlier => "outlier",
+                    Role::Split => "group",
+                };
+                let names: Vec<String> = g.builds.iter().map(|&i| letter(i)).collect();
+                format!("{role} {} ({})", names.join(", "), short(&g.digest))
+            })
+            .collect();
+        writeln!(out, "groups: {}", groups.join("; "))?;
+    }
+    for f in differing.iter().take(MAX_FILES) {
+        write_file(out, f, &paint)?;
+    }
+    if differing.len() > MAX_FILES {
+        writeln!(
+            out,
+            "… and {} more differing paths (--json lists them all)",
+            differing.len() - MAX_FILES
+        )?;
+    }
+    Ok(())
+}
+
+fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result<()> {
+    let changes: Vec<&str> = f.changes.iter().map(|c| c.detail.as_str()).collect();
+    let differing: Vec<_> = f.sections.iter().filter(|s| !s.identical).collect();
+    let what = if f.sections.is_empty() {
+        changes.join("; ")
+    } else {
+        format!(
+            "{} (ELF: {} of {} sections differ)",
+            changes.join("; "),
+            differing.len(),
+            f.sections.len()
+        )
+    };
+    writeln!(out, "{}: {what}", paint.bold(&f.path))?;
+    for s in differing.iter().take(MAX_SECTIONS) {
+        let sizes = if s.sizes.windows(2).all(|w| w[0] == w[1]) {
+            match s.sizes.first().copied().flatten() {
+                Some(size) => format!("{size} bytes in each, contents differ"),
+                None => "contents differ".to_string(),
+            }
+        } else if s.sizes.iter().all(Option::is_some) {
+            let v: Vec<String> = s.sizes.iter().flatten().map(u64::to_string).collect();
+            format!("{} bytes", v.join(" vs "))
+        } else {
+            let v: Vec<String> = s
+                .sizes
+                .iter()
+                .enumerate()
+                .map(|(i, z)| match z {
+                    Some(z) => format!("{z} bytes in {}", letter(i)),
+                    None => format!("absent in {}", letter(i)),
+                })
+                .collect();
+            v.join(", ")
+        };
+        writeln!(out, "  {:<22} {sizes}", s.name)?;
+    }
+    if differing.len() > MAX_SECTIONS {
+        writeln!(
+            out,
+            "  … {} more differing sections",
+            differing.len() - MAX_SECTIONS
+        )?;
+    }
+    if let Some(at) = f.first_difference {
+        writeln!(out, "  first difference at byte {at} ({at:#x})")?;
+    }
+    for line in &f.line_diff {
+        writeln!(out, "    {line}")?;
+    }
+    for (k, cause) in f.causes.iter().enumerate() {
+        let builds = if f.digests.len() > 2 {
+            format!(
+                " [{} vs {}]",
+                letter(cause.builds[0]),
+                letter(cause.builds[1])
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {}. {}{builds}: {}",
+            k + 1,
+            paint.warn(cause.kind.name()),
+            cause.evidence
+        )?;
+        writeln!(out, "     fix: {}", cause.hint)?;
+    }
+    for note in &f.notes {
+        writeln!(out, "  note: {note}")?;
+    }
+    Ok(())
+}
+
+fn short(digest: &str) -> &str {
+    digest.get(..16).unwrap_or(digest)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,469 @@
+//! `repro-check compare` on builds made during the test: a Rust crate built in two directories, C
+//! built at two SOURCE_DATE_EPOCHs, a build script leaking HashMap order, stripped vs unstripped,
+//! and trees that differ in files, modes and links.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", stdout(out)))
+}
+
+/// The cause kinds reported for the file at `index`, in rank order.
+fn cause_kinds(v: &Value, index: usize) -> Vec<String> {
+    v["files"][index]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Write a Cargo package `name` into `dir` (Cargo.toml + the given files) and build it with
+/// `cargo build --release`, isolated from the caller's flags; returns the binary.
+fn cargo_package(dir: &Path, name: &str, profile: &str, files: &[(&str, &str)]) -> PathBuf {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[profile.release]\n{profile}\n"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    for (path, text) in files {
+        std::fs::write(dir.join(path), text).unwrap();
+    }
+    let out = Command::new("cargo")
+        .args(["build", "--release", "--quiet", "--offline"])
+        .current_dir(dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env("CARGO_INCREMENTAL", "0")
+        .output()
+        .expect("cannot run cargo");
+    assert!(
+        out.status.success(),
+        "cargo build failed:\n{}",
+        stderr(&out)
+    );
+    dir.join("target/release").join(name)
+}
+
+const SUM_MAIN: &str = "fn main() {\n    let n: usize = std::env::args().map(|a| a.len()).sum();\n    println!(\"{n}\");\n}\n";
+
+#[test]
+fn rust_debug_build_in_two_directories_is_build_path() {
+    if !have_tool("cargo") {
+        return;
+    }
+    let dir = tempdir();
+    let (one, two) = (dir.path().join("first"), dir.path().join("second"));
+    let files = [("src/main.rs", SUM_MAIN)];
+    cargo_package(&one, "sum", "debug = true", &files);
+    cargo_package(&two, "sum", "debug = true", &files);
+    let (a, b) = ("first/target/release/sum", "second/target/release/sum");
+
+    let out = run_in(dir.path(), &["compare", "--json", a, b]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["identical"], false);
+    let kinds = cause_kinds(&v, 0);
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("build-path"),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"debug-only".to_string()), "{kinds:?}");
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    let (da, db) = (one.display().to_string(), two.display().to_string());
+    assert!(evidence.contains(&format!("embeds {da} (")), "{evidence}");
+    assert!(evidence.contains(&format!("embeds {db} (")), "{evidence}");
+    let sections = v["files"][0]["sections"].as_array().unwrap();
+    let row = |name: &str| {
+        sections
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    assert_eq!(row(".text")["identical"], true);
+    assert_eq!(row(".debug_str")["identical"], false);
+
+    let text = run_in(dir.path(), &["compare", a, b]);
+    let report = stdout(&text);
+    assert!(
+        report.contains("build-path") && report.contains(&da) && report.contains(&db),
+        "{report}"
+    );
+    assert!(report.contains("--remap-path-prefix"), "{report}");
+    assert!(report.lines().count() < 20, "{report}");
+}
+
+const STAMP_C: &str = "#include <stdio.h>\nint main(void) { printf(\"built %s %s\\n\", __DATE__, __TIME__); return 0; }\n";
+
+fn gcc_at_epoch(dir: &Path, name: &str, epoch: &str) {
+    std::fs::write(dir.join("stamp.c"), STAMP_C).unwrap();
+    let ok = Command::new("gcc")
+        .args(["-O2", "-o", name, "stamp.c"])
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", epoch)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn c_built_at_two_times_is_timestamp() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    gcc_at_epoch(dir.path(), "old", "1600000000"); // 2020-09-13 12:26:40 UTC
+    gcc_at_epoch(dir.path(), "new", "1700000000"); // 2023-11-14 22:13:20 UTC
+
+    let out = run_in(dir.path(), &["compare", "old", "new"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines().count() < 20,
+        "a one-cause pair takes under 20 lines:\n{text}"
+    );
+    // Section counts and sizes depend on the compiler version; the rest is fixed.
+    insta::with_settings!({filters => vec![(r"\d+ of \d+ sections", "[N] of [M] sections"), (r"\d+ bytes", "[N] bytes")]}, {
+        insta::assert_snapshot!("compare_timestamp_text", text);
+    });
+
+    let v = json(&run_in(dir.path(), &["compare", "--json", "old", "new"]));
+    assert_eq!(cause_kinds(&v, 0), ["timestamp"]);
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("Sep 13 2020") && evidence.contains("Nov 14 2023"),
+        "{evidence}"
+    );
+    assert!(
+        v["files"][0]["causes"][0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("SOURCE_DATE_EPOCH")
+    );
+
+    // The same epoch reproduces the binary exactly.
+    gcc_at_epoch(dir.path(), "again", "1600000000");
+    let same = run_in(dir.path(), &["compare", "old", "again"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+}
+
+#[test]
+fn build_script_hashmap_order_is_ordering() {
+    if !have_tool("cargo") {
+        return;
+    }
+    let build_rs = "use std::collections::HashMap;\n\
+        fn main() {\n\
+            let m: HashMap<String, u32> = (0..40).map(|i| (format!(\"key{i:02}\"), i)).collect();\n\
+            let keys: Vec<&str> = m.keys().map(String::as_str).collect();\n\
+            let out = std::env::var(\"OUT_DIR\").unwrap();\n\
+            std::fs::write(format!(\"{out}/order.rs\"), format!(\"pub const ORDER: &str = {:?};\", keys.join(\",\"))).unwrap();\n\
+        }\n";
+    let main_rs = "include!(concat!(env!(\"OUT_DIR\"), \"/order.rs\"));\nfn main() { println!(\"{ORDER}\"); }\n";
+    let dir = tempdir();
+    let files = [("build.rs", build_rs), ("src/main.rs", main_rs)];
+    cargo_package(&dir.path().join("one"), "order", "", &files);
+    cargo_package(&dir.path().join("two"), "order", "", &files);
+
+    let (a, b) = ("one/target/release/order", "two/target/release/order");
+    let v = json(&run_in(dir.path(), &["compare", "--json", a, b]));
+    assert_eq!(
+        v["identical"], false,
+        "40 keys came out in the same order twice"
+    );
+    assert_eq!(cause_kinds(&v, 0), ["ordering"]);
+    let cause = &v["files"][0]["causes"][0];
+    assert_eq!(cause["sections"], serde_json::json!([".rodata"]));
+    assert!(cause["hint"].as_str().unwrap().contains("BTreeMap"));
+}
+
+#[test]
+fn stripped_vs_unstripped_is_debug_only() {
+    if !have_tool("gcc") || !have_tool("strip") {
+        return;
+    }
+    let dir = tempdir();
+    compile_c("gcc", dir.path(), "full", HELLO_C, &["-g", "-O2"]);
+    let ok = Command::new("strip")
+        .args(["--strip-debug", "-o", "stripped", "full"])
+        .current_dir(dir.path())
+        .status();
+    assert!(ok.unwrap().success());
+
+    let v = json(&run_in(
+        dir.path(),
+        &["compare", "--json", "full", "stripped"],
+    ));
+    assert_eq!(cause_kinds(&v, 0), ["debug-only"]);
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("only A has") && evidence.contains(".debug_info"),
+        "{evidence}"
+    );
+    let sections = v["files"][0]["sections"].as_array().unwrap();
+    let text_row = sections.iter().find(|s| s["name"] == ".text").unwrap();
+    assert_eq!(text_row["identical"], true);
+    let info = sections
+        .iter()
+        .find(|s| s["name"] == ".debug_info")
+        .unwrap();
+    assert!(info["sizes"][0].is_u64() && info["sizes"][1].is_null());
+}
+
+/// Two small trees: B has an extra file, a file that became executable, a retargeted link, a
+/// file that became a directory, a changed text file, and lacks one file.
+fn two_trees(root: &Path) {
+    for side in ["a", "b"] {
+        let t = root.join(side);
+        std::fs::create_dir_all(t.join("bin")).unwrap();
+        std::fs::write(t.join("bin/run"), "#!/bin/sh\nexec tool\n").unwrap();
+        std::fs::write(t.join("same.txt"), "same\n").unwrap();
+        let config = if side == "a" {
+            "name = demo\nlevel = 1\nmode = fast\n"
+        } else {
+            "name = demo\nlevel = 2\nmode = fast\n"
+        };
+        std::fs::write(t.join("config"), config).unwrap();
+        symlink(
+            if side == "a" { "bin/run" } else { "same.txt" },
+            t.join("link"),
+        )
+        .unwrap();
+    }
+    std::fs::write(root.join("a/gone"), "only in a\n").unwrap();
+    std::fs::write(root.join("b/extra"), "only in b\n").unwrap();
+    std::fs::set_permissions(
+        root.join("b/bin/run"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(root.join("a/shape"), "file\n").unwrap();
+    std::fs::create_dir(root.join("b/shape")).unwrap();
+}
+
+#[test]
+fn trees_report_missing_extra_mode_link_and_type_changes() {
+    let dir = tempdir();
+    two_trees(dir.path());
+    let out = run_in(dir.path(), &["compare", "--json", "a", "b"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    insta::assert_snapshot!("compare_trees_json", stdout(&out));
+    let text = stdout(&run_in(dir.path(), &["compare", "a", "b"]));
+    insta::assert_snapshot!("compare_trees_text", text);
+}
+
+#[test]
+fn three_builds_name_majority_and_outlier() {
+    let dir = tempdir();
+    two_trees(dir.path());
+    let copy = Command::new("cp")
+        .args(["-a", "a", "c"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    // A `result`-style symlink to a tree is followed.
+    symlink("c", dir.path().join("result")).unwrap();
+    let v = json(&run_in(
+        dir.path(),
+        &["compare", "--json", "a", "b", "result"],
+    ));
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["role"], "majority");
+    assert_eq!(groups[0]["builds"], serde_json::json!([0, 2]));
+    assert_eq!(groups[1]["role"], "outlier");
+    assert_eq!(groups[1]["builds"], serde_json::json!([1]));
+    let text = stdout(&run_in(dir.path(), &["compare", "a", "b", "result"]));
+    assert!(text.contains("groups: majority A, C"), "{text}");
+    assert!(text.contains("outlier B"), "{text}");
+
+    let same = run_in(dir.path(), &["compare", "a", "result"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+}
+
+#[test]
+fn errors_exit_2_and_never_say_identical() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("f"), "x").unwrap();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    let out = run_in(dir.path(), &["compare", "f", "missing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read missing"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+
+    let out = run_in(dir.path(), &["compare", "f", "d"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("f is a single file but d is a directory tree"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run_in(dir.path(), &["compare", "f"]);
+    assert_eq!(out.status.code(), Some(2), "one build is a usage error");
+
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "{\"schema\": \"repro-check.manifest/v9\", \"roots\": []}",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["compare", "bad.json", "f"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("repro-check.manifest/v1"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `#ident` puts a compiler identification into `.comment`, as a different compiler would.
+const IDENT_C: &str =
+    "#include <stdio.h>\n#ident IDENT\nint main(void) { puts(GREETING); return 0; }\n";
+
+fn gcc_ident(dir: &Path, name: &str, ident: &str, greeting: &str, extra: &[&str]) {
+    // One source file name for all: it is recorded in the symbol table.
+    std::fs::write(dir.join("ident.c"), IDENT_C).unwrap();
+    let ok = Command::new("gcc")
+        .args([
+            "-O2",
+            &format!("-DIDENT=\"{ident}\""),
+            &format!("-DGREETING=\"{greeting}\""),
+        ])
+        .args(extra)
+        .args(["-o", name, "ident.c"])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn compiler_identification_build_id_and_code_differences() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    gcc_ident(d, "gcc12", "GCC: (GNU) 12.2.0", "hello", &[]);
+    gcc_ident(d, "gcc13", "GCC: (GNU) 13.1.0", "hello", &[]);
+    let v = json(&run_in(d, &["compare", "--json", "gcc12", "gcc13"]));
+    assert_eq!(cause_kinds(&v, 0), ["toolchain"]);
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("12.2.0") && evidence.contains("13.1.0") && evidence.contains(".comment"),
+        "{evidence}"
+    );
+
+    // A random build-id (--build-id=uuid) is the only difference between two links.
+    gcc_ident(d, "uuid1", "x", "hello", &["-Wl,--build-id=uuid"]);
+    gcc_ident(d, "uuid2", "x", "hello", &["-Wl,--build-id=uuid"]);
+    let v = json(&run_in(d, &["compare", "--json", "uuid1", "uuid2"]));
+    assert_eq!(cause_kinds(&v, 0), ["build-id-only"]);
+
+    // Different source: nothing explains it but the program itself.
+    gcc_ident(d, "hello", "x", "hello", &[]);
+    gcc_ident(d, "world", "x", "world", &[]);
+    let v = json(&run_in(d, &["compare", "--json", "hello", "world"]));
+    let kinds = cause_kinds(&v, 0);
+    assert_eq!(kinds.first().map(String::as_str), Some("code"), "{kinds:?}");
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains(".rodata") && evidence.contains("\"hello\" vs \"world\""),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn three_elf_builds_explain_the_outlier_against_the_majority() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    gcc_at_epoch(dir.path(), "first", "1600000000");
+    gcc_at_epoch(dir.path(), "second", "1600000000");
+    gcc_at_epoch(dir.path(), "third", "1700000000");
+    let out = run_in(
+        dir.path(),
+        &["compare", "--json", "third", "first", "second"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["groups"][0]["role"], "majority");
+    assert_eq!(v["groups"][0]["builds"], serde_json::json!([1, 2]));
+    assert_eq!(v["groups"][1]["builds"], serde_json::json!([0]));
+    let cause = &v["files"][0]["causes"][0];
+    assert_eq!(cause["kind"], "timestamp");
+    assert_eq!(
+        cause["builds"],
+        serde_json::json!([1, 0]),
+        "the outlier A is explained against B"
+    );
+    let text = stdout(&run_in(
+        dir.path(),
+        &["compare", "third", "first", "second"],
+    ));
+    assert!(text.contains("groups: majority B, C"), "{text}");
+    assert!(text.contains("timestamp [B vs A]"), "{text}");
+}
+
+#[test]
+fn c_file_macro_in_two_directories_is_build_path_with_shifted_code() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let source = "#include <stdio.h>\nint main(int c, char **v) { printf(\"%s %d\\n\", __FILE__, c); puts(\"tail\"); return 0; }\n";
+    let dir = tempdir();
+    for side in ["a", "longer-dir"] {
+        let d = dir.path().join(side);
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("f.c"), source).unwrap();
+        // An absolute source path, as build systems pass it: __FILE__ embeds the directory.
+        let ok = Command::new("gcc")
+            .args(["-O2", "-o"])
+            .arg(d.join("f"))
+            .arg(d.join("f.c"))
+            .status();
+        assert!(ok.unwrap().success());
+    }
+    let v = json(&run_in(
+        dir.path(),
+        &["compare", "--json", "a/f", "longer-dir/f"],
+    ));
+    let kinds = cause_kinds(&v, 0);
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("build-path"),
+        "{kinds:?}"
+    );
+    let causes = v["files"][0]["causes"].as_array().unwrap();
+    let evidence = causes[0]["evidence"].as_str().unwrap();
+    let a = dir.path().join("a").display().to_string();
+    let b = dir.path().join("longer-dir").display().to_string();
+    assert!(
+        evidence.contains(&format!("A embeds {a} ("))
+            && evidence.contains(&format!("B embeds {b} (")),
+        "{evidence}"
+    );
+    // Everything else that differs only follows from the longer string.
+    for cause in &causes[1..] {
+        assert!(
+            cause["evidence"].as_str().unwrap().contains("shifted"),
+            "{cause}"
+        );
+    }
+}
