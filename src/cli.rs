@@ -27,6 +27,9 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     Hash(commands::hash::HashArgs),
     Compare(commands::compare::CompareArgs),
+    Attest(commands::attest::AttestArgs),
+    Keygen(commands::keygen::KeygenArgs),
+    Verify(commands::verify::VerifyArgs),
     Rebuild(commands::rebuild::RebuildArgs),
 }
 

@@ -4,6 +4,7 @@
 //! ([`check`]) → a report in text or JSON ([`report`]). Each subcommand lives in [`commands`].
 #![forbid(unsafe_code)]
 
+pub mod attestation;
 pub mod check;
 pub mod cli;
 pub mod commands;
@@ -50,6 +51,9 @@ pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
         cli::Command::Check(args) => commands::check::run(&args),
         cli::Command::Hash(args) => commands::hash::run(&args),
         cli::Command::Compare(args) => commands::compare::run(&args),
+        cli::Command::Attest(args) => commands::attest::run(&args),
+        cli::Command::Keygen(args) => commands::keygen::run(&args),
+        cli::Command::Verify(args) => commands::verify::run(&args),
         cli::Command::Rebuild(args) => commands::rebuild::run(&args),
     }
 }

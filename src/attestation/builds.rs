@@ -1,0 +1,96 @@
+//! The builds an attestation is about: what each produced (file name → SHA-256), which agree, and
+//! why the others differ. Loading is [`manifest::load`] (a file, a tree, or a `hash --json`
+//! manifest) and comparing is [`compare::compare`], the same code `repro-check compare` runs; this
+//! module only reshapes their results for the predicate.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+use crate::compare;
+use crate::digest;
+use crate::manifest::{self, Node};
+
+/// What one build produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOutput {
+    /// The label recorded for it (`--builder`, or `build-N`).
+    pub label: String,
+    /// One SHA-256 for the whole output: the file's own for a single file, else the digest of the
+    /// sorted listing (paths, types, contents, link targets, executable bits). Builds agree
+    /// exactly when these are equal.
+    pub digest: String,
+    /// Regular files by `/`-separated relative name (the file name for a single-file build).
+    pub files: BTreeMap<String, String>,
+}
+
+/// Why one path differs between builds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileDifference {
+    /// The path's relative name.
+    pub name: String,
+    /// Each distinct version (SHA-256, or `None` when absent or not a regular file) and the
+    /// builds that have it.
+    pub variants: Vec<(Option<String>, Vec<String>)>,
+    /// The causes `compare` found, as its JSON objects (empty when it could not look inside).
+    pub causes: Vec<serde_json::Value>,
+}
+
+/// Load every build, label it, and compare them.
+pub fn examine(
+    paths: &[PathBuf],
+    labels: &[String],
+) -> Result<(Vec<BuildOutput>, Vec<FileDifference>), Error> {
+    let mut builds = paths
+        .iter()
+        .map(|p| manifest::load(p))
+        .collect::<Result<Vec<_>, Error>>()?;
+    for (build, label) in builds.iter_mut().zip(labels) {
+        build.label = label.clone();
+    }
+    let comparison = compare::compare(&builds)?;
+    let outputs = builds
+        .iter()
+        .map(|b| BuildOutput {
+            label: b.label.clone(),
+            digest: b.digest(),
+            files: b
+                .entries
+                .iter()
+                .filter_map(|(name, node)| match node {
+                    Node::File { sha256, .. } => Some((name.clone(), sha256.clone())),
+                    _ => None,
+                })
+                .collect(),
+        })
+        .collect();
+    let differences = comparison
+        .files
+        .iter()
+        .filter(|f| !f.identical)
+        .map(|f| {
+            let mut variants: Vec<(Option<String>, Vec<String>)> = Vec::new();
+            for (digest, build) in f.digests.iter().zip(&builds) {
+                match variants.iter_mut().find(|(d, _)| d == digest) {
+                    Some((_, labels)) => labels.push(build.label.clone()),
+                    None => variants.push((digest.clone(), vec![build.label.clone()])),
+                }
+            }
+            FileDifference {
+                name: f.path.clone(),
+                variants,
+                causes: f
+                    .causes
+                    .iter()
+                    .filter_map(|c| serde_json::to_value(c).ok())
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok((outputs, differences))
+}
+
+/// The SHA-256 of one file on this machine.
+pub fn sha256_file(path: &Path) -> Result<String, Error> {
+    Ok(digest::sha256_file(path)?.0)
+}

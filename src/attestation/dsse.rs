@@ -1,0 +1,161 @@
+//! DSSE, the Dead Simple Signing Envelope (secure-systems-lab/dsse, envelope v1.0.0): a payload, its
+//! type, and any number of signatures over `PAE(payloadType, payload)`.
+
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use serde::{Deserialize, Serialize};
+
+use super::keys::{PublicKey, SecretKey};
+
+/// The envelope's `payloadType` for an in-toto Statement.
+pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+
+/// A DSSE JSON envelope. Field order follows the spec's examples; unknown fields are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Base64 of the serialized body.
+    pub payload: String,
+    /// What the payload is, e.g. [`IN_TOTO_PAYLOAD_TYPE`].
+    #[serde(rename = "payloadType")]
+    pub payload_type: String,
+    /// The signatures; the spec requires the field even when empty.
+    pub signatures: Vec<Sig>,
+}
+
+/// One signature in an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sig {
+    /// An unauthenticated hint naming the key; never used to decide anything.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub keyid: String,
+    /// Base64 of the signature bytes.
+    pub sig: String,
+}
+
+/// The Pre-Authentication Encoding:
+/// `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, LEN being the decimal byte length.
+pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + payload_type.len() + 32);
+    out.extend_from_slice(
+        format!(
+            "DSSEv1 {} {payload_type} {} ",
+            payload_type.len(),
+            body.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(body);
+    out
+}
+
+/// Decode base64 the way DSSE verifiers must: standard or URL-safe alphabet, padded or not.
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let config =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let standard = GeneralPurpose::new(&alphabet::STANDARD, config);
+    let url_safe = GeneralPurpose::new(&alphabet::URL_SAFE, config);
+    standard
+        .decode(text)
+        .or_else(|_| url_safe.decode(text))
+        .ok()
+}
+
+impl Envelope {
+    /// An unsigned envelope around `body`.
+    pub fn new(payload_type: &str, body: &[u8]) -> Self {
+        Envelope {
+            payload: STANDARD.encode(body),
+            payload_type: payload_type.to_string(),
+            signatures: Vec::new(),
+        }
+    }
+
+    /// The decoded payload, or `None` when it is not base64.
+    pub fn body(&self) -> Option<Vec<u8>> {
+        decode_base64(&self.payload)
+    }
+
+    /// Add `key`'s signature over the payload. A key that already signed is not added twice.
+    /// Returns false when the payload is not base64 (nothing is signed then).
+    pub fn sign(&mut self, key: &SecretKey) -> bool {
+        let Some(body) = self.body() else {
+            return false;
+        };
+        let sig = STANDARD.encode(key.sign(&pae(&self.payload_type, &body)));
+        if !self.signatures.iter().any(|s| s.sig == sig) {
+            self.signatures.push(Sig {
+                keyid: key.keyid.clone(),
+                sig,
+            });
+        }
+        true
+    }
+
+    /// The keys among `keys` that made at least one valid signature, as indexes into `keys`.
+    /// Each key counts once however many signatures it made (DSSE's multi-signature rule). The
+    /// keyid is only a hint, so every signature is tried against every key.
+    pub fn signers(&self, keys: &[PublicKey]) -> Vec<usize> {
+        let Some(body) = self.body() else {
+            return Vec::new();
+        };
+        let message = pae(&self.payload_type, &body);
+        let sigs: Vec<Vec<u8>> = self
+            .signatures
+            .iter()
+            .filter_map(|s| decode_base64(&s.sig))
+            .collect();
+        keys.iter()
+            .enumerate()
+            .filter(|(_, key)| sigs.iter().any(|sig| key.verifies(&message, sig)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_matches_the_dsse_spec_vector() {
+        // secure-systems-lab/dsse protocol.md, "Test Vectors".
+        assert_eq!(
+            pae("http://example.com/HelloWorld", b"hello world"),
+            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"
+        );
+        assert_eq!(pae("", b""), b"DSSEv1 0  0 ");
+    }
+
+    #[test]
+    fn base64_accepts_both_alphabets_with_and_without_padding() {
+        assert_eq!(
+            decode_base64("aGVsbG8gd29ybGQ="),
+            Some(b"hello world".to_vec())
+        );
+        assert_eq!(
+            decode_base64("aGVsbG8gd29ybGQ"),
+            Some(b"hello world".to_vec())
+        );
+        assert_eq!(decode_base64("-_8"), Some(vec![0xfb, 0xff]));
+        assert_eq!(decode_base64("+/8="), Some(vec![0xfb, 0xff]));
+        assert_eq!(decode_base64("not base64!"), None);
+    }
+
+    #[test]
+    fn envelope_json_has_the_spec_field_names() {
+        let env = Envelope::new("t", b"x");
+        let json = serde_json::to_string(&env).unwrap();
+        assert_eq!(
+            json,
+            r#"{"payload":"eA==","payloadType":"t","signatures":[]}"#
+        );
+        let parsed: Envelope = serde_json::from_str(
+            r#"{"payload":"eA","payloadType":"t","signatures":[{"sig":"AA=="}],"x":1}"#,
+        )
+        .unwrap();
+        assert_eq!(parsed.signatures[0].keyid, "");
+        assert_eq!(parsed.body(), Some(b"x".to_vec()));
+    }
+}

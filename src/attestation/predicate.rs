@@ -1,0 +1,350 @@
+//! The reproducibility predicate, version 1: which builds were compared, which agree, what they
+//! produced, and why they differ. `docs/attestation.md` documents every field.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::builds::{BuildOutput, FileDifference};
+use super::statement::{ResourceDescriptor, STATEMENT_TYPE, Statement};
+
+/// The arc all of this program's identifiers live under: `2.25.N`, N being a random UUID as an
+/// integer (3b1ecc3b-0621-497c-bf79-9a3e072598db). ITU-T X.667 lets anyone who makes a UUID use
+/// its arc without registration, so the identifiers claim no domain and cannot collide.
+macro_rules! arc {
+    ($rest:literal) => {
+        concat!("urn:oid:2.25.78584362944983966257465031028596119771", $rest)
+    };
+}
+
+/// `predicateType` of this predicate: arc `.1` (the reproducibility predicate), version `.1`.
+pub const PREDICATE_TYPE: &str = arc!(".1.1");
+/// repro-check as a verifier (a VSA's `verifier.id`).
+pub const VERIFIER_ID: &str = arc!(".2");
+/// The policy "every build's output is bit-identical", version 1 (a VSA's `policy.uri`).
+pub const POLICY_URI: &str = arc!(".3.1");
+
+/// The predicate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Predicate {
+    /// The program that compared the builds.
+    pub verifier: Verifier,
+    /// When, only if asked for (`SOURCE_DATE_EPOCH` or `--timestamp`): RFC 3339, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_verified: Option<String>,
+    /// What the builds were made from, as the caller named them (lock files, the git commit).
+    #[serde(default)]
+    pub inputs: Vec<ResourceDescriptor>,
+    /// Each build, in the order given.
+    pub builds: Vec<BuildRecord>,
+    /// `IDENTICAL` when every build produced the same output, else `DIFFERENT`.
+    pub result: Verdict,
+    /// Which builds agree.
+    pub agreement: Agreement,
+    /// Each file that is not the same in every build, with the causes found (empty when identical).
+    #[serde(default)]
+    pub differences: Vec<Difference>,
+}
+
+/// Who compared the builds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verifier {
+    /// Always `repro-check`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// One build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildRecord {
+    /// Its label (`--builder`, or `build-N`).
+    pub label: String,
+    /// One digest of its whole output; builds agree exactly when these are equal.
+    pub digest: BTreeMap<String, String>,
+    /// Its regular files, sorted by name.
+    pub files: Vec<ResourceDescriptor>,
+}
+
+/// The overall result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Verdict {
+    /// Every build's output is bit-identical.
+    Identical,
+    /// At least one build differs.
+    Different,
+}
+
+impl Verdict {
+    /// The name written in the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Identical => "IDENTICAL",
+            Verdict::Different => "DIFFERENT",
+        }
+    }
+}
+
+/// Which builds agree: groups of identical builds, largest first, and "k of n".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agreement {
+    /// Builds with identical output, by label; largest group first, ties in order of first build.
+    pub groups: Vec<Group>,
+    /// k: the size of the largest group.
+    pub agreeing: usize,
+    /// n: the number of builds.
+    pub total: usize,
+}
+
+/// Builds with identical output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Their labels, in the order given.
+    pub builds: Vec<String>,
+}
+
+/// One file that is not the same in every build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// Its relative name.
+    pub name: String,
+    /// Each version and the builds that produced it; a version without digest means "missing".
+    pub variants: Vec<Variant>,
+    /// Causes, as `repro-check compare --json` reports them (absent when the contents were not
+    /// available, e.g. builds given as manifests).
+    #[serde(default)]
+    pub causes: Vec<serde_json::Value>,
+}
+
+/// One version of a differing file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variant {
+    /// Its digest; empty when these builds do not have the file.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub digest: BTreeMap<String, String>,
+    /// The builds that produced it.
+    pub builds: Vec<String>,
+}
+
+fn sha256_set(hex: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("sha256".to_string(), hex.to_string())])
+}
+
+/// Builds grouped by identical output: largest group first, ties in order of first appearance.
+fn groups(builds: &[BuildOutput]) -> Vec<Group> {
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for build in builds {
+        match groups.iter_mut().find(|(d, _)| *d == build.digest) {
+            Some((_, labels)) => labels.push(build.label.clone()),
+            None => groups.push((&build.digest, vec![build.label.clone()])),
+        }
+    }
+    // A stable sort keeps first-appearance order among groups of equal size.
+    groups.sort_by_key(|(_, labels)| std::cmp::Reverse(labels.len()));
+    groups
+        .into_iter()
+        .map(|(_, builds)| Group { builds })
+        .collect()
+}
+
+/// The statement for these builds: the subject is the output of the largest group (every build's,
+/// when they agree).
+pub fn statement(
+    builds: &[BuildOutput],
+    differences: &[FileDifference],
+    inputs: Vec<ResourceDescriptor>,
+    time_verified: Option<String>,
+) -> Statement<Predicate> {
+    let groups = groups(builds);
+    let agreeing = groups.first().map_or(0, |g| g.builds.len());
+    let records: Vec<BuildRecord> = builds
+        .iter()
+        .map(|b| BuildRecord {
+            label: b.label.clone(),
+            digest: sha256_set(&b.digest),
+            files: b
+                .files
+                .iter()
+                .map(|(name, sha)| ResourceDescriptor::sha256(name, sha))
+                .collect(),
+        })
+        .collect();
+    let subject = groups
+        .first()
+        .and_then(|g| g.builds.first())
+        .and_then(|label| records.iter().find(|r| &r.label == label))
+        .map(|r| r.files.clone())
+        .unwrap_or_default();
+    let predicate = Predicate {
+        verifier: Verifier {
+            name: "repro-check".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        time_verified,
+        inputs,
+        result: if groups.len() == 1 {
+            Verdict::Identical
+        } else {
+            Verdict::Different
+        },
+        agreement: Agreement {
+            agreeing,
+            total: builds.len(),
+            groups,
+        },
+        builds: records,
+        differences: differences
+            .iter()
+            .map(|d| Difference {
+                name: d.name.clone(),
+                variants: d
+                    .variants
+                    .iter()
+                    .map(|(sha, labels)| Variant {
+                        digest: sha.as_deref().map(sha256_set).unwrap_or_default(),
+                        builds: labels.clone(),
+                    })
+                    .collect(),
+                causes: d.causes.clone(),
+            })
+            .collect(),
+    };
+    Statement {
+        type_: STATEMENT_TYPE.into(),
+        subject,
+        predicate_type: PREDICATE_TYPE.into(),
+        predicate,
+    }
+}
+
+/// Every way the statement contradicts itself (its builds' digests vs its groups vs its result vs
+/// its subject), each as a phrase. Empty for a statement [`statement`] wrote.
+pub fn contradictions(statement: &Statement<Predicate>) -> Vec<String> {
+    let p = &statement.predicate;
+    let mut found = Vec::new();
+    if p.builds.len() < 2 {
+        found.push(format!(
+            "it records {} build(s), and reproducibility needs at least two",
+            p.builds.len()
+        ));
+    }
+    let labels: Vec<&str> = p.builds.iter().map(|b| b.label.as_str()).collect();
+    let unique: BTreeSet<&str> = labels.iter().copied().collect();
+    if unique.len() != labels.len() {
+        found.push("two builds share a label".to_string());
+    }
+    let grouped: Vec<&str> = p
+        .agreement
+        .groups
+        .iter()
+        .flat_map(|g| g.builds.iter().map(String::as_str))
+        .collect();
+    let grouped_set: BTreeSet<&str> = grouped.iter().copied().collect();
+    if grouped.len() != grouped_set.len()
+        || grouped_set != unique
+        || p.agreement.groups.iter().any(|g| g.builds.is_empty())
+    {
+        found.push("its agreement groups do not list each build exactly once".to_string());
+    }
+    let digest_of = |label: &str| {
+        p.builds
+            .iter()
+            .find(|b| b.label == label)
+            .map(|b| &b.digest)
+    };
+    for group in &p.agreement.groups {
+        let digests: BTreeSet<_> = group.builds.iter().filter_map(|l| digest_of(l)).collect();
+        if digests.len() > 1 {
+            found.push(format!(
+                "builds {} are grouped as identical but record different digests",
+                group.builds.join(", ")
+            ));
+        }
+    }
+    let group_digests: Vec<_> = p
+        .agreement
+        .groups
+        .iter()
+        .filter_map(|g| g.builds.first().and_then(|l| digest_of(l)))
+        .collect();
+    if group_digests.iter().collect::<BTreeSet<_>>().len() != group_digests.len() {
+        found.push(
+            "two agreement groups record the same digest, so they are not different".to_string(),
+        );
+    }
+    let largest = p
+        .agreement
+        .groups
+        .iter()
+        .map(|g| g.builds.len())
+        .max()
+        .unwrap_or(0);
+    if p.agreement.agreeing != largest || p.agreement.total != p.builds.len() {
+        found.push(format!(
+            "it says {} of {} builds agree, but its groups say {largest} of {}",
+            p.agreement.agreeing,
+            p.agreement.total,
+            p.builds.len()
+        ));
+    }
+    let all_agree = p.agreement.groups.len() == 1;
+    match (p.result, all_agree) {
+        (Verdict::Identical, false) => {
+            found.push("its result is IDENTICAL but its builds fall into several groups".into())
+        }
+        (Verdict::Different, true) => {
+            found.push("its result is DIFFERENT but all its builds agree".into())
+        }
+        _ => {}
+    }
+    if p.result == Verdict::Identical && !p.differences.is_empty() {
+        found.push("its result is IDENTICAL but it lists differences".into());
+    }
+    if p.result == Verdict::Identical {
+        // Single-file builds are compared whatever their names; trees by name and content.
+        let single = p.builds.iter().all(|b| b.files.len() == 1);
+        fn content(b: &BuildRecord, single: bool) -> Vec<(Option<&str>, Option<&str>)> {
+            b.files
+                .iter()
+                .map(|f| {
+                    (
+                        if single { None } else { f.name.as_deref() },
+                        f.sha256_hex(),
+                    )
+                })
+                .collect()
+        }
+        let first = p.builds.first().map(|b| content(b, single));
+        if p.builds.iter().any(|b| Some(content(b, single)) != first) {
+            found.push("its result is IDENTICAL but its builds record different files".into());
+        }
+    }
+    let expected = p
+        .agreement
+        .groups
+        .first()
+        .and_then(|g| g.builds.first())
+        .and_then(|l| p.builds.iter().find(|b| &b.label == l));
+    if let Some(build) = expected {
+        let want: BTreeSet<_> = build.files.iter().collect();
+        let have: BTreeSet<_> = statement.subject.iter().collect();
+        for s in have.difference(&want) {
+            found.push(format!(
+                "subject {} (sha256 {}) is not a file of build {}",
+                s.name.as_deref().unwrap_or("_"),
+                s.sha256_hex().unwrap_or("none"),
+                build.label
+            ));
+        }
+        for f in want.difference(&have) {
+            found.push(format!(
+                "file {} of build {} is missing from the subject",
+                f.name.as_deref().unwrap_or("_"),
+                build.label
+            ));
+        }
+    }
+    found
+}
