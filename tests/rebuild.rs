@@ -27,6 +27,13 @@ fn rebuild(src: &Path, work: &Path, args: &[&str]) -> Output {
     run_in(src, &full)
 }
 
+/// `rebuild ARGS -- sh build.sh`: the project's build script as the command.
+fn rebuild_sh(src: &Path, work: &Path, args: &[&str]) -> Output {
+    let mut full = args.to_vec();
+    full.extend_from_slice(&["--", "sh", "build.sh"]);
+    rebuild(src, work, &full)
+}
+
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", stdout(out), stderr(out)))
@@ -91,11 +98,7 @@ fn deterministic_gcc_build_reproduces_and_cleans_up() {
         ("target/stale", "never copied"),
     ]);
     let work = tempdir();
-    let out = rebuild(
-        src.path(),
-        work.path(),
-        &["--json", "--output", "out", "--", "sh", "build.sh"],
-    );
+    let out = rebuild_sh(src.path(), work.path(), &["--json", "--output", "out"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["verdict"], "reproducible");
@@ -127,19 +130,10 @@ fn timestamp_is_caught_by_the_control_and_not_blamed_on_a_variation() {
          echo \"built on $(date -u '+%Y-%m-%d %H:%M:%S')\" > out/version.txt\n",
     )]);
     let work = tempdir();
-    let out = rebuild(
+    let out = rebuild_sh(
         src.path(),
         work.path(),
-        &[
-            "--json",
-            "--variation",
-            "tz",
-            "-o",
-            "out",
-            "--",
-            "sh",
-            "build.sh",
-        ],
+        &["--json", "--variation", "tz", "-o", "out"],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
@@ -165,10 +159,10 @@ fn timestamp_is_caught_by_the_control_and_not_blamed_on_a_variation() {
             .join("outputs/control-2/out/version.txt")
             .is_file()
     );
-    let text = stdout(&rebuild(
+    let text = stdout(&rebuild_sh(
         src.path(),
         work.path(),
-        &["--variation", "tz", "-o", "out", "--", "sh", "build.sh"],
+        &["--variation", "tz", "-o", "out"],
     ));
     assert!(text.contains("NOT REPRODUCIBLE"), "{text}");
     assert!(
@@ -189,11 +183,7 @@ fn build_directory_in_debug_info_is_blamed_on_build_path_only() {
         ("build.sh", "mkdir -p out && gcc -g -O1 -o out/app main.c\n"),
     ]);
     let work = tempdir();
-    let out = rebuild(
-        src.path(),
-        work.path(),
-        &["--json", "--output", "out/app", "--", "sh", "build.sh"],
-    );
+    let out = rebuild_sh(src.path(), work.path(), &["--json", "--output", "out/app"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(differing(&report), ["build-path"], "{report:#}");
@@ -218,11 +208,7 @@ fn umask_leaking_into_a_tarball_is_blamed_on_umask() {
          tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf app.tar pkg\n",
     )]);
     let work = tempdir();
-    let out = rebuild(
-        src.path(),
-        work.path(),
-        &["--json", "--output", "app.tar", "--", "sh", "build.sh"],
-    );
+    let out = rebuild_sh(src.path(), work.path(), &["--json", "--output", "app.tar"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(differing(&report), ["umask"], "{report:#}");
@@ -241,7 +227,7 @@ fn json_schema() {
         "mkdir -p out/sub && echo same > out/sub/same.txt && echo \"built in $PWD\" > out/where.txt\n",
     )]);
     let work = tempdir();
-    let out = rebuild(
+    let out = rebuild_sh(
         src.path(),
         work.path(),
         &[
@@ -252,9 +238,6 @@ fn json_schema() {
             "home",
             "--output",
             "out",
-            "--",
-            "sh",
-            "build.sh",
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -279,11 +262,7 @@ fn failing_command_exits_2_with_the_tail_of_its_log() {
         "echo compiling\necho 'error: no such crate `frob`' >&2\nexit 3\n",
     )]);
     let work = tempdir();
-    let out = rebuild(
-        src.path(),
-        work.path(),
-        &["-o", "out", "--", "sh", "build.sh"],
-    );
+    let out = rebuild_sh(src.path(), work.path(), &["-o", "out"]);
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
     assert!(
@@ -302,11 +281,7 @@ fn failing_command_exits_2_with_the_tail_of_its_log() {
 fn missing_output_exits_2() {
     let src = project(&[("build.sh", "echo built > elsewhere\n")]);
     let work = tempdir();
-    let out = rebuild(
-        src.path(),
-        work.path(),
-        &["-o", "out/app", "--", "sh", "build.sh"],
-    );
+    let out = rebuild_sh(src.path(), work.path(), &["-o", "out/app"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stdout(&out).contains("succeeded in run control-1 but did not create out/app"),
@@ -343,7 +318,7 @@ fn lists_and_selects_variations() {
     }
     let src = project(&[("build.sh", "echo x > o\n")]);
     let work = tempdir();
-    let out = rebuild(
+    let out = rebuild_sh(
         src.path(),
         work.path(),
         &[
@@ -354,9 +329,6 @@ fn lists_and_selects_variations() {
             "jobs",
             "-o",
             "o",
-            "--",
-            "sh",
-            "build.sh",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -503,4 +475,61 @@ fn nix_flake_is_checked_with_nix_build_rebuild() {
     let report = nix_rebuild(dir.path(), &installable, 1);
     assert_eq!(report["method"], "nix build --rebuild --keep-failed");
     assert_eq!(report["outputs"][0]["differences"][0]["path"], ".");
+}
+
+#[test]
+fn attest_writes_a_statement_that_verify_accepts() {
+    let src = project(&[("build.sh", "mkdir -p out && echo hello > out/a.txt\n")]);
+    let work = tempdir();
+    let att = work.path().join("att.json");
+    let out = rebuild_sh(
+        src.path(),
+        work.path(),
+        &[
+            "--variation",
+            "tz",
+            "--attest",
+            att.to_str().unwrap(),
+            "-o",
+            "out",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("attestation written to"));
+    let statement: Value = serde_json::from_slice(&fs::read(&att).unwrap()).unwrap();
+    assert_eq!(statement["subject"][0]["name"], "out/a.txt");
+    assert_eq!(statement["predicate"]["result"], "IDENTICAL");
+    let labels: Vec<&str> = statement["predicate"]["builds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["control-1", "control-2", "tz"]);
+    // The file anyone rebuilds is checked against it offline.
+    let file = work.path().join("a.txt");
+    fs::write(&file, "hello\n").unwrap();
+    let verify = run_in(
+        work.path(),
+        &["verify", att.to_str().unwrap(), file.to_str().unwrap()],
+    );
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+
+    // A build that differs is attested too, as different.
+    let src = project(&[("build.sh", "mkdir -p out && umask > out/umask.txt\n")]);
+    let out = rebuild_sh(
+        src.path(),
+        work.path(),
+        &[
+            "--variation",
+            "umask",
+            "--attest",
+            att.to_str().unwrap(),
+            "-o",
+            "out",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let statement: Value = serde_json::from_slice(&fs::read(&att).unwrap()).unwrap();
+    assert_eq!(statement["predicate"]["result"], "DIFFERENT");
 }

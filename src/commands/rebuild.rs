@@ -70,13 +70,19 @@ pub struct RebuildArgs {
 
     /// Build this with Nix and check it with Nix's own rebuild: a .nix file or a flake
     /// reference such as `.#default`.
-    #[arg(long, value_name = "INSTALLABLE", conflicts_with_all = ["command", "outputs"])]
+    #[arg(long, value_name = "INSTALLABLE", conflicts_with_all = ["command", "outputs", "attest"])]
     pub nix: Option<String>,
 
     /// Create the temporary directory here instead of the system's temporary directory (e.g. on
     /// a tmpfs, where the file-order variation takes effect).
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub work_dir: Option<PathBuf>,
+
+    /// Also write an in-toto reproducibility attestation of the runs to FILE (the statement
+    /// `repro-check attest` writes; each run is one build, labelled by its name). Written whenever
+    /// every run finished, reproducible or not.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub attest: Option<PathBuf>,
 
     /// Keep the logs and outputs of every run even when the build reproduces.
     #[arg(long)]
@@ -115,6 +121,7 @@ pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
         variations,
         work_dir: args.work_dir.clone(),
         keep: args.keep,
+        attest: args.attest.clone(),
     };
     let result = rebuild::rebuild(&opts)?;
     if args.json {

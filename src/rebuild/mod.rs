@@ -7,6 +7,7 @@
 //! not between the controls is blamed on that variation. `SOURCE_DATE_EPOCH` is the same in
 //! every run.
 
+pub mod attest;
 pub mod exec;
 pub mod explain;
 pub mod nix;
@@ -43,6 +44,8 @@ pub struct Options {
     pub work_dir: Option<PathBuf>,
     /// Keep the temporary directory (logs and outputs) even when the build reproduces.
     pub keep: bool,
+    /// Write an attestation of the runs here.
+    pub attest: Option<PathBuf>,
 }
 
 /// The overall verdict.
@@ -138,6 +141,9 @@ pub struct Rebuild {
     /// The run that failed, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// The attestation written, if `--attest` asked for one and every run finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<PathBuf>,
     /// Where logs and outputs were kept (only when kept: on failure, difference or `--keep`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kept: Option<PathBuf>,
@@ -259,6 +265,25 @@ pub fn rebuild(opts: &Options) -> Result<Rebuild, Error> {
     } else {
         Verdict::Reproducible
     };
+    let mut attestation = None;
+    if let (Some(path), None) = (&opts.attest, &failure) {
+        let stores: Vec<PathBuf> = specs[..listings.len()]
+            .iter()
+            .map(|s| ctx.store_dir(s))
+            .collect();
+        let labels: Vec<String> = specs[..listings.len()]
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+        attest::write(
+            path,
+            &stores,
+            &labels,
+            sde.as_deref().filter(|v| !v.is_empty()),
+        )?;
+        attestation = Some(path.clone());
+    }
     let source_date_epoch = ctx.source_date_epoch;
     let kept = ctx.finish(verdict != Verdict::Reproducible || opts.keep)?;
     Ok(Rebuild {
@@ -277,6 +302,7 @@ pub fn rebuild(opts: &Options) -> Result<Rebuild, Error> {
         runs,
         reference,
         failure,
+        attestation,
         kept,
     })
 }

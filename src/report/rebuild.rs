@@ -63,6 +63,9 @@ pub fn text(r: &Rebuild, style: Style) -> String {
             }
         }
     }
+    if let Some(path) = &r.attestation {
+        let _ = writeln!(out, "attestation written to {}", path.display());
+    }
     if let Some(kept) = &r.kept {
         let _ = writeln!(
             out,
