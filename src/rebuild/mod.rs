@@ -193,6 +193,13 @@ pub fn rebuild(opts: &Options) -> Result<Rebuild, Error> {
                         .to_string(),
                 );
             }
+            (_, Some(Variation::Locale)) if variation::locale_installed() == Some(false) => {
+                note = Some(format!(
+                    "no effect here: {} is not installed (`locale -a`), so the C library falls \
+                     back to the C locale (Debian: install locales-all)",
+                    variation::LOCALE[1].0
+                ));
+            }
             _ => {}
         }
         let log = ctx.log_path(spec);

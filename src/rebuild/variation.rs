@@ -96,6 +96,24 @@ impl Variation {
     }
 }
 
+/// Whether the varied locale is installed, as `locale -a` lists it (`None`: cannot tell).
+pub fn locale_installed() -> Option<bool> {
+    let out = std::process::Command::new("locale")
+        .arg("-a")
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '_', '.'], "");
+    let wanted = norm(LOCALE[1].0);
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| norm(l.trim()) == wanted),
+    )
+}
+
 /// Which variations to run: all of them, or only `only` when it is not empty, minus `skip`.
 pub fn select(only: &[Variation], skip: &[Variation]) -> Vec<Variation> {
     ALL.iter()
