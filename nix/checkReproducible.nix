@@ -1,0 +1,29 @@
+/**
+  A check that two or more independent builds of the same package are byte-identical, decided by
+  `repro-check compare` inside the sandbox (it names the cause when they differ).
+
+  # Type
+
+  ```
+  checkReproducible :: { name, builds } -> drv
+  ```
+
+  - `builds`: at least two derivations built from the same source under different conditions
+    (see `checks.<system>.reproducible` in nix/perSystem.nix).
+*/
+{
+  checker,
+  lib,
+  runCommand,
+}:
+{
+  name,
+  builds,
+}:
+assert lib.assertMsg (builtins.length builds >= 2) "checkReproducible needs at least two builds";
+runCommand "reproducible-${name}" { } ''
+  # NAR hashes in the log, comparable with `nix path-info --json` on another machine.
+  ${lib.getExe checker} hash --nar ${lib.escapeShellArgs builds}
+  ${lib.getExe checker} compare ${lib.escapeShellArgs builds}
+  touch $out
+''

@@ -1,0 +1,38 @@
+/**
+  A check that runs `repro-check check` on every executable of a package inside the sandbox and
+  fails unless each one is static (or static-pie), built for this machine, linked with musl, and
+  free of store references and build paths.
+
+  # Type
+
+  ```
+  checkStatic :: { package, name ? package.name, deny ? [ "nix-store-ref" "build-path" ] } -> drv
+  ```
+
+  `deny` lists finding codes that fail the check even where repro-check reports them only as
+  warnings.
+*/
+{
+  checker,
+  jq,
+  lib,
+  machine,
+  runCommand,
+}:
+{
+  package,
+  name ? package.name,
+  deny ? [
+    "nix-store-ref"
+    "build-path"
+  ],
+}:
+runCommand "repro-check-static-${name}" { nativeBuildInputs = [ jq ]; } ''
+  flags=(--machine ${machine} ${lib.concatMapStringsSep " " (code: "--deny ${code}") deny})
+  # The readable report goes to the log; the JSON one decides.
+  ${lib.getExe checker} check "''${flags[@]}" ${package}/bin
+  ${lib.getExe checker} check --json "''${flags[@]}" ${package}/bin > report.json
+  jq -e '(.files | length > 0) and all(.files[]; .static == true and .libc == "musl")' report.json \
+    || { echo "not every file in ${package}/bin is a static musl binary" >&2; exit 1; }
+  touch $out
+''

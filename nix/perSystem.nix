@@ -1,0 +1,170 @@
+/**
+  This flake's own outputs for one system: repro-check built for the host and statically, the
+  OpenSSL example, the scratch image, apps, checks and the development shell.
+
+  # Type
+
+  ```
+  perSystem :: { pkgs, mkLib, root } -> { packages, apps, checks, devShells }
+  ```
+*/
+{
+  pkgs,
+  mkLib,
+  root,
+}:
+let
+  inherit (pkgs) lib;
+  rc = mkLib { inherit pkgs; };
+  inherit (rc) craneLib staticCraneLib repro-check;
+
+  # --- static builds (nix/buildStaticPackage.nix) ---
+
+  staticSrc = staticCraneLib.cleanCargoSource root;
+  staticArgs = {
+    src = staticSrc;
+    cargoExtraArgs = "--locked --package repro-check";
+    # repro-check's integration tests compile fixtures with the host's gcc, musl-gcc and cross
+    # compilers and inspect /bin/ls: they run in `.ci/run`; its unit tests run in `nextest`.
+    doCheck = false;
+    meta = {
+      inherit (repro-check.meta)
+        description
+        license
+        mainProgram
+        platforms
+        ;
+    };
+  };
+  static = rc.buildStaticPackage staticArgs;
+
+  # The same build under other conditions, for `checks.reproducible`. The deps build differs
+  # too, so nothing is shared with `static` but the toolchain and the vendored sources.
+  staticVariant = rc.buildStaticPackage (
+    staticArgs
+    // {
+      # A differently named source directory…
+      src = lib.cleanSourceWith {
+        src = staticSrc;
+        name = "renamed-checkout";
+      };
+      # …one job instead of all cores, another time zone and locale, a strict umask, a HOME.
+      CARGO_BUILD_JOBS = "1";
+      TZ = "XST-14";
+      LC_ALL = "C.UTF-8";
+      preConfigure = ''
+        umask 077
+        export HOME="$(mktemp -d)"
+      '';
+    }
+  );
+
+  staticOpenssl = rc.buildStaticPackage {
+    src = staticSrc;
+    inherit
+      (staticCraneLib.crateNameFromCargoToml {
+        cargoToml = root + "/examples/static-openssl/Cargo.toml";
+      })
+      pname
+      version
+      ;
+    cargoExtraArgs = "--locked --package static-openssl";
+    openssl = true;
+    # Its tests (TLS over loopback, SSL_CERT_FILE) run against the static binary in the sandbox.
+    meta.mainProgram = "static-openssl";
+  };
+
+  # The template's crate, built the way a user's flake builds it.
+  template = rc.buildStaticPackage {
+    src = staticCraneLib.cleanCargoSource (root + "/templates/default");
+  };
+
+  image = rc.buildScratchImage { package = static; };
+
+  # --- host checks: clippy, rustfmt, unit tests ---
+
+  hostArgs = {
+    src = lib.cleanSource root;
+    strictDeps = true;
+    # No LTO or release profile for lints and tests.
+    CARGO_PROFILE = "dev";
+    cargoExtraArgs = "--locked --workspace";
+    # openssl-sys finds the host OpenSSL through pkg-config (the example is a workspace member).
+    nativeBuildInputs = [ pkgs.pkg-config ];
+    buildInputs = [ pkgs.openssl ];
+  };
+  hostArtifacts = craneLib.buildDepsOnly hostArgs;
+
+  checker = {
+    type = "app";
+    program = lib.getExe repro-check;
+    meta.description = "Check that binaries are truly static; hash and compare builds";
+  };
+in
+{
+  packages = {
+    default = repro-check;
+    inherit static image;
+    static-openssl = staticOpenssl;
+  };
+
+  apps = {
+    check = checker;
+    default = checker;
+  };
+
+  checks = {
+    clippy = craneLib.cargoClippy (
+      hostArgs
+      // {
+        cargoArtifacts = hostArtifacts;
+        cargoClippyExtraArgs = "--all-targets -- --deny warnings";
+      }
+    );
+
+    fmt = craneLib.cargoFmt {
+      src = staticSrc;
+      cargoExtraArgs = "--all";
+    };
+
+    # Unit tests of every workspace member; the integration tests need Debian's compilers and
+    # host files (see staticArgs) and run in `.ci/run`.
+    nextest = craneLib.cargoNextest (
+      hostArgs
+      // {
+        cargoArtifacts = hostArtifacts;
+        cargoNextestExtraArgs = "--lib --bins";
+        INSTA_UPDATE = "no";
+      }
+    );
+
+    static = rc.checkStatic { package = static; };
+    static-openssl = rc.checkStatic { package = staticOpenssl; };
+    template = rc.checkStatic { package = template; };
+
+    reproducible = rc.checkReproducible {
+      name = "repro-check";
+      builds = [
+        static
+        staticVariant
+      ];
+    };
+
+    openssl-example = import ./checkOpensslExample.nix { inherit (pkgs) runCommand; } staticOpenssl;
+
+    image = rc.checkImage {
+      inherit image;
+      exe = "repro-check";
+    };
+  };
+
+  devShells.default = craneLib.devShell {
+    packages = [
+      pkgs.cargo-insta
+      pkgs.cargo-nextest
+      pkgs.nixfmt-tree
+      pkgs.openssl
+      pkgs.pkg-config
+    ];
+  };
+}

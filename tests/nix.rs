@@ -1,0 +1,905 @@
+//! The Nix flake, proven as far as this machine can: Debian's Nix 2.8 cannot evaluate nixpkgs or
+//! crane (they need Nix ≥ 2.31), so the flake is built only by the GitHub workflow. Here every
+//! `.nix` file is parsed, `flake.lock` is checked against the pinned revisions and against the
+//! inputs `flake.nix` declares, `nix flake metadata` reads the lock offline, the flake's wiring and
+//! the builder's arguments are evaluated with stand-ins for crane, rust-overlay and nixpkgs
+//! (tests/nix/stubs.nix), and the template and example crates build and pass their tests with
+//! plain cargo.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{have_tool, stderr, stdout, tempdir};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `nix-instantiate ARGS`, run in the repository root.
+fn nix_instantiate(args: &[&str]) -> Output {
+    Command::new("nix-instantiate")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("cannot run nix-instantiate")
+}
+
+/// `nix ARGS` with the flake commands enabled (they are experimental in Nix 2.8).
+fn nix(args: &[&str]) -> Output {
+    Command::new("nix")
+        .args(["--extra-experimental-features", "nix-command flakes"])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("cannot run nix")
+}
+
+/// tests/nix/stubs.nix evaluated to JSON: see that file for what it stands in for.
+fn stubs() -> Value {
+    let out = nix_instantiate(&[
+        "--eval",
+        "--strict",
+        "--json",
+        "--expr",
+        "import ./tests/nix/stubs.nix { root = ./.; }",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("nix-instantiate printed invalid JSON")
+}
+
+fn strings(value: &Value) -> BTreeSet<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+        .iter()
+        .map(|v| v.as_str().expect("not a string").to_string())
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every `.nix` file in the repository, outside build output.
+fn nix_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !matches!(name.as_str(), "target" | ".git") && !name.starts_with("result") {
+                nix_files(&path, found);
+            }
+        } else if name.ends_with(".nix") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_nix_file_parses() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let mut files = Vec::new();
+    nix_files(&root(), &mut files);
+    let relative: BTreeSet<String> = files
+        .iter()
+        .map(|f| f.strip_prefix(root()).unwrap().display().to_string())
+        .collect();
+    for expected in [
+        "flake.nix",
+        "nix/buildStaticPackage.nix",
+        "nix/mkLib.nix",
+        "nix/rustToolchain.nix",
+        "templates/default/flake.nix",
+    ] {
+        assert!(
+            relative.contains(expected),
+            "{expected} missing from {relative:?}"
+        );
+    }
+    for file in &files {
+        let out = nix_instantiate(&["--parse", file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{} does not parse:\n{}",
+            file.display(),
+            stderr(&out)
+        );
+    }
+
+    // The parser does reject a broken file, so the loop above can fail.
+    let dir = tempdir();
+    let broken = dir.path().join("broken.nix");
+    std::fs::write(&broken, "{ a = 1; b = ; }\n").unwrap();
+    assert!(
+        !nix_instantiate(&["--parse", broken.to_str().unwrap()])
+            .status
+            .success()
+    );
+}
+
+/// The pinned inputs: the set crane's own test suite locks (crane `test/flake.lock`), with the
+/// crane and rust-overlay narHashes recomputed from `git archive` of those revisions.
+const PINS: &[(&str, &str, &str, &str, u64, &str)] = &[
+    (
+        "nixpkgs",
+        "NixOS/nixpkgs",
+        "104240a772428cc2e20d8fd86c9ddbb886bbaff2",
+        "sha256-D740uKsMbgsfK2oaDenJLLPIZfq7W0/g4KN/Fls8eKs=",
+        1785747939,
+        "nixpkgs-unstable",
+    ),
+    (
+        "crane",
+        "ipetkov/crane",
+        "b8d87f76ea4e4b6f30f2e6eaf3fbb60ff7d87167",
+        "sha256-H++/2dMt+5+tErKU+t5z6c4Xedvj9w+UPQYrpygwIPw=",
+        1785631643,
+        "",
+    ),
+    (
+        "rust-overlay",
+        "oxalica/rust-overlay",
+        "292249772330735cb32b90dedf44feddec40e7d0",
+        "sha256-DauSP0ACycrq3MEEmDz/Scsxhs9TPBTexwKbTuE8Bw8=",
+        1785736145,
+        "",
+    ),
+];
+
+fn lock() -> Value {
+    let text = std::fs::read_to_string(root().join("flake.lock")).expect("flake.lock is missing");
+    serde_json::from_str(&text).expect("flake.lock is not JSON")
+}
+
+#[test]
+fn flake_lock_holds_exactly_the_pinned_revisions() {
+    let lock = lock();
+    assert_eq!(lock["version"], 7);
+    assert_eq!(lock["root"], "root");
+    let nodes = lock["nodes"].as_object().unwrap();
+    let mut expected_nodes = set(&["root"]);
+    for (name, repo, rev, nar_hash, last_modified, git_ref) in PINS {
+        expected_nodes.insert(name.to_string());
+        let node = &nodes[*name];
+        let (owner, repo) = repo.split_once('/').unwrap();
+        let locked = &node["locked"];
+        assert_eq!(locked["type"], "github", "{name}");
+        assert_eq!(locked["owner"], owner, "{name}");
+        assert_eq!(locked["repo"], repo, "{name}");
+        assert_eq!(locked["rev"], *rev, "{name}");
+        assert_eq!(locked["narHash"], *nar_hash, "{name}");
+        assert_eq!(locked["lastModified"], *last_modified, "{name}");
+        assert!(
+            locked.get("ref").is_none(),
+            "{name}: a locked node has no ref"
+        );
+        let original = &node["original"];
+        assert_eq!(original["type"], "github", "{name}");
+        assert_eq!(original["owner"], owner, "{name}");
+        assert_eq!(original["repo"], repo, "{name}");
+        match *git_ref {
+            "" => assert!(original.get("ref").is_none(), "{name}"),
+            r => assert_eq!(original["ref"], r, "{name}"),
+        }
+    }
+    let actual_nodes: BTreeSet<String> = nodes.keys().cloned().collect();
+    assert_eq!(
+        actual_nodes, expected_nodes,
+        "unexpected nodes in flake.lock"
+    );
+    // rust-overlay uses our nixpkgs, so there is exactly one nixpkgs in the closure.
+    assert_eq!(
+        nodes["rust-overlay"]["inputs"],
+        serde_json::json!({ "nixpkgs": ["nixpkgs"] })
+    );
+    assert!(nodes["crane"].get("inputs").is_none());
+
+    // Against the shared pins file when this checkout sits next to it (the project's working
+    // layout; a fresh clone in CI has only the constants above, which were taken from it).
+    let candidates = [
+        root().join("../shared/flake-pins.json"),
+        root().join("../../shared/flake-pins.json"),
+    ];
+    if let Some(pins) = candidates.iter().find(|p| p.is_file()) {
+        eprintln!("comparing flake.lock with {}", pins.display());
+        let pins: Value = serde_json::from_str(&std::fs::read_to_string(pins).unwrap()).unwrap();
+        for (name, ..) in PINS {
+            assert_eq!(nodes[*name]["locked"], pins[*name]["locked"], "{name}");
+            assert_eq!(nodes[*name]["original"], pins[*name]["original"], "{name}");
+        }
+    }
+}
+
+/// `github:owner/repo[/ref]` as a lock file's `original` node.
+fn original_from_url(url: &str) -> Value {
+    let rest = url
+        .strip_prefix("github:")
+        .expect("only github: inputs are used");
+    let parts: Vec<&str> = rest.split('/').collect();
+    let mut original = serde_json::json!({ "type": "github", "owner": parts[0], "repo": parts[1] });
+    if let Some(r) = parts.get(2) {
+        original["ref"] = Value::from(*r);
+    }
+    original
+}
+
+#[test]
+fn every_flake_input_is_locked_and_rust_overlay_follows_nixpkgs() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let inputs = stubs()["flake"]["inputs"].clone();
+    let lock = lock();
+    let nodes = &lock["nodes"];
+    let root_inputs = nodes["root"]["inputs"].as_object().unwrap();
+    let declared: BTreeSet<String> = inputs.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(declared, set(&["crane", "nixpkgs", "rust-overlay"]));
+    assert_eq!(
+        root_inputs.keys().cloned().collect::<BTreeSet<_>>(),
+        declared
+    );
+    for (name, input) in inputs.as_object().unwrap() {
+        let node = &nodes[root_inputs[name].as_str().unwrap()];
+        let url = input["url"].as_str().unwrap();
+        assert_eq!(node["original"], original_from_url(url), "{name}: {url}");
+        for (inner, spec) in input
+            .get("inputs")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let follows = spec["follows"].as_str().expect("only `follows` is used");
+            let path: Vec<&str> = follows.split('/').collect();
+            assert_eq!(
+                node["inputs"][inner],
+                serde_json::json!(path),
+                "{name}.{inner}"
+            );
+        }
+    }
+    assert_eq!(
+        inputs["rust-overlay"]["inputs"]["nixpkgs"]["follows"],
+        "nixpkgs"
+    );
+
+    // The template follows repro-check's nixpkgs, so a user's lock has one nixpkgs.
+    let template = &stubs()["template"]["inputs"];
+    assert_eq!(template["nixpkgs"]["follows"], "repro-check/nixpkgs");
+    assert!(
+        template["repro-check"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/repro-check")
+    );
+}
+
+/// A copy of the flake's files in a fresh directory, read by Nix as a `path:` flake (a git
+/// worktree is not something Nix 2.8 reads, and only committed files would count).
+fn flake_copy() -> tempfile::TempDir {
+    let dir = tempdir();
+    for file in ["flake.nix", "flake.lock", "rust-toolchain.toml"] {
+        std::fs::copy(root().join(file), dir.path().join(file)).unwrap();
+    }
+    dir
+}
+
+fn metadata(dir: &Path) -> Output {
+    let url = format!("path:{}", dir.display());
+    nix(&[
+        "flake",
+        "metadata",
+        "--offline",
+        "--no-update-lock-file",
+        "--json",
+        &url,
+    ])
+}
+
+#[test]
+fn nix_flake_metadata_reads_the_lock_offline() {
+    if !have_tool("nix") {
+        return;
+    }
+    let dir = flake_copy();
+    let out = metadata(dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata is not JSON");
+    assert_eq!(meta["locks"], lock(), "Nix read a different lock");
+    assert!(
+        meta["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("repro-check")
+    );
+
+    // An input that no longer matches its lock entry needs a re-lock: offline Nix cannot fetch
+    // the new revision, and online `--no-update-lock-file` forbids writing it. Either way the
+    // command fails, so the check above catches drift between flake.nix and flake.lock.
+    let flake = std::fs::read_to_string(dir.path().join("flake.nix")).unwrap();
+    let drifted = flake.replace("github:ipetkov/crane", "github:ipetkov/crane/v0.20.0");
+    assert_ne!(flake, drifted);
+    std::fs::write(dir.path().join("flake.nix"), drifted).unwrap();
+    let out = metadata(dir.path());
+    assert!(
+        !out.status.success(),
+        "a drifted input was accepted:\n{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn toolchain_is_read_from_rust_toolchain_toml_with_the_musl_target() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let toml = std::fs::read_to_string(root().join("rust-toolchain.toml")).unwrap();
+    let channel = toml
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("channel = "))
+        .expect("rust-toolchain.toml names a channel")
+        .trim_matches('"');
+    let request = &stubs()["toolchain"];
+    assert_eq!(request["channel"], channel);
+    assert_eq!(
+        request["profile"], "minimal",
+        "no rust-src in the toolchain"
+    );
+    assert_eq!(strings(&request["components"]), set(&["clippy", "rustfmt"]));
+    assert_eq!(
+        strings(&request["targets"]),
+        set(&["x86_64-unknown-linux-musl"])
+    );
+    // The version is not repeated anywhere in the Nix code.
+    let mut files = Vec::new();
+    nix_files(&root().join("nix"), &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains(channel),
+            "{} repeats {channel}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn builder_sets_static_openssl_and_reproducibility_and_passes_the_rest_through() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let stubs = stubs();
+    let pkg = &stubs["withOpenssl"];
+    let deps = &pkg["cargoArtifacts"]["deps"];
+
+    // openssl-sys's target-prefixed variables, pointing at pkgsStatic.openssl's outputs.
+    let t = "X86_64_UNKNOWN_LINUX_MUSL";
+    assert_eq!(pkg[format!("{t}_OPENSSL_STATIC")], "1");
+    assert_eq!(pkg[format!("{t}_OPENSSL_NO_VENDOR")], "1");
+    assert!(
+        pkg[format!("{t}_OPENSSL_LIB_DIR")]
+            .as_str()
+            .unwrap()
+            .ends_with("-openssl-3/lib")
+    );
+    assert!(
+        pkg[format!("{t}_OPENSSL_INCLUDE_DIR")]
+            .as_str()
+            .unwrap()
+            .ends_with("-openssl-3-dev/include")
+    );
+    assert!(
+        pkg.get("openssl").is_none(),
+        "`openssl` must not reach crane"
+    );
+
+    // Every OpenSSL output is scrubbed, `etc` (OPENSSLDIR in libcrypto.a) included, after the
+    // caller's own postInstall; and Nix rejects any reference left.
+    let post_install = pkg["postInstall"].as_str().unwrap();
+    assert!(post_install.starts_with("echo caller-postInstall\n"));
+    for output in ["bin", "dev", "openssl-3", "man", "etc"] {
+        assert!(
+            post_install
+                .lines()
+                .any(|l| l.contains("remove-references-to -t") && l.contains(output)),
+            "{output} is not scrubbed:\n{post_install}"
+        );
+    }
+    assert_eq!(pkg["allowedReferences"], serde_json::json!([]));
+
+    // Reproducibility settings.
+    assert_eq!(pkg["CARGO_PROFILE_RELEASE_CODEGEN_UNITS"], "1");
+    assert_eq!(pkg["CARGO_PROFILE_RELEASE_STRIP"], "symbols");
+    assert_eq!(pkg["SOURCE_DATE_EPOCH"], "315532800");
+    let pre_build = pkg["preBuild"].as_str().unwrap();
+    assert!(pre_build.contains("--remap-path-prefix=$NIX_BUILD_TOP/source=."));
+    assert!(pre_build.contains("+crt-static"));
+    assert!(pre_build.ends_with("echo caller-preBuild\n"));
+    assert!(pkg["postUnpack"].as_str().unwrap().contains("mv --"));
+
+    // Extra arguments pass through, to the package and to the dependency build.
+    assert_eq!(pkg["cargoExtraArgs"], "--locked --package demo");
+    assert_eq!(deps["cargoExtraArgs"], "--locked --package demo");
+
+    // The dependency build gets the same flags (or cargo would rebuild everything), but not the
+    // output checks nor the caller's install hooks.
+    for key in [
+        "preBuild",
+        "postUnpack",
+        "CARGO_PROFILE_RELEASE_CODEGEN_UNITS",
+        "SOURCE_DATE_EPOCH",
+    ]
+    .iter()
+    .map(|k| k.to_string())
+    .chain([format!("{t}_OPENSSL_LIB_DIR")])
+    {
+        assert_eq!(pkg[&key], deps[&key], "{key}");
+    }
+    assert!(deps.get("allowedReferences").is_none());
+    assert_eq!(deps["installPhase"], "prepareAndInstallCargoArtifactsDir");
+    assert_eq!(pkg["passthru"]["cargoArtifacts"], pkg["cargoArtifacts"]);
+
+    // Without `openssl`, nothing about OpenSSL.
+    let plain = stubs["plain"].as_object().unwrap();
+    assert!(plain.keys().all(|k| !k.contains("OPENSSL")), "{plain:?}");
+    assert_eq!(plain["postInstall"], "");
+}
+
+#[test]
+fn flake_outputs_are_wired() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let flake = stubs()["flake"].clone();
+    assert_eq!(
+        strings(&flake["outputs"]),
+        set(&[
+            "apps",
+            "checks",
+            "devShells",
+            "formatter",
+            "lib",
+            "overlays",
+            "packages",
+            "templates"
+        ])
+    );
+    assert_eq!(
+        strings(&flake["systems"]),
+        set(&["aarch64-linux", "x86_64-linux"])
+    );
+    assert_eq!(
+        strings(&flake["packages"]),
+        set(&["default", "image", "static", "static-openssl"])
+    );
+    assert_eq!(strings(&flake["apps"]), set(&["check", "default"]));
+    assert_eq!(flake["app"]["type"], "app");
+    assert_eq!(
+        strings(&flake["app"]["attrs"]),
+        set(&["meta", "program", "type"])
+    );
+    for check in [
+        "clippy",
+        "fmt",
+        "nextest",
+        "static",
+        "static-openssl",
+        "template",
+        "reproducible",
+        "openssl-example",
+        "image",
+    ] {
+        assert!(
+            strings(&flake["checks"]).contains(check),
+            "checks.{check} is missing"
+        );
+    }
+    assert_eq!(strings(&flake["devShells"]), set(&["default"]));
+    assert_eq!(strings(&flake["templates"]["names"]), set(&["default"]));
+    // `nix flake check` rejects any other attribute on a template.
+    assert_eq!(
+        strings(&flake["templates"]["attrs"]),
+        set(&["description", "path"])
+    );
+    assert_eq!(flake["templates"]["path"], true);
+
+    // Everything the template and the README call on `mkLib`'s result exists.
+    let provided = strings(&flake["mkLib"]);
+    let mut used = BTreeSet::new();
+    for file in ["templates/default/flake.nix", "README.md"] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        for (i, _) in text.match_indices("rc.") {
+            let word_start = text[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+            if !word_start {
+                continue;
+            }
+            let name: String = text[i + 3..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            if !name.is_empty() {
+                used.insert(name);
+            }
+        }
+    }
+    assert!(used.contains("buildStaticPackage"), "{used:?}");
+    for name in &used {
+        assert!(
+            provided.contains(name),
+            "mkLib has no `{name}`: {provided:?}"
+        );
+    }
+}
+
+/// Run `cargo ARGS` in `dir` with its own target directory, offline.
+fn cargo(dir: &Path, args: &[&str]) -> Output {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .arg("--offline")
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .expect("cannot run cargo")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_tree(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn template_crate_builds_and_passes_its_tests_as_nix_flake_init_leaves_it() {
+    // `nix flake init -t` copies templates/default into an empty directory: do the same.
+    let dir = tempdir();
+    let project = dir.path().join("my-project");
+    copy_tree(&root().join("templates/default"), &project);
+    assert!(
+        project.join("Cargo.lock").is_file(),
+        "crane needs the template's Cargo.lock"
+    );
+    assert!(project.join("flake.nix").is_file());
+
+    let out = cargo(&project, &["test", "--locked"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(log.contains("greets_by_name ... ok"), "{log}");
+    assert!(log.contains("prints_a_greeting ... ok"), "{log}");
+
+    // And it is not part of this workspace (its lock is its own).
+    let meta = cargo(&root(), &["metadata", "--format-version", "1", "--no-deps"]);
+    assert!(meta.status.success(), "{}", stderr(&meta));
+    let meta: Value = serde_json::from_slice(&meta.stdout).unwrap();
+    let members: BTreeSet<String> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(members.contains("static-openssl"), "{members:?}");
+    assert!(!members.contains("hello-static"), "{members:?}");
+}
+
+#[test]
+fn ci_workflow_runs_flake_check_on_both_architectures_with_pinned_actions() {
+    let text = std::fs::read_to_string(root().join(".github/workflows/ci.yml")).unwrap();
+    assert!(text.contains("nix flake check -L"));
+    assert!(text.contains("ubuntu-24.04-arm") && text.contains("ubuntu-24.04"));
+    assert!(text.contains("contents: read"));
+    assert!(text.contains("persist-credentials: false"));
+    let uses: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().trim_start_matches("- ").strip_prefix("uses: "))
+        .collect();
+    assert!(uses.len() >= 2, "{uses:?}");
+    for line in uses {
+        let (action, comment) = line.split_once(" # v").expect("a `# vX.Y` comment");
+        let sha = action.rsplit_once('@').expect("pinned with @").1;
+        assert!(
+            sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+            "{action} is not pinned to a commit"
+        );
+        assert!(comment.chars().next().is_some_and(|c| c.is_ascii_digit()));
+    }
+}
+
+/// The script of check `name` (tests/nix/scripts.nix) for these paths.
+fn check_script(name: &str, checker: &Path, package: &Path) -> String {
+    check_script_with(name, checker, package, package)
+}
+
+/// The same, with a second build for the reproducibility check.
+fn check_script_with(name: &str, checker: &Path, package: &Path, other: &Path) -> String {
+    let out = nix_instantiate(&[
+        "--argstr",
+        "other",
+        other.to_str().unwrap(),
+        "--eval",
+        "--strict",
+        "--json",
+        "tests/nix/scripts.nix",
+        "--arg",
+        "root",
+        "./.",
+        "--argstr",
+        "checker",
+        checker.to_str().unwrap(),
+        "--argstr",
+        "package",
+        package.to_str().unwrap(),
+        "--argstr",
+        "machine",
+        std::env::consts::ARCH,
+        "-A",
+        name,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice::<String>(&out.stdout).expect("not a JSON string")
+}
+
+/// Run a check's script the way stdenv runs `runCommand` (bash, `set -euo pipefail`) in a fresh
+/// directory; whether it succeeded, and its output.
+fn run_check_script(script: &str) -> (bool, String) {
+    let work = tempdir();
+    let out_path = work.path().join("out");
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .current_dir(work.path())
+        .env("out", &out_path)
+        .output()
+        .expect("cannot run bash");
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    // A derivation succeeds only when its script exits 0 *and* creates $out.
+    (out.status.success() && out_path.exists(), log)
+}
+
+/// A C program that calls strerror, as every Rust program does: musl's message table is the
+/// evidence repro-check uses for "musl" (a stripped program without it is "libc unknown").
+const MUSL_PROGRAM: &str = "#include <stdio.h>\n#include <string.h>\n\
+                            int main(void) { puts(strerror(2)); return 0; }\n";
+
+/// A package-like directory holding `bin/NAME` compiled from `source` by `compiler`.
+fn package_with(dir: &Path, compiler: &str, name: &str, source: &str, flags: &[&str]) -> PathBuf {
+    let package = dir.join(format!("{name}-package"));
+    std::fs::create_dir_all(package.join("bin")).unwrap();
+    common::compile_c(compiler, &package.join("bin"), name, source, flags);
+    std::fs::remove_file(package.join("bin").join(format!("{name}.c"))).unwrap();
+    package
+}
+
+#[test]
+fn static_check_script_passes_static_musl_and_fails_the_rest() {
+    if !(have_tool("nix-instantiate") && have_tool("musl-gcc") && have_tool("jq")) {
+        return;
+    }
+    let dir = tempdir();
+    let checker = common::bin();
+
+    // Stripped, as stdenv strips (Debian's libc.a carries debug info naming its build directory).
+    let good = package_with(
+        dir.path(),
+        "musl-gcc",
+        "hello",
+        MUSL_PROGRAM,
+        &["-static", "-s"],
+    );
+    let (ok, log) = run_check_script(&check_script("static", &checker, &good));
+    assert!(ok, "a static musl binary must pass:\n{log}");
+
+    let dynamic = package_with(dir.path(), "gcc", "dynamic", common::HELLO_C, &[]);
+    let (ok, log) = run_check_script(&check_script("static", &checker, &dynamic));
+    assert!(!ok, "a dynamic binary must fail:\n{log}");
+
+    // Static and musl, but with a store path inside: denied.
+    let store_ref = "#include <stdio.h>\n#include <string.h>\nint main(void) { puts(strerror(2)); \
+                     puts(\"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-openssl-3-etc/etc/ssl\"); \
+                     return 0; }\n";
+    let leaky = package_with(
+        dir.path(),
+        "musl-gcc",
+        "leaky",
+        store_ref,
+        &["-static", "-s"],
+    );
+    let (ok, log) = run_check_script(&check_script("static", &checker, &leaky));
+    assert!(!ok, "a store reference must fail:\n{log}");
+    assert!(log.contains("nix-store-ref"), "{log}");
+    assert!(
+        log.contains("musl"),
+        "only the store reference fails it: {log}"
+    );
+}
+
+#[test]
+fn openssl_example_check_script_passes_with_the_example_binary() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    // The example's binary, built into this build's own target directory.
+    let target_dir = common::bin()
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .to_path_buf();
+    let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--locked",
+            "--offline",
+            "--package",
+            "static-openssl",
+        ])
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .output()
+        .expect("cannot run cargo");
+    assert!(build.status.success(), "{}", stderr(&build));
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    std::fs::copy(
+        target_dir.join("debug/static-openssl"),
+        dir.path().join("bin/static-openssl"),
+    )
+    .unwrap();
+
+    let script = check_script("opensslExample", &common::bin(), dir.path());
+    let (ok, log) = run_check_script(&script);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("TLS handshake with the in-process server: ok"),
+        "{log}"
+    );
+
+    // The script fails when the binary does not do its job.
+    std::fs::write(
+        dir.path().join("bin/static-openssl"),
+        "#!/bin/sh\necho OpenSSL 3\n",
+    )
+    .unwrap();
+    let (ok, log) = run_check_script(&script);
+    assert!(!ok, "a binary without a handshake must fail:\n{log}");
+}
+
+#[test]
+fn readme_nix_examples_parse() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```nix\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert!(!blocks.is_empty(), "the README shows a flake for users");
+    for block in blocks {
+        let out = nix_instantiate(&["--parse", "--expr", block]);
+        assert!(out.status.success(), "{block}\n{}", stderr(&out));
+    }
+}
+
+/// A `docker image load` archive laid out as nixpkgs' stream_layered_image.py writes it
+/// (manifest.json naming the config and the layer tarballs), holding `files` in one layer.
+fn image_archive(dir: &Path, files: &[(&str, &Path)], user: &str) -> PathBuf {
+    let tree = dir.join("tree");
+    for (path, from) in files {
+        let to = tree.join(path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+    let archive = dir.join("archive");
+    std::fs::create_dir_all(archive.join("0123abcd")).unwrap();
+    let tar = |args: &[&str], cwd: &Path| {
+        let out = Command::new("tar")
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tar {args:?}: {}", stderr(&out));
+    };
+    tar(
+        &[
+            "--sort=name",
+            "-cf",
+            archive.join("0123abcd/layer.tar").to_str().unwrap(),
+            ".",
+        ],
+        &tree,
+    );
+    let config = serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "created": "1970-01-01T00:00:01+00:00",
+        "config": { "User": user, "Entrypoint": ["/bin/hello"] },
+    });
+    std::fs::write(archive.join("config.json"), config.to_string()).unwrap();
+    let manifest = serde_json::json!([{
+        "Config": "config.json",
+        "RepoTags": ["hello:latest"],
+        "Layers": ["0123abcd/layer.tar"],
+    }]);
+    std::fs::write(archive.join("manifest.json"), manifest.to_string()).unwrap();
+    let image = dir.join("image.tar.gz");
+    tar(&["-czf", image.to_str().unwrap(), "."], &archive);
+    image
+}
+
+#[test]
+fn image_check_script_accepts_exactly_the_binary_and_certificates() {
+    if !(have_tool("nix-instantiate") && have_tool("musl-gcc") && have_tool("jq")) {
+        return;
+    }
+    let dir = tempdir();
+    let binary = common::compile_c(
+        "musl-gcc",
+        dir.path(),
+        "hello",
+        MUSL_PROGRAM,
+        &["-static", "-s"],
+    );
+    let certs = dir.path().join("ca-bundle.crt");
+    std::fs::write(&certs, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    let expected = [
+        ("bin/hello", binary.as_path()),
+        ("etc/ssl/certs/ca-certificates.crt", certs.as_path()),
+    ];
+    let run = |name: &str, files: &[(&str, &Path)], user: &str| {
+        let case = dir.path().join(name);
+        let image = image_archive(&case, files, user);
+        run_check_script(&check_script("image", &common::bin(), &image))
+    };
+
+    let (ok, log) = run("good", &expected, "1000:1000");
+    assert!(ok, "{log}");
+
+    let (ok, log) = run("root-user", &expected, "0:0");
+    assert!(!ok, "an image running as root must fail:\n{log}");
+
+    let mut extra = expected.to_vec();
+    extra.push(("bin/sh", binary.as_path()));
+    let (ok, log) = run("extra-file", &extra, "1000:1000");
+    assert!(!ok, "a file beyond the two must fail:\n{log}");
+    assert!(log.contains("+./bin/sh"), "{log}");
+}
+
+#[test]
+fn reproducible_check_script_passes_identical_builds_and_fails_different_ones() {
+    if !(have_tool("nix-instantiate") && have_tool("gcc")) {
+        return;
+    }
+    let dir = tempdir();
+    let first = package_with(dir.path(), "gcc", "app", common::HELLO_C, &["-s"]);
+    let second = dir.path().join("second-build");
+    copy_tree(&first, &second);
+    let script = check_script_with("reproducible", &common::bin(), &first, &second);
+    let (ok, log) = run_check_script(&script);
+    assert!(ok, "identical builds must pass:\n{log}");
+
+    let different = package_with(
+        &dir.path().join("other"),
+        "gcc",
+        "app",
+        "int main(void) { return 3; }\n",
+        &["-s"],
+    );
+    let script = check_script_with("reproducible", &common::bin(), &first, &different);
+    let (ok, log) = run_check_script(&script);
+    assert!(!ok, "different builds must fail:\n{log}");
+}
