@@ -30,6 +30,7 @@ pub enum Command {
     Attest(commands::attest::AttestArgs),
     Keygen(commands::keygen::KeygenArgs),
     Verify(commands::verify::VerifyArgs),
+    Rebuild(commands::rebuild::RebuildArgs),
 }
 
 /// Parse the process arguments, treating `repro-check PATH...` as `repro-check check PATH...`.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod input;
 pub mod manifest;
 pub mod nar;
+pub mod rebuild;
 pub mod report;
 pub mod scan;
 
@@ -53,5 +54,6 @@ pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
         cli::Command::Attest(args) => commands::attest::run(&args),
         cli::Command::Keygen(args) => commands::keygen::run(&args),
         cli::Command::Verify(args) => commands::verify::run(&args),
+        cli::Command::Rebuild(args) => commands::rebuild::run(&args),
     }
 }

@@ -6,4 +6,5 @@ pub mod check;
 pub mod compare;
 pub mod hash;
 pub mod keygen;
+pub mod rebuild;
 pub mod verify;

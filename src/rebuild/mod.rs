@@ -1,0 +1,369 @@
+//! `rebuild`: build the same source several times and find out what makes the outputs differ.
+//!
+//! Every run builds a fresh copy of the source tree, one after another. Two control runs use the
+//! same environment and the same build directory: a difference between them is plain
+//! nondeterminism (the clock, randomness, thread scheduling) that no variation can be blamed for.
+//! Each further run changes exactly one thing ([`variation`]); a difference that appears there but
+//! not between the controls is blamed on that variation. `SOURCE_DATE_EPOCH` is the same in
+//! every run.
+
+pub mod attest;
+pub mod exec;
+pub mod explain;
+pub mod nix;
+pub mod outputs;
+pub mod plan;
+pub mod tree;
+pub mod variation;
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::Error;
+pub use explain::Explanation;
+use outputs::{Change, Listing};
+use plan::{Context, RunSpec};
+use variation::Variation;
+
+/// What to rebuild and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The source tree to copy for each run.
+    pub source: PathBuf,
+    /// The build command and its arguments.
+    pub command: Vec<OsString>,
+    /// Outputs to collect, relative to the source tree's root.
+    pub outputs: Vec<PathBuf>,
+    /// The variations to run, in order.
+    pub variations: Vec<Variation>,
+    /// Where to create the temporary directory (default: the system's temporary directory).
+    pub work_dir: Option<PathBuf>,
+    /// Keep the temporary directory (logs and outputs) even when the build reproduces.
+    pub keep: bool,
+    /// Write an attestation of the runs here.
+    pub attest: Option<PathBuf>,
+}
+
+/// The overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every run produced identical outputs.
+    Reproducible,
+    /// At least one run's outputs differ.
+    NotReproducible,
+    /// A run failed, so nothing could be concluded.
+    Failed,
+}
+
+/// One run, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// `control-1`, `control-2`, or the variation's name.
+    pub name: String,
+    /// The variation it applies (none for the controls).
+    pub variation: Option<Variation>,
+    /// The setting it ran with, e.g. `TZ=GMT-14`.
+    pub setting: String,
+    /// How long the command ran, in seconds.
+    pub seconds: f64,
+    /// `reference`, `reproduced`, `differs`, or `failed`.
+    pub status: RunStatus,
+    /// Paths that differ from the reference run, with their causes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<Difference>,
+    /// Anything that limits what the run shows (e.g. a variation that had no effect here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// How a run compares with the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// The first control run: everything is compared with it.
+    Reference,
+    /// Identical outputs.
+    Reproduced,
+    /// Some output differs.
+    Differs,
+    /// The command failed or did not produce an output.
+    Failed,
+}
+
+/// One path that differs between the reference run and another.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    /// Relative to the source tree's root.
+    pub path: String,
+    /// What differs.
+    pub change: Change,
+    /// SHA-256 in the reference run and in this run (null when not a regular file there).
+    pub sha256: [Option<String>; 2],
+    /// True when the path blamed is this run's variation: it also reproduced between the controls.
+    /// False for the control run itself and for paths the controls already disagree on.
+    pub blamed: bool,
+    /// What the compare engine found (for differing contents).
+    #[serde(flatten)]
+    pub explanation: Explanation,
+}
+
+/// A run that could not be done.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The run's name.
+    pub run: String,
+    /// What went wrong, as a sentence.
+    pub reason: String,
+    /// The last lines of the command's output.
+    pub log_tail: String,
+}
+
+/// The result of `rebuild`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rebuild {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The build command.
+    pub command: Vec<String>,
+    /// The outputs compared.
+    pub outputs: Vec<String>,
+    /// The `SOURCE_DATE_EPOCH` every run had.
+    pub source_date_epoch: u64,
+    /// Every run done, in order.
+    pub runs: Vec<RunReport>,
+    /// Each output file's SHA-256 in the reference run.
+    pub reference: Vec<OutputDigest>,
+    /// The run that failed, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// The attestation written, if `--attest` asked for one and every run finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<PathBuf>,
+    /// Where logs and outputs were kept (only when kept: on failure, difference or `--keep`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<PathBuf>,
+}
+
+/// An output file and its digest.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputDigest {
+    /// Relative to the source tree's root.
+    pub path: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// Pause so the second control starts at least this long after the first one ended: a
+/// timestamp with one-second resolution then always differs between them.
+const CONTROL_GAP: Duration = Duration::from_millis(1100);
+
+/// Lines of log shown when a run fails.
+pub const TAIL_LINES: usize = 25;
+
+/// Build the source once per run and compare the outputs.
+pub fn rebuild(opts: &Options) -> Result<Rebuild, Error> {
+    let source = tree::Source::scan(&opts.source)?;
+    let ctx = Context::new(opts, &source)?;
+    let specs = plan::runs(&opts.variations);
+    let mut runs: Vec<RunReport> = Vec::new();
+    let mut listings: Vec<Listing> = Vec::new();
+    let mut reference_order: Option<Vec<PathBuf>> = None;
+    let mut last_end: Option<Instant> = None;
+    let mut failure = None;
+
+    for spec in &specs {
+        if let (Some(end), "control-2") = (last_end, spec.name.as_str()) {
+            std::thread::sleep(CONTROL_GAP.saturating_sub(end.elapsed()));
+        }
+        let tree_dir = ctx.tree_dir(spec);
+        source.copy_to(&tree_dir, spec.variation == Some(Variation::FileOrder))?;
+        let mut note = None;
+        let order = tree::listing_order(&tree_dir);
+        match (&reference_order, spec.variation) {
+            (None, _) => reference_order = Some(order),
+            (Some(reference), Some(Variation::FileOrder)) if *reference == order => {
+                note = Some(
+                    "no effect here: this filesystem lists the copy in the same order either way \
+                     (use --work-dir on a tmpfs to vary it)"
+                        .to_string(),
+                );
+            }
+            (_, Some(Variation::Locale)) if variation::locale_installed() == Some(false) => {
+                note = Some(format!(
+                    "no effect here: {} is not installed (`locale -a`), so the C library falls \
+                     back to the C locale (Debian: install locales-all)",
+                    variation::LOCALE[1].0
+                ));
+            }
+            _ => {}
+        }
+        let log = ctx.log_path(spec);
+        let exit = exec::run(
+            &opts.command,
+            &tree_dir,
+            &ctx.env_set(spec, &tree_dir),
+            &ctx.env_remove(),
+            ctx.umask(spec),
+            &log,
+        )?;
+        last_end = Some(Instant::now());
+        let store = ctx.store_dir(spec);
+        let report = RunReport {
+            name: spec.name.clone(),
+            variation: spec.variation,
+            setting: ctx.setting(spec),
+            seconds: (exit.elapsed.as_secs_f64() * 10.0).round() / 10.0,
+            status: RunStatus::Failed,
+            differences: Vec::new(),
+            note,
+        };
+        let reason = if !exit.success {
+            Some(format!(
+                "the build command failed in run {} with {}",
+                spec.name, exit.status
+            ))
+        } else {
+            outputs::collect(&tree_dir, &opts.outputs, &store)?.map(|missing| {
+                format!(
+                    "the build command succeeded in run {} but did not create {}; check --output",
+                    spec.name,
+                    missing.display()
+                )
+            })
+        };
+        ctx.remove_tree(spec);
+        if let Some(reason) = reason {
+            failure = Some(Failure {
+                run: spec.name.clone(),
+                reason,
+                log_tail: exec::tail(&log, TAIL_LINES),
+            });
+            runs.push(report);
+            break;
+        }
+        listings.push(outputs::list(&store, &opts.outputs)?);
+        runs.push(report);
+    }
+
+    let reference = listings
+        .first()
+        .map(|l| {
+            l.keys()
+                .filter_map(|p| {
+                    outputs::sha256(l, p).map(|sha256| OutputDigest {
+                        path: p.display().to_string(),
+                        sha256,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    attribute(&ctx, &specs, &listings, &mut runs)?;
+
+    let verdict = if failure.is_some() {
+        Verdict::Failed
+    } else if runs.iter().any(|r| r.status == RunStatus::Differs) {
+        Verdict::NotReproducible
+    } else {
+        Verdict::Reproducible
+    };
+    let mut attestation = None;
+    if let (Some(path), None) = (&opts.attest, &failure) {
+        let stores: Vec<PathBuf> = specs[..listings.len()]
+            .iter()
+            .map(|s| ctx.store_dir(s))
+            .collect();
+        let labels: Vec<String> = specs[..listings.len()]
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+        attest::write(
+            path,
+            &stores,
+            &labels,
+            sde.as_deref().filter(|v| !v.is_empty()),
+        )?;
+        attestation = Some(path.clone());
+    }
+    let source_date_epoch = ctx.source_date_epoch;
+    let kept = ctx.finish(verdict != Verdict::Reproducible || opts.keep)?;
+    Ok(Rebuild {
+        verdict,
+        command: opts
+            .command
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        outputs: opts
+            .outputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        source_date_epoch,
+        runs,
+        reference,
+        failure,
+        attestation,
+        kept,
+    })
+}
+
+/// Compare every finished run with the reference run, explain differing files, and decide blame:
+/// a path that differs between the controls is never blamed on a variation.
+fn attribute(
+    ctx: &Context,
+    specs: &[RunSpec],
+    listings: &[Listing],
+    runs: &mut [RunReport],
+) -> Result<(), Error> {
+    let Some(reference) = listings.first() else {
+        return Ok(());
+    };
+    let mut control_paths: BTreeSet<PathBuf> = BTreeSet::new();
+    for (i, listing) in listings.iter().enumerate() {
+        if i == 0 {
+            runs[i].status = RunStatus::Reference;
+            continue;
+        }
+        let diffs = outputs::diff(reference, listing);
+        let is_control = specs[i].variation.is_none();
+        let mut differences = Vec::new();
+        for (path, change) in diffs {
+            let explanation = if change == Change::Content {
+                explain::explain(
+                    &ctx.store_dir(&specs[0]).join(&path),
+                    &ctx.store_dir(&specs[i]).join(&path),
+                )
+            } else {
+                Explanation::default()
+            };
+            let blamed = !is_control && !control_paths.contains(&path);
+            if is_control {
+                control_paths.insert(path.clone());
+            }
+            differences.push(Difference {
+                path: path.display().to_string(),
+                change,
+                sha256: [
+                    outputs::sha256(reference, &path),
+                    outputs::sha256(listing, &path),
+                ],
+                blamed,
+                explanation,
+            });
+        }
+        runs[i].status = if differences.is_empty() {
+            RunStatus::Reproduced
+        } else {
+            RunStatus::Differs
+        };
+        runs[i].differences = differences;
+    }
+    Ok(())
+}

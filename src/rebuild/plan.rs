@@ -1,0 +1,236 @@
+//! The runs of one `rebuild`, and where and with what environment each one runs.
+//!
+//! Layout of the temporary directory: `build/<dir>` is the build tree of every run but the
+//! build-path one (so paths agree), `build-path-varied/deeper/<dir>` that one's; `logs/<run>.log`
+//! holds each run's output and `outputs/<run>/` the outputs moved out of its tree; `home/` is the
+//! empty home directory of the home variation.
+
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::Options;
+use super::tree::Source;
+use super::variation::{self, Variation};
+use crate::error::Error;
+
+/// One planned run.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// `control-1`, `control-2`, or the variation's name.
+    pub name: String,
+    /// The variation applied, none for the controls.
+    pub variation: Option<Variation>,
+}
+
+/// The two controls, then one run per variation.
+pub fn runs(variations: &[Variation]) -> Vec<RunSpec> {
+    let control = |n: u8| RunSpec {
+        name: format!("control-{n}"),
+        variation: None,
+    };
+    let mut specs = vec![control(1), control(2)];
+    specs.extend(variations.iter().map(|&v| RunSpec {
+        name: v.name().to_string(),
+        variation: Some(v),
+    }));
+    specs
+}
+
+/// Everything the runs share.
+pub struct Context {
+    work: tempfile::TempDir,
+    base: OsString,
+    /// The `SOURCE_DATE_EPOCH` of every run.
+    pub source_date_epoch: u64,
+    jobs: [usize; 2],
+    home: Option<OsString>,
+    pinned: Vec<(&'static str, OsString)>,
+}
+
+const BUILD: &str = "build";
+const BUILD_VARIED: &str = "build-path-varied";
+
+impl Context {
+    /// Create the temporary directory and settle the shared settings.
+    pub fn new(opts: &Options, source: &Source) -> Result<Context, Error> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("repro-check-rebuild-");
+        let parent = opts.work_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let work = builder.tempdir_in(&parent).map_err(|e| Error::Write {
+            path: parent.clone(),
+            source: e,
+        })?;
+        for dir in ["logs", "outputs", "home"] {
+            let path = work.path().join(dir);
+            fs::create_dir_all(&path).map_err(|e| Error::Write { path, source: e })?;
+        }
+        let base = fs::canonicalize(&opts.source)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_os_string()))
+            .unwrap_or_else(|| "source".into());
+        let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
+            Ok(v) => v.trim().parse().map_err(|_| {
+                Error::Invalid(format!(
+                    "SOURCE_DATE_EPOCH is {v:?}, not a number of seconds; set it to an integer or unset it"
+                ))
+            })?,
+            Err(_) => source.newest_mtime(),
+        };
+        let home = std::env::var_os("HOME");
+        // Tools that find their data through HOME keep finding it when HOME varies.
+        let mut pinned = Vec::new();
+        for (var, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+            let value = std::env::var_os(var).or_else(|| {
+                let dir = Path::new(home.as_ref()?).join(default);
+                dir.is_dir().then(|| dir.into_os_string())
+            });
+            if let Some(value) = value {
+                pinned.push((var, value));
+            }
+        }
+        Ok(Context {
+            work,
+            base,
+            source_date_epoch,
+            jobs: variation::job_counts(),
+            home,
+            pinned,
+        })
+    }
+
+    fn varied(spec: &RunSpec, v: Variation) -> usize {
+        usize::from(spec.variation == Some(v))
+    }
+
+    /// The build tree of a run.
+    pub fn tree_dir(&self, spec: &RunSpec) -> PathBuf {
+        if spec.variation == Some(Variation::BuildPath) {
+            self.work
+                .path()
+                .join(BUILD_VARIED)
+                .join("deeper")
+                .join(&self.base)
+        } else {
+            self.work.path().join(BUILD).join(&self.base)
+        }
+    }
+
+    /// Remove a run's build tree (best effort: what cannot be removed goes with the rest later).
+    pub fn remove_tree(&self, spec: &RunSpec) {
+        let top = if spec.variation == Some(Variation::BuildPath) {
+            BUILD_VARIED
+        } else {
+            BUILD
+        };
+        let _ = fs::remove_dir_all(self.work.path().join(top));
+    }
+
+    /// Where a run's log goes.
+    pub fn log_path(&self, spec: &RunSpec) -> PathBuf {
+        self.work
+            .path()
+            .join("logs")
+            .join(format!("{}.log", spec.name))
+    }
+
+    /// Where a run's outputs are kept.
+    pub fn store_dir(&self, spec: &RunSpec) -> PathBuf {
+        self.work.path().join("outputs").join(&spec.name)
+    }
+
+    /// The umask a run uses.
+    pub fn umask(&self, spec: &RunSpec) -> &'static str {
+        variation::UMASK[Self::varied(spec, Variation::Umask)]
+    }
+
+    /// Environment variables every run sets (the same in every run but for its variation).
+    pub fn env_set(&self, spec: &RunSpec, tree: &Path) -> Vec<(&'static str, OsString)> {
+        let (lang, language) = variation::LOCALE[Self::varied(spec, Variation::Locale)];
+        let jobs = self.jobs[Self::varied(spec, Variation::Jobs)];
+        let mut env: Vec<(&'static str, OsString)> = vec![
+            (
+                "SOURCE_DATE_EPOCH",
+                self.source_date_epoch.to_string().into(),
+            ),
+            (
+                "TZ",
+                variation::TZ[Self::varied(spec, Variation::Tz)].into(),
+            ),
+            ("LANG", lang.into()),
+            ("LC_ALL", lang.into()),
+            ("LANGUAGE", language.into()),
+            ("CARGO_BUILD_JOBS", jobs.to_string().into()),
+            ("MAKEFLAGS", format!("-j{jobs}").into()),
+            ("CMAKE_BUILD_PARALLEL_LEVEL", jobs.to_string().into()),
+            ("PWD", tree.as_os_str().to_os_string()),
+        ];
+        if spec.variation == Some(Variation::Home) {
+            env.push(("HOME", self.work.path().join("home").into_os_string()));
+        } else if let Some(home) = &self.home {
+            env.push(("HOME", home.clone()));
+        }
+        env.extend(self.pinned.iter().cloned());
+        env
+    }
+
+    /// Inherited variables no run keeps: other locale categories (LC_ALL rules them anyway) and
+    /// a shared cargo target directory (it would reuse the previous run's build).
+    pub fn env_remove(&self) -> Vec<&'static str> {
+        vec![
+            "LC_CTYPE",
+            "LC_COLLATE",
+            "LC_MESSAGES",
+            "LC_NUMERIC",
+            "LC_TIME",
+            "LC_MONETARY",
+            "LC_PAPER",
+            "LC_NAME",
+            "LC_ADDRESS",
+            "LC_TELEPHONE",
+            "LC_MEASUREMENT",
+            "LC_IDENTIFICATION",
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_TARGET_DIR",
+            "OLDPWD",
+        ]
+    }
+
+    /// What a run changes, for reports.
+    pub fn setting(&self, spec: &RunSpec) -> String {
+        match spec.variation {
+            None => "same environment".to_string(),
+            Some(v) => v.settings(self.jobs)[1].clone(),
+        }
+    }
+
+    /// Remove the temporary directory, or keep it (without build trees) and say where it is.
+    pub fn finish(self, keep: bool) -> Result<Option<PathBuf>, Error> {
+        for top in [BUILD, BUILD_VARIED] {
+            let _ = fs::remove_dir_all(self.work.path().join(top));
+        }
+        if keep {
+            Ok(Some(self.work.keep()))
+        } else {
+            let path = self.work.path().to_path_buf();
+            self.work
+                .close()
+                .map_err(|e| Error::Write { path, source: e })?;
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_come_first() {
+        let names: Vec<String> = runs(&[Variation::Umask])
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["control-1", "control-2", "umask"]);
+    }
+}
