@@ -40,8 +40,22 @@ pub fn have_tool(tool: &str) -> bool {
         .is_ok_and(|s| s.success());
     if !found {
         skip_or_fail(&format!("`{tool}` is not installed"));
+    } else if tool.starts_with("nix") {
+        nix_store_ready();
     }
     found
+}
+
+/// On a machine where Nix has never run, the first commands create `/nix/var`, the store database
+/// and the gc roots; Nix 2.8 does that racily ("creating symlink … File exists"), so parallel tests
+/// would fail at random. One command, once per test binary, before any test uses Nix.
+fn nix_store_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        let _ = Command::new("nix-instantiate")
+            .args(["--eval", "--expr", "1"])
+            .output();
+    });
 }
 
 /// Print a skip reason, or panic when tools are required.
