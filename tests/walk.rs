@@ -235,34 +235,11 @@ fn a_file_that_grows_while_it_is_read_is_an_error() {
     big_program(&path, 64 << 20);
     let child = start_check(dir.path(), &["check", "growing"]);
     // Append for as long as the check runs, so the length at the end cannot match the start.
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let done = done.clone();
-        let path = path.clone();
-        std::thread::spawn(move || {
-            use std::io::Write;
-            let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                f.write_all(&[0x55; 4096]).unwrap();
-                std::thread::sleep(Duration::from_millis(1));
-            }
-        })
-    };
+    let (done, writer) = keep_growing(&path);
     let out = wait_at_most(child, 60, "growing file");
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("growing changed while it was being read"),
-        "{}",
-        stderr(&out)
-    );
+    assert_changed_while_read(&out, "growing");
     assert!(!stdout(&out).contains("PASS") && !stdout(&out).contains("FAIL"));
 }
 
@@ -301,6 +278,13 @@ fn a_file_that_shrinks_while_it_is_read_is_an_error_inside_a_tree_too() {
     assert_eq!(doc["summary"]["checked"], 0, "{doc}");
 }
 
+/// The run ended with exit 2 and the sentence saying `name` changed while it was read.
+fn assert_changed_while_read(out: &Output, name: &str) {
+    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(out), stderr(out));
+    let expected = format!("{name} changed while it was being read");
+    assert!(stderr(out).contains(&expected), "{}", stderr(out));
+}
+
 /// Append to `path` every millisecond until the returned flag is set.
 fn keep_growing(
     path: &Path,
@@ -335,18 +319,7 @@ fn hash_gives_no_digest_for_a_file_that_grows_while_it_is_read() {
     let out = wait_at_most(child, 60, "hash of a growing file");
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("growing changed while it was being read"),
-        "{}",
-        stderr(&out)
-    );
+    assert_changed_while_read(&out, "growing");
     assert!(!stdout(&out).contains("growing"), "{}", stdout(&out));
 }
 
