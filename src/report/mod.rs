@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod compare;
+pub mod escape;
 pub mod rebuild;
 
 use std::io::{self, IsTerminal, Write};
