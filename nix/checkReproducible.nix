@@ -9,7 +9,7 @@
   ```
 
   - `builds`: at least two derivations built from the same source under different conditions
-    (see `checks.<system>.reproducible` in nix/perSystem.nix).
+    (see `checks.<system>.reproducible` in nix/perSystem.nix); kept as `passthru.builds`.
 */
 {
   checker,
@@ -21,7 +21,7 @@
   builds,
 }:
 assert lib.assertMsg (builtins.length builds >= 2) "checkReproducible needs at least two builds";
-runCommand "reproducible-${name}" { } ''
+runCommand "reproducible-${name}" { passthru = { inherit builds; }; } ''
   # NAR hashes in the log, comparable with `nix path-info --json` on another machine.
   ${lib.getExe checker} hash --nar ${lib.escapeShellArgs builds}
   ${lib.getExe checker} compare ${lib.escapeShellArgs builds}

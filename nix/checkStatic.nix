@@ -6,11 +6,12 @@
   # Type
 
   ```
-  checkStatic :: { package, name ? package.name, deny ? [ "nix-store-ref" "build-path" ] } -> drv
+  checkStatic :: { package, name ? package.name, deny ? [ "nix-store-ref" "build-path" "runpath" "rpath" ] } -> drv
   ```
 
   `deny` lists finding codes that fail the check even where repro-check reports them only as
-  warnings.
+  warnings. `runpath`/`rpath` are denied because the ld-wrapper adds `-rpath` to a static-pie
+  link unless `NIX_DONT_SET_RPATH` is set (see nix/buildStaticPackage.nix, "Linking").
 */
 {
   checker,
@@ -25,6 +26,8 @@
   deny ? [
     "nix-store-ref"
     "build-path"
+    "runpath"
+    "rpath"
   ],
 }:
 runCommand "repro-check-static-${name}" { nativeBuildInputs = [ jq ]; } ''

@@ -36,8 +36,10 @@
 let
   inherit (pkgs) lib pkgsStatic;
 
-  # The musl triple of this system, e.g. `x86_64-unknown-linux-musl`.
-  muslTarget = pkgsStatic.stdenv.hostPlatform.rust.rustcTarget;
+  # The musl triple of this system, e.g. `x86_64-unknown-linux-musl`. Not `rustcTarget`: nixpkgs
+  # lib/systems/default.nix line 534 says "Do not use rustcTarget. Use rustcTargetSpec or
+  # cargoShortTarget."; `cargoShortTarget` (line 543) is the target's name, never a JSON spec path.
+  muslTarget = pkgsStatic.stdenv.hostPlatform.rust.cargoShortTarget;
   toolchainFrom =
     file:
     import ./rustToolchain.nix {

@@ -43,18 +43,23 @@ let
   staticVariant = rc.buildStaticPackage (
     staticArgs
     // {
-      # A differently named source directory…
+      # A differently named source, unpacked into another directory: the build path differs,
+      # so `--remap-path-prefix` / `-ffile-prefix-map` must hide it (nix/buildStaticPackage.nix).
       src = lib.cleanSourceWith {
         src = staticSrc;
         name = "renamed-checkout";
       };
-      # …one job instead of all cores, another time zone and locale, a strict umask, a HOME.
+      unpackDir = "elsewhere-checkout";
+      # …one job instead of all cores, another time zone and locale, a strict umask, and HOME and
+      # TMPDIR somewhere else (what a second builder's environment differs in).
       CARGO_BUILD_JOBS = "1";
       TZ = "XST-14";
       LC_ALL = "C.UTF-8";
       preConfigure = ''
         umask 077
-        export HOME="$(mktemp -d)"
+        export HOME="$NIX_BUILD_TOP/other-home"
+        export TMPDIR="$NIX_BUILD_TOP/other-tmp"
+        mkdir -p "$HOME" "$TMPDIR"
       '';
     }
   );
@@ -150,7 +155,11 @@ in
       ];
     };
 
-    openssl-example = import ./checkOpensslExample.nix { inherit (pkgs) runCommand; } staticOpenssl;
+    openssl-example = import ./checkOpensslExample.nix { inherit (pkgs) runCommand; } {
+      package = staticOpenssl;
+      # The OpenSSL the builder links (nix/buildStaticPackage.nix, `openssl = true`).
+      opensslVersion = pkgs.pkgsStatic.openssl.version;
+    };
 
     image = rc.checkImage {
       inherit image;

@@ -35,7 +35,7 @@ fn make_tree(root: &Path) {
 }
 
 fn nix_hash_path(dir: &Path, path: &str) -> String {
-    let out = Command::new("nix")
+    let out = common::nix_command("nix")
         .args([
             "--extra-experimental-features",
             "nix-command",

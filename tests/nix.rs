@@ -21,17 +21,16 @@ fn root() -> PathBuf {
 
 /// `nix-instantiate ARGS`, run in the repository root.
 fn nix_instantiate(args: &[&str]) -> Output {
-    Command::new("nix-instantiate")
+    common::nix_command("nix-instantiate")
         .args(args)
         .current_dir(root())
         .output()
         .expect("cannot run nix-instantiate")
 }
 
-/// `nix ARGS` with the flake commands enabled (they are experimental in Nix 2.8).
+/// `nix ARGS` (the tests' configuration enables the flake commands, experimental in Nix 2.8).
 fn nix(args: &[&str]) -> Output {
-    Command::new("nix")
-        .args(["--extra-experimental-features", "nix-command flakes"])
+    common::nix_command("nix")
         .args(args)
         .current_dir(root())
         .output()
@@ -355,6 +354,9 @@ fn toolchain_is_read_from_rust_toolchain_toml_with_the_musl_target() {
         strings(&request["targets"]),
         set(&["x86_64-unknown-linux-musl"])
     );
+    // mkLib names its musl target with nixpkgs' `cargoShortTarget` (the stand-in has no
+    // `rustcTarget`, which nixpkgs' lib/systems says not to use).
+    assert_eq!(stubs()["mkLibToolchain"]["targets"], request["targets"]);
     // The version is not repeated anywhere in the Nix code.
     let mut files = Vec::new();
     nix_files(&root().join("nix"), &mut files);
@@ -419,8 +421,21 @@ fn builder_sets_static_openssl_and_reproducibility_and_passes_the_rest_through()
     let pre_build = pkg["preBuild"].as_str().unwrap();
     assert!(pre_build.contains("--remap-path-prefix=$NIX_BUILD_TOP/source=."));
     assert!(pre_build.contains("+crt-static"));
-    assert!(pre_build.ends_with("echo caller-preBuild\n"));
+    // After the caller's preBuild, so flags it exports are merged, not replaced.
+    assert!(pre_build.starts_with("echo caller-preBuild\n"));
     assert!(pkg["postUnpack"].as_str().unwrap().contains("mv --"));
+    // No `-rpath` from the ld-wrapper, in either build.
+    assert_eq!(pkg["NIX_DONT_SET_RPATH"], "1");
+    assert_eq!(deps["NIX_DONT_SET_RPATH"], "1");
+    // OpenSSL reaches openssl-sys through the variables only: in `buildInputs`, pkgsStatic's
+    // stdenv would propagate it into the output's nix-support.
+    assert!(pkg.get("buildInputs").is_none(), "{}", pkg["buildInputs"]);
+    assert!(
+        pkg["postFixup"]
+            .as_str()
+            .unwrap()
+            .contains("rm -f \"$out\"/nix-support/propagated-*")
+    );
 
     // Extra arguments pass through, to the package and to the dependency build.
     assert_eq!(pkg["cargoExtraArgs"], "--locked --package demo");
@@ -443,6 +458,20 @@ fn builder_sets_static_openssl_and_reproducibility_and_passes_the_rest_through()
     assert!(deps.get("allowedReferences").is_none());
     assert_eq!(deps["installPhase"], "prepareAndInstallCargoArtifactsDir");
     assert_eq!(pkg["passthru"]["cargoArtifacts"], pkg["cargoArtifacts"]);
+
+    // A caller's output checks go to the package only, its RUSTFLAGS to both builds.
+    let user = &stubs["withUserFlags"];
+    let cacert = serde_json::json!(["/nix/store/66666666666666666666666666666666-cacert"]);
+    assert_eq!(user["allowedReferences"], cacert);
+    assert!(
+        user["cargoArtifacts"]["deps"]
+            .get("allowedReferences")
+            .is_none()
+    );
+    assert_eq!(
+        user["cargoArtifacts"]["deps"]["RUSTFLAGS"],
+        "-C target-cpu=x86-64-v2"
+    );
 
     // Without `openssl`, nothing about OpenSSL.
     let plain = stubs["plain"].as_object().unwrap();
@@ -622,15 +651,13 @@ fn ci_workflow_runs_flake_check_on_both_architectures_with_pinned_actions() {
 
 /// The script of check `name` (tests/nix/scripts.nix) for these paths.
 fn check_script(name: &str, checker: &Path, package: &Path) -> String {
-    check_script_with(name, checker, package, package)
+    check_script_with(name, checker, package, &[])
 }
 
-/// The same, with a second build for the reproducibility check.
-fn check_script_with(name: &str, checker: &Path, package: &Path, other: &Path) -> String {
-    let out = nix_instantiate(&[
-        "--argstr",
-        "other",
-        other.to_str().unwrap(),
+/// The same, with more `--argstr NAME VALUE` (`other`: a second build for the reproducibility
+/// check; `opensslVersion`: the OpenSSL the example must run).
+fn check_script_with(name: &str, checker: &Path, package: &Path, extra: &[(&str, &str)]) -> String {
+    let mut args = vec![
         "--eval",
         "--strict",
         "--json",
@@ -649,7 +676,11 @@ fn check_script_with(name: &str, checker: &Path, package: &Path, other: &Path) -
         std::env::consts::ARCH,
         "-A",
         name,
-    ]);
+    ];
+    for (arg, value) in extra {
+        args.extend(["--argstr", arg, value]);
+    }
+    let out = nix_instantiate(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_slice::<String>(&out.stdout).expect("not a JSON string")
 }
@@ -681,6 +712,44 @@ fn package_with(dir: &Path, compiler: &str, name: &str, source: &str, flags: &[&
     std::fs::create_dir_all(package.join("bin")).unwrap();
     common::compile_c(compiler, &package.join("bin"), name, source, flags);
     std::fs::remove_file(package.join("bin").join(format!("{name}.c"))).unwrap();
+    package
+}
+
+/// A package holding `bin/runpath`: a musl static-pie executable (musl's `rcrt1.o`, linked by gcc:
+/// Debian's musl-gcc would make `-static-pie` dynamic) with a RUNPATH.
+fn musl_static_pie_with_runpath(dir: &Path) -> PathBuf {
+    let package = dir.join("runpath-package");
+    std::fs::create_dir_all(package.join("bin")).unwrap();
+    let source = dir.join("runpath.c");
+    std::fs::write(&source, MUSL_PROGRAM).unwrap();
+    let object = dir.join("runpath.o");
+    let run = |cmd: &mut Command| {
+        let out = cmd.output().expect("cannot run the compiler");
+        assert!(out.status.success(), "{cmd:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    run(Command::new("musl-gcc")
+        .args(["-fPIE", "-c", "-o"])
+        .arg(&object)
+        .arg(&source));
+    // musl's files sit next to the specs file the musl-gcc script passes to gcc.
+    let wrapper = run(Command::new("sh").args(["-c", "cat \"$(command -v musl-gcc)\""]));
+    let specs = wrapper
+        .split('"')
+        .find(|word| word.ends_with("musl-gcc.specs"))
+        .unwrap_or_else(|| panic!("no specs file in musl-gcc:\n{wrapper}"));
+    let musl = Path::new(specs).parent().unwrap();
+    run(Command::new("gcc")
+        .args([
+            "-static-pie",
+            "-nostdlib",
+            "-s",
+            "-Wl,-rpath,/usr/lib/musl/lib",
+            "-o",
+        ])
+        .arg(package.join("bin/runpath"))
+        .args([musl.join("rcrt1.o"), musl.join("crti.o"), object])
+        .args([musl.join("libc.a"), musl.join("crtn.o")]));
     package
 }
 
@@ -718,6 +787,13 @@ fn static_check_script_passes_static_musl_and_fails_the_rest() {
         store_ref,
         &["-static", "-s"],
     );
+    // A musl static-pie (as rustc links it) with the RUNPATH an ld-wrapper adds when
+    // NIX_DONT_SET_RPATH is unset: repro-check only warns, the check denies it.
+    let runpath = musl_static_pie_with_runpath(dir.path());
+    let (ok, log) = run_check_script(&check_script("static", &checker, &runpath));
+    assert!(!ok, "a RUNPATH must fail:\n{log}");
+    assert!(log.contains("runpath"), "{log}");
+
     let (ok, log) = run_check_script(&check_script("static", &checker, &leaky));
     assert!(!ok, "a store reference must fail:\n{log}");
     assert!(log.contains("nix-store-ref"), "{log}");
@@ -759,21 +835,76 @@ fn openssl_example_check_script_passes_with_the_example_binary() {
     )
     .unwrap();
 
-    let script = check_script("opensslExample", &common::bin(), dir.path());
-    let (ok, log) = run_check_script(&script);
+    let real = dir.path().join("real-static-openssl");
+    std::fs::rename(dir.path().join("bin/static-openssl"), &real).unwrap();
+    let version = Command::new(&real)
+        .output()
+        .expect("cannot run the example");
+    let version = stdout(&version);
+    let major: u32 = version
+        .strip_prefix("OpenSSL ")
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("the example printed no OpenSSL version: {version}"));
+    let linked = format!("{major}.0.0");
+    let install = |script: &str| {
+        let bin = dir.path().join("bin/static-openssl");
+        let _ = std::fs::remove_file(&bin);
+        std::fs::write(&bin, script).unwrap();
+        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    };
+    let run = |version: &str| {
+        let script = check_script_with(
+            "opensslExample",
+            &common::bin(),
+            dir.path(),
+            &[("opensslVersion", version)],
+        );
+        run_check_script(&script)
+    };
+
+    install(&format!("#!/bin/sh\nexec '{}' \"$@\"\n", real.display()));
+    let (ok, log) = run(&linked);
     assert!(ok, "{log}");
     assert!(
         log.contains("TLS handshake with the in-process server: ok"),
         "{log}"
     );
+    assert!(log.contains("certificate verify failed"), "{log}");
+
+    // The OpenSSL the flake links has another major version than the binary runs: fail.
+    let (ok, log) = run(&format!("{}.0.0", major + 1));
+    assert!(
+        !ok,
+        "a binary running another OpenSSL major must fail:\n{log}"
+    );
+    assert!(
+        log.contains(&format!("does not run OpenSSL {}", major + 1)),
+        "{log}"
+    );
+
+    // Without the CA, a failure for any other reason than certificate verification is no proof
+    // that SSL_CERT_FILE is read: the handshake must fail verification itself.
+    install(&format!(
+        "#!/bin/sh\ncase \"${{SSL_CERT_FILE:-}}\" in *empty.pem) \
+         echo 'static-openssl: cannot read pki/server.pem' >&2; exit 2;; esac\n\
+         exec '{}' \"$@\"\n",
+        real.display()
+    ));
+    let (ok, log) = run(&linked);
+    assert!(
+        !ok,
+        "a failure other than certificate verification must fail:\n{log}"
+    );
+    assert!(
+        log.contains("must fail certificate verification (exit 2)"),
+        "{log}"
+    );
 
     // The script fails when the binary does not do its job.
-    std::fs::write(
-        dir.path().join("bin/static-openssl"),
-        "#!/bin/sh\necho OpenSSL 3\n",
-    )
-    .unwrap();
-    let (ok, log) = run_check_script(&script);
+    install(&format!("#!/bin/sh\necho OpenSSL {major}.0.0\n"));
+    let (ok, log) = run(&linked);
     assert!(!ok, "a binary without a handshake must fail:\n{log}");
 }
 
@@ -888,7 +1019,12 @@ fn reproducible_check_script_passes_identical_builds_and_fails_different_ones() 
     let first = package_with(dir.path(), "gcc", "app", common::HELLO_C, &["-s"]);
     let second = dir.path().join("second-build");
     copy_tree(&first, &second);
-    let script = check_script_with("reproducible", &common::bin(), &first, &second);
+    let script = check_script_with(
+        "reproducible",
+        &common::bin(),
+        &first,
+        &[("other", second.to_str().unwrap())],
+    );
     let (ok, log) = run_check_script(&script);
     assert!(ok, "identical builds must pass:\n{log}");
 
@@ -899,7 +1035,206 @@ fn reproducible_check_script_passes_identical_builds_and_fails_different_ones() 
         "int main(void) { return 3; }\n",
         &["-s"],
     );
-    let script = check_script_with("reproducible", &common::bin(), &first, &different);
+    let script = check_script_with(
+        "reproducible",
+        &common::bin(),
+        &first,
+        &[("other", different.to_str().unwrap())],
+    );
     let (ok, log) = run_check_script(&script);
     assert!(!ok, "different builds must fail:\n{log}");
+}
+
+/// `nix-build ARGS` in the repository root, with the tests' own Nix configuration.
+fn nix_build(args: &[&str]) -> Output {
+    common::nix_command("nix-build")
+        .arg("--no-out-link")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("cannot run nix-build")
+}
+
+/// Build `expr` (in scope: `s`, tests/nix/static-build.nix) and return its output path, or the
+/// error Nix printed.
+fn build_static_standin(expr: &str) -> Result<PathBuf, String> {
+    let expr = format!(
+        "let s = import ./tests/nix/static-build.nix {{ root = ./.; system = \"{}-linux\"; }}; in {expr}",
+        std::env::consts::ARCH
+    );
+    let out = nix_build(&["--expr", &expr]);
+    if out.status.success() {
+        Ok(PathBuf::from(stdout(&out).trim()))
+    } else {
+        Err(stderr(&out))
+    }
+}
+
+#[test]
+fn static_builder_output_holds_no_store_path_after_fixup() {
+    if !common::nix_sandbox_works() {
+        return;
+    }
+    // The stand-in reproduces what pkgsStatic does to a build: without the builder's postFixup,
+    // the propagated inputs stdenv records after postInstall are rejected by allowedReferences —
+    // with OpenSSL in buildInputs (the builder's old way) and with a caller's C library.
+    let err = build_static_standin(
+        "s.buildPackage (s.withOpenssl.craneArgs // { postFixup = \"\"; buildInputs = [ s.openssl ]; })",
+    )
+    .expect_err("OpenSSL in buildInputs must leave its dev output in nix-support");
+    assert!(err.contains("is not allowed to refer to"), "{err}");
+    assert!(err.contains("-openssl-standin-3.6.0-dev"), "{err}");
+    let err = build_static_standin(
+        "s.buildPackage (s.withBuildInputs.craneArgs // { postFixup = \"\"; })",
+    )
+    .expect_err("a caller's buildInputs must be propagated by the stand-in");
+    assert!(err.contains("-libdemo-standin-dev"), "{err}");
+    // A caller's allowedReferences in the dependency build rejects the vendored sources.
+    let err = build_static_standin(
+        "s.buildDepsOnly (s.withUserSettings.craneArgs.cargoArtifacts.craneArgs // { allowedReferences = [ ]; })",
+    )
+    .expect_err("the dependency build holds the source's path");
+    assert!(err.contains("-demo-src"), "{err}");
+
+    // The builder's own outputs build, with every library path scrubbed and no nix-support.
+    for name in ["withOpenssl", "withBuildInputs", "withUserSettings"] {
+        let out =
+            build_static_standin(&format!("s.{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!out.join("nix-support").exists(), "{name}");
+        let binary = std::fs::read_to_string(out.join("bin/demo")).unwrap();
+        assert!(
+            binary.contains("/nix/store/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-"),
+            "{name}: {binary}"
+        );
+    }
+    // A caller's RUSTFLAGS keep the builder's flags (cargo would use RUSTFLAGS alone).
+    let out = build_static_standin("s.withUserSettings").unwrap();
+    let flags = std::fs::read_to_string(out.join("share/user-rustflags")).unwrap();
+    assert!(flags.starts_with("-C target-cpu=generic "), "{flags}");
+    assert!(
+        flags.contains("+crt-static") && flags.contains("--remap-path-prefix=/build/source=."),
+        "{flags}"
+    );
+}
+
+#[test]
+fn reproducibility_variant_builds_in_another_directory_and_maps_it() {
+    if !common::nix_sandbox_works() {
+        return;
+    }
+    // Two sources named differently: one unpacks into the default directory, the other into
+    // `unpackDir`, and each maps its own build directory to `.`.
+    let first = build_static_standin("s.withBuildInputs").unwrap();
+    let second = build_static_standin("s.elsewhere").unwrap();
+    let read = |dir: &Path, file: &str| std::fs::read_to_string(dir.join(file)).unwrap();
+    assert_eq!(read(&first, "share/build-dir"), "/build/source\n");
+    assert_eq!(
+        read(&second, "share/build-dir"),
+        "/build/elsewhere-checkout\n"
+    );
+    assert!(read(&first, "share/rustflags").contains("--remap-path-prefix=/build/source=."));
+    assert!(
+        read(&second, "share/rustflags")
+            .contains("--remap-path-prefix=/build/elsewhere-checkout=.")
+    );
+
+    // And the flake's `checks.reproducible` compares two builds that differ in exactly that, and
+    // in the environment a second builder differs in.
+    let builds = stubs()["reproducible"].as_array().unwrap().clone();
+    assert_eq!(builds.len(), 2);
+    let unpack = |b: &Value| {
+        b["preBuild"]
+            .as_str()
+            .unwrap()
+            .contains("$NIX_BUILD_TOP/source=.")
+    };
+    assert!(unpack(&builds[0]) && !unpack(&builds[1]), "{builds:#?}");
+    assert!(
+        builds[1]["preBuild"]
+            .as_str()
+            .unwrap()
+            .contains("$NIX_BUILD_TOP/elsewhere-checkout=.")
+    );
+    let variant = builds[1]["preConfigure"].as_str().unwrap();
+    for setting in ["umask 077", "HOME=", "TMPDIR="] {
+        assert!(variant.contains(setting), "{variant}");
+    }
+    assert_eq!(builds[1]["CARGO_BUILD_JOBS"], "1");
+}
+
+/// The tests' Nix ignores the machine's configuration: this test starts the test below in a child
+/// process whose system configuration (`NIX_CONF_DIR`, where `/etc/nix` is read otherwise), user
+/// configuration and `NIX_CONFIG` all turn the sandbox off.
+#[test]
+fn nix_in_tests_ignores_the_machines_configuration() {
+    if !common::nix_sandbox_works() {
+        return;
+    }
+    let bad = tempdir();
+    let conf = bad.path().join("nix.conf");
+    std::fs::write(&conf, "sandbox = false\n").unwrap();
+    // Not isolated, this configuration is in force: the child can fail.
+    let shown = Command::new("nix")
+        .args([
+            "--extra-experimental-features",
+            "nix-command",
+            "show-config",
+        ])
+        .env("NIX_CONF_DIR", bad.path())
+        .env("NIX_USER_CONF_FILES", &conf)
+        .env("NIX_CONFIG", "sandbox = false")
+        .output()
+        .expect("cannot run nix");
+    assert!(
+        stdout(&shown).lines().any(|l| l == "sandbox = false"),
+        "{}",
+        stdout(&shown)
+    );
+
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "isolated_nix_builds_in_the_sandbox",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("NIX_CONF_DIR", bad.path())
+        .env("NIX_USER_CONF_FILES", &conf)
+        .env("NIX_CONFIG", "sandbox = false")
+        .output()
+        .expect("cannot run the test binary");
+    let log = format!("{}{}", stdout(&child), stderr(&child));
+    assert!(child.status.success(), "{log}");
+    assert!(log.contains("1 passed"), "{log}");
+}
+
+#[test]
+#[ignore = "run by nix_in_tests_ignores_the_machines_configuration, under a hostile configuration"]
+fn isolated_nix_builds_in_the_sandbox() {
+    let shown = common::nix_command("nix")
+        .arg("show-config")
+        .output()
+        .expect("cannot run nix");
+    assert!(
+        stdout(&shown).lines().any(|l| l == "sandbox = true"),
+        "{}",
+        stdout(&shown)
+    );
+    // A derivation never built before (a fresh name), which sees only the sandbox's few
+    // directories: outside the sandbox, /usr exists.
+    let nonce = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let expr = format!(
+        "derivation {{ name = \"sandbox-{nonce}\"; system = \"{}-linux\"; builder = \"/bin/sh\"; \
+         args = [ \"-c\" \"if [ -e /usr ]; then echo not sandboxed >&2; exit 1; fi; mkdir $out\" ]; }}",
+        std::env::consts::ARCH
+    );
+    let out = nix_build(&["--expr", &expr]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }

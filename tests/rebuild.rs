@@ -341,26 +341,18 @@ fn lists_and_selects_variations() {
     assert_eq!(names, ALL_RUNS[..7]);
 }
 
-/// Whether this machine's Nix can build a trivial derivation (a sandbox with /bin/sh, no build
-/// users needed): `.ci/run` configures that on CI.
+/// Whether Nix can build in its sandbox here (`common::nix_sandbox_works`).
 fn nix_works() -> bool {
-    if !have_tool("nix-build") {
-        return false;
-    }
-    let dir = tempdir();
-    let file = dir.path().join("probe.nix");
-    fs::write(&file, derivation("repro-check-probe", "echo ok > $out")).unwrap();
-    let ok = std::process::Command::new("nix-build")
-        .arg(&file)
-        .arg("--no-out-link")
+    nix_sandbox_works()
+}
+
+/// `repro-check ARGS` in `dir`; the Nix it runs has the tests' own configuration.
+fn run_nix_in(dir: &Path, args: &[&str]) -> Output {
+    common::isolate_nix(&mut common::repro_check())
+        .current_dir(dir)
+        .args(args)
         .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        skip_or_fail(
-            "nix-build cannot build a derivation here (see .ci/run for the nix.conf it needs)",
-        );
-    }
-    ok
+        .expect("failed to start repro-check")
 }
 
 /// A derivation that needs no nixpkgs: the sandbox's /bin/sh runs `script` (shell builtins only).
@@ -375,7 +367,7 @@ fn derivation(name: &str, script: &str) -> String {
 
 /// `repro-check rebuild --json --nix INSTALLABLE` in `dir`, which must exit with `code`.
 fn nix_rebuild(dir: &Path, installable: &str, code: i32) -> Value {
-    let out = run_in(dir, &["rebuild", "--json", "--nix", installable]);
+    let out = run_nix_in(dir, &["rebuild", "--json", "--nix", installable]);
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -443,7 +435,7 @@ fn nix_randomness_is_caught_and_explained() {
         "{report:#}"
     );
 
-    let text = stdout(&run_in(
+    let text = stdout(&run_nix_in(
         dir.path(),
         &["rebuild", "--nix", file.to_str().unwrap()],
     ));

@@ -52,10 +52,92 @@ pub fn have_tool(tool: &str) -> bool {
 fn nix_store_ready() {
     static READY: std::sync::Once = std::sync::Once::new();
     READY.call_once(|| {
-        let _ = Command::new("nix-instantiate")
+        let _ = nix_command("nix-instantiate")
             .args(["--eval", "--expr", "1"])
             .output();
     });
+}
+
+/// The only Nix settings the tests run with, whatever the machine's `/etc/nix/nix.conf` or the
+/// user's `~/.config/nix/nix.conf` say: single-user without build users (root, no daemon), the
+/// build sandbox on with a static busybox as its only `/bin/sh` (its applets — mkdir, sed, rm —
+/// are all a builder gets), no binary cache (the tests are offline), and the flake commands (they
+/// are experimental in Nix 2.8).
+pub const NIX_SETTINGS: &str = "build-users-group =\n\
+                                sandbox = true\n\
+                                sandbox-paths = /bin/sh=/bin/busybox\n\
+                                substituters =\n\
+                                experimental-features = nix-command flakes\n";
+
+/// A directory holding `nix.conf` with [`NIX_SETTINGS`], written once per test binary into cargo's
+/// scratch directory for integration tests (atomically: other test binaries may write it too).
+pub fn nix_conf_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nix-conf");
+        std::fs::create_dir_all(&dir)
+            .expect("cannot create the tests' Nix configuration directory");
+        let staged = dir.join(format!("nix.conf.{}", std::process::id()));
+        std::fs::write(&staged, NIX_SETTINGS).expect("cannot write the tests' nix.conf");
+        std::fs::rename(&staged, dir.join("nix.conf")).expect("cannot install the tests' nix.conf");
+        dir
+    })
+}
+
+/// Give `cmd` — a Nix program, or a program that runs Nix, like `repro-check rebuild --nix` — the
+/// tests' own Nix configuration: `NIX_CONF_DIR` replaces the system one (`/etc/nix`),
+/// `NIX_USER_CONF_FILES` the user's, and `NIX_CONFIG` from the caller's environment is dropped.
+pub fn isolate_nix(cmd: &mut Command) -> &mut Command {
+    let dir = nix_conf_dir();
+    cmd.env("NIX_CONF_DIR", dir)
+        .env("NIX_USER_CONF_FILES", dir.join("nix.conf"))
+        .env_remove("NIX_CONFIG")
+}
+
+/// Whether `nix-build` can build a derivation here with the tests' own configuration (sandbox on,
+/// busybox as `/bin/sh`), doing what the tests' builders do: mkdir, write, sed, read the kernel's
+/// random UUID. Skips visibly (or fails under `REPRO_CHECK_REQUIRE_TOOLS=1`) when it cannot.
+pub fn nix_sandbox_works() -> bool {
+    if !have_tool("nix-build") {
+        return false;
+    }
+    static WORKS: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let result = WORKS.get_or_init(|| {
+        let dir = tempdir();
+        let file = dir.path().join("probe.nix");
+        let script = "mkdir $out; echo ok > $out/probe; sed -i s/ok/yes/ $out/probe; \
+                      read u < /proc/sys/kernel/random/uuid; echo $u > $out/id";
+        let expr = format!(
+            "derivation {{ name = \"repro-check-probe\"; system = \"{}-linux\"; \
+             builder = \"/bin/sh\"; args = [ \"-c\" \"{script}\" ]; }}\n",
+            std::env::consts::ARCH
+        );
+        std::fs::write(&file, expr).unwrap();
+        match nix_command("nix-build")
+            .arg(&file)
+            .arg("--no-out-link")
+            .output()
+        {
+            Ok(out) if out.status.success() => Ok(()),
+            Ok(out) => Err(stderr(&out)),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    if let Err(why) = result {
+        skip_or_fail(&format!(
+            "nix-build cannot build in its sandbox here (it needs /bin/busybox: Debian's \
+             busybox-static): {why}"
+        ));
+    }
+    result.is_ok()
+}
+
+/// A `Command` for the Nix program `program` (`nix`, `nix-build`, `nix-instantiate`, …) with the
+/// tests' own configuration (see [`isolate_nix`]).
+pub fn nix_command(program: &str) -> Command {
+    let mut cmd = Command::new(program);
+    isolate_nix(&mut cmd);
+    cmd
 }
 
 /// Print a skip reason, or panic when tools are required.

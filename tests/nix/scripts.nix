@@ -8,6 +8,8 @@
   machine,
   # A second build, for the reproducibility check.
   other ? package,
+  # The OpenSSL version the OpenSSL example is expected to link.
+  opensslVersion ? "3.0.0",
 }:
 let
   lib = {
@@ -25,7 +27,9 @@ in
     jq = "jq";
   } { inherit package; name = "test"; };
 
-  opensslExample = import (root + "/nix/checkOpensslExample.nix") { inherit runCommand; } package;
+  opensslExample = import (root + "/nix/checkOpensslExample.nix") { inherit runCommand; } {
+    inherit package opensslVersion;
+  };
 
   reproducible = import (root + "/nix/checkReproducible.nix") { inherit checker lib runCommand; } {
     name = "test";

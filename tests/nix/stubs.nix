@@ -4,22 +4,7 @@
 # crane, rust-overlay or nixpkgs themselves: the GitHub workflow builds the real thing.
 { root }:
 let
-  lower = [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ];
-  upper = [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" ];
-
-  # The few nixpkgs `lib` functions the code under test calls, with nixpkgs' meaning.
-  lib = {
-    toUpper = builtins.replaceStrings lower upper;
-    optional = cond: x: if cond then [ x ] else [ ];
-    optionalAttrs = cond: attrs: if cond then attrs else { };
-    unique = builtins.foldl' (acc: x: if builtins.elem x acc then acc else acc ++ [ x ]) [ ];
-    concatMap = f: list: builtins.concatLists (map f list);
-    concatMapStrings = f: list: builtins.concatStringsSep "" (map f list);
-    getLib = drv: drv.out;
-    getDev = drv: drv.dev;
-    mapAttrs = builtins.mapAttrs;
-    genAttrs = names: f: builtins.listToAttrs (map (name: { inherit name; value = f name; }) names);
-  };
+  lib = import ./lib.nix;
 
   # A static OpenSSL whose outputs are plain strings shaped like store paths.
   openssl = {
@@ -29,11 +14,13 @@ let
     out = "/nix/store/22222222222222222222222222222222-openssl-3";
     man = "/nix/store/33333333333333333333333333333333-openssl-3-man";
     etc = "/nix/store/44444444444444444444444444444444-openssl-3-etc";
+    version = "3.6.0";
   };
 
   pkgsStatic = {
+    # Only the attributes nixpkgs does not mark "Do not use" (lib/systems/default.nix).
     stdenv.hostPlatform.rust = {
-      rustcTarget = "x86_64-unknown-linux-musl";
+      cargoShortTarget = "x86_64-unknown-linux-musl";
       cargoEnvVarTarget = "X86_64_UNKNOWN_LINUX_MUSL";
     };
     inherit openssl;
@@ -43,6 +30,8 @@ let
   pkgs = {
     inherit lib pkgsStatic;
     stdenv.hostPlatform.uname.processor = "x86_64";
+    # The check's name and attributes (its script needs more of `lib` than these stand-ins have).
+    runCommand = name: attrs: _script: attrs // { inherit name; };
   };
 
   # crane: `buildDepsOnly` and `buildPackage` return their arguments, tagged.
@@ -54,7 +43,11 @@ let
   # rust-overlay: `fromRustupToolchain` returns the request it got.
   rust-overlay.lib.mkRustBin = _: _pkgs: { fromRustupToolchain = request: request; };
 
-  crane.mkLib = _pkgs: { overrideToolchain = _toolchain: craneLib; };
+  crane.mkLib = _pkgs: {
+    overrideToolchain = _toolchain: craneLib // {
+      cleanCargoSource = src: src;
+    };
+  };
 
   buildStaticPackage = import (root + "/nix/buildStaticPackage.nix") {
     inherit craneLib lib pkgsStatic;
@@ -89,6 +82,24 @@ in
     preBuild = "echo caller-preBuild\n";
   };
   plain = buildStaticPackage { src = "/src"; };
+
+  # A caller's flags and output checks.
+  withUserFlags = buildStaticPackage {
+    src = "/src";
+    RUSTFLAGS = "-C target-cpu=x86-64-v2";
+    allowedReferences = [ "/nix/store/66666666666666666666666666666666-cacert" ];
+  };
+
+  # The toolchain mkLib asks rust-overlay for (its musl target comes from nixpkgs' lib/systems).
+  mkLibToolchain = (outputs.lib.mkLib { inherit pkgs; }).rustToolchain;
+
+  # The two builds `checks.reproducible` compares: the shell hooks that decide where each one
+  # unpacks and what it maps to `.`, and the environment they differ in.
+  reproducible = map (build: {
+    inherit (build) postUnpack preBuild;
+    preConfigure = build.preConfigure or "";
+    CARGO_BUILD_JOBS = build.CARGO_BUILD_JOBS or null;
+  }) outputs.checks.x86_64-linux.reproducible.passthru.builds;
 
   # The flake's output structure (names only: nothing is built or fetched).
   flake = {
