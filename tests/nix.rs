@@ -626,6 +626,35 @@ fn template_crate_builds_and_passes_its_tests_as_nix_flake_init_leaves_it() {
     assert!(!members.contains("hello-static"), "{members:?}");
 }
 
+/// Every `uses:` of a workflow: pinned to a 40-hex commit with a `# vX.Y` (or `# COMMIT`) comment.
+fn assert_actions_pinned(file: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    let uses: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.trim().trim_start_matches("- ").strip_prefix("uses: "))
+        .map(str::to_string)
+        .collect();
+    assert!(!uses.is_empty(), "{file}");
+    for line in &uses {
+        let (action, comment) = line
+            .split_once(" # ")
+            .unwrap_or_else(|| panic!("{file}: `{line}` has no version comment"));
+        let sha = action.rsplit_once('@').expect("pinned with @").1;
+        assert!(
+            sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+            "{file}: {action} is not pinned to a commit"
+        );
+        assert!(
+            comment.starts_with("COMMIT")
+                || comment
+                    .strip_prefix('v')
+                    .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())),
+            "{file}: {line}"
+        );
+    }
+    uses
+}
+
 #[test]
 fn ci_workflow_runs_flake_check_on_both_architectures_with_pinned_actions() {
     let text = std::fs::read_to_string(root().join(".github/workflows/ci.yml")).unwrap();
@@ -633,19 +662,64 @@ fn ci_workflow_runs_flake_check_on_both_architectures_with_pinned_actions() {
     assert!(text.contains("ubuntu-24.04-arm") && text.contains("ubuntu-24.04"));
     assert!(text.contains("contents: read"));
     assert!(text.contains("persist-credentials: false"));
-    let uses: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().trim_start_matches("- ").strip_prefix("uses: "))
-        .collect();
-    assert!(uses.len() >= 2, "{uses:?}");
-    for line in uses {
-        let (action, comment) = line.split_once(" # v").expect("a `# vX.Y` comment");
-        let sha = action.rsplit_once('@').expect("pinned with @").1;
+    assert!(assert_actions_pinned(".github/workflows/ci.yml").len() >= 2);
+}
+
+#[test]
+fn reproducibility_workflows_hash_the_store_path_and_the_template_calls_the_reusable_one() {
+    for file in [
+        ".github/workflows/reproducibility.yml",
+        ".github/workflows/reproducible-build.yml",
+    ] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        assert_actions_pinned(file);
+        // `hash --nar result` would hash the symlink, the same bytes on every runner.
+        let hashes: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("-- hash --json --nar"))
+            .collect();
+        assert!(!hashes.is_empty(), "{file}");
+        for line in hashes {
+            assert!(!line.trim_end().ends_with(" result"), "{file}: {line}");
+            assert!(
+                line.contains("\"$(readlink -f result)\"") || line.contains("\"$out\""),
+                "{file}: {line}"
+            );
+        }
+        assert!(text.contains("readlink -f result"), "{file}");
+    }
+
+    // The reusable workflow: callable, two runners, compare, attest, verify, actions/attest.
+    let reusable =
+        std::fs::read_to_string(root().join(".github/workflows/reproducible-build.yml")).unwrap();
+    for needle in [
+        "workflow_call:",
+        "runner-a:",
+        "runner-b:",
+        "-- compare \"builds/$NAME-a/manifest.json\"",
+        "-- compare \"builds/$NAME-a/output\"",
+        "-- attest",
+        "-- verify",
+        "uses: actions/attest@",
+        "--inputs-from .",
+        "permissions: {}",
+    ] {
         assert!(
-            sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
-            "{action} is not pinned to a commit"
+            reusable.contains(needle),
+            "reproducible-build.yml lacks {needle}"
         );
-        assert!(comment.chars().next().is_some_and(|c| c.is_ascii_digit()));
+    }
+
+    // The template's workflow calls it, by the path it has in this repository.
+    let uses = assert_actions_pinned("templates/default/.github/workflows/reproducible.yml");
+    assert_eq!(uses.len(), 2, "{uses:?}");
+    for line in uses {
+        let path = line
+            .strip_prefix("OWNER/repro-check/")
+            .and_then(|rest| rest.split_once('@'))
+            .map(|(path, _)| path)
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(root().join(path).is_file(), "{path}");
     }
 }
 
