@@ -1,12 +1,18 @@
 /**
-  An OCI image built `FROM scratch`: the package's one static executable and the CA certificate
-  bundle, nothing else — no shell, no libc, no `/nix/store`.
+  A container image built `FROM scratch`: the package's one static executable and the CA
+  certificate bundle, nothing else — no shell, no libc, no `/nix/store`.
 
   # Type
 
   ```
   buildScratchImage :: set -> drv   # a gzipped `docker image load` archive
   ```
+
+  The format is dockerTools' docker-archive (`manifest.json`, the image config, layer tarballs:
+  the `docker save` format of the Docker Image Specification v1.2), not an OCI image layout
+  (`skopeo copy docker-archive:… oci:…` converts it). Its config's `history` names the
+  customisation layer's store path as a comment (pkgs/build-support/docker/stream_layered_image.py
+  writes `"comment": f"store paths: {layer.paths}"` per layer); no file in the image holds it.
 
   # Required attributes
 

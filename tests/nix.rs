@@ -1312,3 +1312,28 @@ fn isolated_nix_builds_in_the_sandbox() {
     let out = nix_build(&["--expr", &expr]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn readmes_state_the_nix_floor_the_image_format_and_the_owner_edit_up_front() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    // crane's floor at the pinned revision, never the older "2.31" alone.
+    assert!(readme.contains("Nix ≥ 2.31.2") || readme.contains("Nix (≥ 2.31.2)"));
+    assert!(
+        !readme.contains("≥ 2.31)") && !readme.contains("≥ 2.31 "),
+        "an older Nix floor"
+    );
+    assert!(readme.contains("docker-archive") && readme.contains("Docker Image Spec"));
+    assert!(!readme.contains("OCI image: `/bin/repro-check`"));
+    // The OWNER edit is said on the first screen of both READMEs (their first 30 lines).
+    let first_screen = |text: &str| text.lines().take(30).collect::<Vec<_>>().join("\n");
+    assert!(
+        first_screen(&readme).contains("flake init -t"),
+        "README first screen"
+    );
+    let template = std::fs::read_to_string(root().join("templates/default/README.md")).unwrap();
+    let top = first_screen(&template);
+    assert!(
+        top.contains("OWNER") && top.contains("nix build` fails until"),
+        "{top}"
+    );
+}
