@@ -66,6 +66,25 @@
   `--shrink-rpath` in fixup would remove it. `NIX_DONT_SET_RPATH = "1"` stops it at the source, and
   `checkStatic` denies `runpath`/`rpath`.
 
+  # C code in `*-sys` crates: aws-lc-sys (rustls' default provider, aws-lc-rs) and ring
+
+  Nothing to add for either. Read at the versions examples/static-rustls locks (aws-lc-sys 0.47.0,
+  ring 0.17.14): aws-lc-sys picks its cc-rs builder, not CMake, whenever pre-generated bindings
+  exist for the target — they do for `x86_64-` and `aarch64-unknown-linux-musl` (aws-lc-sys
+  `builder/main.rs`, `get_builder` and `is_bindgen_required`; `src/*_unknown_linux_musl_crypto.rs`)
+  — so neither `cmake` nor clang/bindgen is needed. cc-rs compiles with the *target* C compiler
+  from `TARGET_CC`, which crane sets to pkgsStatic's musl `cc` (crane lib/mkCrossToolchainEnv.nix),
+  whose wrapper links `-lc` against the static musl; the "cannot find -lc" failures (crane issue
+  #838, fenix issue #244) come from plain `pkgs` plus a musl target, where cc-rs falls back to the
+  glibc `cc`. The build is a cross build (HOST ≠ TARGET), so aws-lc-sys skips its run-time memcmp
+  probe (`builder/cc_builder.rs`, `memcmp_check`), and in release builds it maps its own source
+  directory away with `-ffile-prefix-map` (`cc_builder.rs`, `collect_universal_build_options`). One default is set:
+  `AWS_LC_SYS_USE_SYSTEM = "0"`, so aws-lc-sys never links an AWS-LC it detects among the inputs
+  (`get_builder`, `system_detect`) but always builds its vendored one — the same on every builder.
+  A crate forcing `AWS_LC_SYS_CMAKE_BUILDER=1` or the `fips` feature needs CMake (and Go) in
+  `nativeBuildInputs` — note crane's warning about native inputs above. ring's build script uses
+  cc-rs the same way.
+
   # Reproducibility
 
   Dependencies are built once (`buildDepsOnly`, exposed as `passthru.cargoArtifacts`) with the
@@ -120,6 +139,8 @@ let
     {
       strictDeps = true;
       SOURCE_DATE_EPOCH = "315532800";
+      # aws-lc-sys builds its own AWS-LC, never one it detects (see "C code in `*-sys` crates").
+      AWS_LC_SYS_USE_SYSTEM = "0";
     }
     // builtins.removeAttrs args ([ "openssl" "unpackDir" ] ++ outputChecks)
     // {

@@ -79,6 +79,24 @@ let
     meta.mainProgram = "static-openssl";
   };
 
+  # examples/static-rustls, once per rustls crypto provider: aws-lc-rs (the default; C and assembly
+  # built by aws-lc-sys, see nix/buildStaticPackage.nix "C code in *-sys crates") and ring.
+  rustlsName = staticCraneLib.crateNameFromCargoToml {
+    cargoToml = root + "/examples/static-rustls/Cargo.toml";
+  };
+  staticRustls =
+    provider: features:
+    rc.buildStaticPackage {
+      src = staticSrc;
+      pname = "${rustlsName.pname}-${provider}";
+      inherit (rustlsName) version;
+      cargoExtraArgs = "--locked --package static-rustls ${features}";
+      # Its test (a handshake over loopback) runs against the static binary in the sandbox.
+      meta.mainProgram = "static-rustls";
+    };
+  staticRustlsAwsLc = staticRustls "aws-lc-rs" "";
+  staticRustlsRing = staticRustls "ring" "--no-default-features --features ring";
+
   # The template's crate, built the way a user's flake builds it.
   template = rc.buildStaticPackage {
     src = staticCraneLib.cleanCargoSource (root + "/templates/default");
@@ -111,6 +129,8 @@ in
     default = repro-check;
     inherit static image;
     static-openssl = staticOpenssl;
+    static-rustls = staticRustlsAwsLc;
+    static-rustls-ring = staticRustlsRing;
   };
 
   apps = {
@@ -145,6 +165,8 @@ in
 
     static = rc.checkStatic { package = static; };
     static-openssl = rc.checkStatic { package = staticOpenssl; };
+    static-rustls = rc.checkStatic { package = staticRustlsAwsLc; };
+    static-rustls-ring = rc.checkStatic { package = staticRustlsRing; };
     template = rc.checkStatic { package = template; };
 
     reproducible = rc.checkReproducible {
@@ -159,6 +181,15 @@ in
       package = staticOpenssl;
       # The OpenSSL the builder links (nix/buildStaticPackage.nix, `openssl = true`).
       opensslVersion = pkgs.pkgsStatic.openssl.version;
+    };
+
+    rustls-example = import ./checkRustlsExample.nix { inherit (pkgs) runCommand; } {
+      package = staticRustlsAwsLc;
+      provider = "aws-lc-rs";
+    };
+    rustls-ring-example = import ./checkRustlsExample.nix { inherit (pkgs) runCommand; } {
+      package = staticRustlsRing;
+      provider = "ring";
     };
 
     image = rc.checkImage {

@@ -424,6 +424,9 @@ fn builder_sets_static_openssl_and_reproducibility_and_passes_the_rest_through()
     // After the caller's preBuild, so flags it exports are merged, not replaced.
     assert!(pre_build.starts_with("echo caller-preBuild\n"));
     assert!(pkg["postUnpack"].as_str().unwrap().contains("mv --"));
+    // aws-lc-sys builds its vendored AWS-LC, never a detected one; a caller may override it.
+    assert_eq!(pkg["AWS_LC_SYS_USE_SYSTEM"], "0");
+    assert_eq!(deps["AWS_LC_SYS_USE_SYSTEM"], "0");
     // No `-rpath` from the ld-wrapper, in either build.
     assert_eq!(pkg["NIX_DONT_SET_RPATH"], "1");
     assert_eq!(deps["NIX_DONT_SET_RPATH"], "1");
@@ -504,7 +507,14 @@ fn flake_outputs_are_wired() {
     );
     assert_eq!(
         strings(&flake["packages"]),
-        set(&["default", "image", "static", "static-openssl"])
+        set(&[
+            "default",
+            "image",
+            "static",
+            "static-openssl",
+            "static-rustls",
+            "static-rustls-ring"
+        ])
     );
     assert_eq!(strings(&flake["apps"]), set(&["check", "default"]));
     assert_eq!(flake["app"]["type"], "app");
@@ -521,6 +531,10 @@ fn flake_outputs_are_wired() {
         "template",
         "reproducible",
         "openssl-example",
+        "static-rustls",
+        "static-rustls-ring",
+        "rustls-example",
+        "rustls-ring-example",
         "image",
     ] {
         assert!(
@@ -623,6 +637,7 @@ fn template_crate_builds_and_passes_its_tests_as_nix_flake_init_leaves_it() {
         .map(|p| p["name"].as_str().unwrap().to_string())
         .collect();
     assert!(members.contains("static-openssl"), "{members:?}");
+    assert!(members.contains("static-rustls"), "{members:?}");
     assert!(!members.contains("hello-static"), "{members:?}");
 }
 
@@ -882,35 +897,9 @@ fn openssl_example_check_script_passes_with_the_example_binary() {
     if !have_tool("nix-instantiate") {
         return;
     }
-    // The example's binary, built into this build's own target directory.
-    let target_dir = common::bin()
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory")
-        .to_path_buf();
-    let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--locked",
-            "--offline",
-            "--package",
-            "static-openssl",
-        ])
-        .current_dir(root())
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .output()
-        .expect("cannot run cargo");
-    assert!(build.status.success(), "{}", stderr(&build));
+    let real = example_binary("static-openssl");
     let dir = tempdir();
     std::fs::create_dir_all(dir.path().join("bin")).unwrap();
-    std::fs::copy(
-        target_dir.join("debug/static-openssl"),
-        dir.path().join("bin/static-openssl"),
-    )
-    .unwrap();
-
-    let real = dir.path().join("real-static-openssl");
-    std::fs::rename(dir.path().join("bin/static-openssl"), &real).unwrap();
     let version = Command::new(&real)
         .output()
         .expect("cannot run the example");
@@ -921,13 +910,7 @@ fn openssl_example_check_script_passes_with_the_example_binary() {
         .and_then(|m| m.parse().ok())
         .unwrap_or_else(|| panic!("the example printed no OpenSSL version: {version}"));
     let linked = format!("{major}.0.0");
-    let install = |script: &str| {
-        let bin = dir.path().join("bin/static-openssl");
-        let _ = std::fs::remove_file(&bin);
-        std::fs::write(&bin, script).unwrap();
-        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-    };
+    let install = |script: &str| install_script(&dir.path().join("bin/static-openssl"), script);
     let run = |version: &str| {
         let script = check_script_with(
             "opensslExample",
@@ -1336,4 +1319,75 @@ fn readmes_state_the_nix_floor_the_image_format_and_the_owner_edit_up_front() {
         top.contains("OWNER") && top.contains("nix build` fails until"),
         "{top}"
     );
+}
+
+/// Replace `bin` with an executable shell script.
+fn install_script(bin: &Path, script: &str) {
+    let _ = std::fs::remove_file(bin);
+    std::fs::write(bin, script).unwrap();
+    std::fs::set_permissions(bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+/// Build workspace member `package` into this build's own target directory (cargo's lock and
+/// build cache are shared with the test run) and return the debug binary.
+fn example_binary(package: &str) -> PathBuf {
+    let target_dir = common::bin()
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .to_path_buf();
+    let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--locked", "--offline", "--package", package])
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .output()
+        .expect("cannot run cargo");
+    assert!(build.status.success(), "{}", stderr(&build));
+    target_dir.join("debug").join(package)
+}
+
+#[test]
+fn rustls_example_check_script_passes_with_the_example_binary() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let real = example_binary("static-rustls");
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    let install = |script: &str| install_script(&dir.path().join("bin/static-rustls"), script);
+    let run = |provider: &str| {
+        let script = check_script_with(
+            "rustlsExample",
+            &common::bin(),
+            dir.path(),
+            &[("rustlsProvider", provider)],
+        );
+        run_check_script(&script)
+    };
+
+    // The workspace builds the default provider, aws-lc-rs.
+    install(&format!("#!/bin/sh\nexec '{}' \"$@\"\n", real.display()));
+    let (ok, log) = run("aws-lc-rs");
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("TLS handshake with the in-process server: ok (TLSv1"),
+        "{log}"
+    );
+    assert!(log.contains("untrusted server refused: "), "{log}");
+
+    // Built with another provider than the check expects: fail.
+    let (ok, log) = run("ring");
+    assert!(
+        !ok,
+        "the ring check must reject an aws-lc-rs binary:\n{log}"
+    );
+    assert!(log.contains("does not use ring"), "{log}");
+
+    // A binary that completes the handshake but never refuses an untrusted server: fail.
+    install(
+        "#!/bin/sh\necho 'crypto provider: aws-lc-rs'\n\
+         echo 'TLS handshake with the in-process server: ok (TLSv1_3, X)'\n",
+    );
+    let (ok, log) = run("aws-lc-rs");
+    assert!(!ok, "a binary that refuses nothing must fail:\n{log}");
 }

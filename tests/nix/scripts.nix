@@ -10,6 +10,8 @@
   other ? package,
   # The OpenSSL version the OpenSSL example is expected to link.
   opensslVersion ? "3.0.0",
+  # The crypto provider the rustls example is expected to use.
+  rustlsProvider ? "aws-lc-rs",
 }:
 let
   lib = {
@@ -29,6 +31,11 @@ in
 
   opensslExample = import (root + "/nix/checkOpensslExample.nix") { inherit runCommand; } {
     inherit package opensslVersion;
+  };
+
+  rustlsExample = import (root + "/nix/checkRustlsExample.nix") { inherit runCommand; } {
+    inherit package;
+    provider = rustlsProvider;
   };
 
   reproducible = import (root + "/nix/checkReproducible.nix") { inherit checker lib runCommand; } {
