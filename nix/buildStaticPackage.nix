@@ -78,8 +78,8 @@
   #838, fenix issue #244) come from plain `pkgs` plus a musl target, where cc-rs falls back to the
   glibc `cc`. The build is a cross build (HOST ≠ TARGET), so aws-lc-sys skips its run-time memcmp
   probe (`builder/cc_builder.rs`, `memcmp_check`), and in release builds it maps its own source
-  directory away with `-ffile-prefix-map` (`cc_builder.rs`, `collect_universal_build_options`). One default is set:
-  `AWS_LC_SYS_USE_SYSTEM = "0"`, so aws-lc-sys never links an AWS-LC it detects among the inputs
+  directory away with `-ffile-prefix-map` (`cc_builder.rs`, `collect_universal_build_options`).
+  One default is set: `AWS_LC_SYS_USE_SYSTEM = "0"`, so aws-lc-sys never links an AWS-LC it detects among the inputs
   (`get_builder`, `system_detect`) but always builds its vendored one — the same on every builder.
   A crate forcing `AWS_LC_SYS_CMAKE_BUILDER=1` or the `fips` feature needs CMake (and Go) in
   `nativeBuildInputs` — note crane's warning about native inputs above. ring's build script uses
@@ -92,9 +92,10 @@
   `$NIX_BUILD_TOP/<unpackDir>` whatever the source is called, and map that directory to `.` for
   rustc (`--remap-path-prefix`) and C compilers (`-ffile-prefix-map`); the profile gets
   `codegen-units = 1` (rust-lang/rust#128675) and `strip = "symbols"`; the stdenv strips again.
-  A `[target.<triple>] rustflags` in the crate's `.cargo/config.toml` overrides all environment
-  flags but `RUSTFLAGS` (cargo's precedence): a crate with one must repeat `--remap-path-prefix`
-  there. crane's hooks that replace the vendor directory and toolchain store hashes stay on.
+  A `[target.<triple>] rustflags` in the crate's `.cargo/config.toml` takes precedence over
+  `CARGO_BUILD_RUSTFLAGS` (cargo's order: `CARGO_ENCODED_RUSTFLAGS`, `RUSTFLAGS`, target
+  rustflags, `build.rustflags`) and is not an environment variable the builder sees: a crate with
+  one must repeat `--remap-path-prefix` there, or set `RUSTFLAGS`. crane's hooks that replace the vendor directory and toolchain store hashes stay on.
   `allowedReferences = [ ]` makes Nix reject the output if any store path survives.
 */
 {
