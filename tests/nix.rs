@@ -1,10 +1,13 @@
 //! The Nix flake, proven as far as this machine can: Debian's Nix 2.8 cannot evaluate nixpkgs or
-//! crane (they need Nix ≥ 2.31), so the flake is built only by the GitHub workflow. Here every
+//! crane (they need Nix ≥ 2.31.2), so the flake is built only by the GitHub workflow. Here every
 //! `.nix` file is parsed, `flake.lock` is checked against the pinned revisions and against the
 //! inputs `flake.nix` declares, `nix flake metadata` reads the lock offline, the flake's wiring and
 //! the builder's arguments are evaluated with stand-ins for crane, rust-overlay and nixpkgs
-//! (tests/nix/stubs.nix), and the template and example crates build and pass their tests with
-//! plain cargo.
+//! (tests/nix/stubs.nix), the builder is built for real in Nix's sandbox against stand-ins for
+//! pkgsStatic's stdenv and crane (tests/nix/static-build.nix), the checks' scripts run against real
+//! binaries (tests/nix/scripts.nix), the workflows are checked for what they hash and call, and the
+//! template and example crates build and pass their tests with plain cargo. Every Nix command runs
+//! with the tests' own configuration (`common::nix_command`), never the machine's.
 
 mod common;
 
