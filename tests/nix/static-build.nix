@@ -16,9 +16,10 @@
 {
   root,
   system ? builtins.currentSystem,
+  # nixpkgs' `lib` can be given instead of the stand-in (the tests use the stand-in).
+  lib ? import ./lib.nix,
 }:
 let
-  lib = import ./lib.nix;
 
   sh =
     name: script: attrs:
