@@ -258,7 +258,7 @@ pub fn rebuild_with_progress(
                     variation::LOCALE[1].0
                 ));
             }
-            _ => {}
+            _ => note = ctx.cargo_home_note(spec),
         }
         let log = ctx.log_path(spec);
         let exit = exec::run(
