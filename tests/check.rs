@@ -17,7 +17,11 @@ struct Fixtures {
 fn fixtures() -> &'static Fixtures {
     static F: OnceLock<Fixtures> = OnceLock::new();
     F.get_or_init(|| {
-        let dir = tempdir().keep();
+        // One directory under cargo's target/tmp, emptied at the start of each run, instead of a
+        // temporary directory that a static never drops (it was left in /tmp on every run).
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-fixtures");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let nss = "#include <netdb.h>\n#include <stdio.h>\nint main(int c, char **v) {\n  struct addrinfo *r;\n  \
                    return getaddrinfo(c > 1 ? v[1] : \"localhost\", 0, 0, &r);\n}\n";
         let store = "#include <stdio.h>\nint main(void) {\n  \

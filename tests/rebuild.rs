@@ -374,9 +374,20 @@ fn derivation(name: &str, script: &str) -> String {
     )
 }
 
+/// `repro-check ARGS` in `dir`, with Nix's temporary build directories (kept by `--check -K` and
+/// `--keep-failed` when a rebuild differs) inside `dir`, so they go with it.
+fn nix_in(dir: &Path, args: &[&str]) -> Output {
+    repro_check()
+        .current_dir(dir)
+        .env("TMPDIR", dir)
+        .args(args)
+        .output()
+        .expect("failed to start repro-check")
+}
+
 /// `repro-check rebuild --json --nix INSTALLABLE` in `dir`, which must exit with `code`.
 fn nix_rebuild(dir: &Path, installable: &str, code: i32) -> Value {
-    let out = run_in(dir, &["rebuild", "--json", "--nix", installable]);
+    let out = nix_in(dir, &["rebuild", "--json", "--nix", installable]);
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -444,7 +455,7 @@ fn nix_randomness_is_caught_and_explained() {
         "{report:#}"
     );
 
-    let text = stdout(&run_in(
+    let text = stdout(&nix_in(
         dir.path(),
         &["rebuild", "--nix", file.to_str().unwrap()],
     ));
