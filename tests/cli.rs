@@ -408,3 +408,44 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
         );
     }
 }
+
+#[test]
+fn rebuild_draws_a_bar_on_a_terminal_and_keeps_json_clean() {
+    if !have_tool("script") {
+        return;
+    }
+    let dir = tempdir();
+    let source = dir.path().join("src");
+    std::fs::create_dir(&source).unwrap();
+    std::fs::write(
+        source.join("build.sh"),
+        "mkdir -p out && echo same > out/a && sleep 1\n",
+    )
+    .unwrap();
+    // `script` gives repro-check a terminal for standard error; standard output goes to a file.
+    let json = dir.path().join("report.json");
+    let line = format!(
+        "'{}' rebuild --json --variation tz --output out/a -- sh build.sh > '{}'",
+        bin().display(),
+        json.display()
+    );
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .current_dir(&source)
+        .env("TMPDIR", dir.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{terminal}");
+    assert!(terminal.contains("run 1 of 3: control-1"), "{terminal}");
+    assert!(terminal.contains("run 3 of 3: tz"), "{terminal}");
+    assert!(
+        terminal.contains("control-2   same environment"),
+        "{terminal}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "reproducible");
+}
