@@ -147,6 +147,20 @@ fn dash_reads_one_file_from_standard_input() {
         "{}",
         stderr(&out)
     );
+    let out = repro_check()
+        .args(["check", "--json", "-", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(status(&out), 2);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        doc["error"]
+            .as_str()
+            .unwrap()
+            .contains("named more than once"),
+        "{doc}"
+    );
     let script = dir.path().join("script");
     std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
     let out = repro_check()

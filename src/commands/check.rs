@@ -136,8 +136,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
         policy.deny.extend(WARNING_CODES);
     }
 
-    let inputs = expand(&args.paths)?;
     let mut summary = Summary::default();
+    let inputs = match expand(&args.paths) {
+        Ok(inputs) => inputs,
+        Err(error) => return fail_job(args.json, &summary, error),
+    };
     let mut explicit_error = false;
     let progress = report::progress::bar(inputs.len(), "checking");
     let results: Vec<Option<(Entry, bool)>> = inputs
@@ -207,17 +210,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
                 .join(", "),
             summary.skipped_not_elf + summary.skipped_symlinks + summary.skipped_special,
         ));
-        if !args.json {
-            return Err(error);
-        }
-        // `--json` always prints one document: here with no files and the error in it.
-        eprintln!("error: {error}");
-        report::print_json(&NoElf {
-            files: [],
-            summary: &summary,
-            error: error.to_string(),
-        })?;
-        return Ok(Outcome::Incomplete);
+        return fail_job(args.json, &summary, error);
     }
 
     let doc = Document { files, summary };
@@ -235,7 +228,22 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
     })
 }
 
-/// The `--json` document when no ELF file was found: the usual fields, and the error.
+/// The job could not be done: the error, and with `--json` still one document, with no files
+/// and the error in it (exit 2 either way).
+fn fail_job(json: bool, summary: &Summary, error: Error) -> Result<Outcome, Error> {
+    if !json {
+        return Err(error);
+    }
+    eprintln!("error: {error}");
+    report::print_json(&NoElf {
+        files: [],
+        summary,
+        error: error.to_string(),
+    })?;
+    Ok(Outcome::Incomplete)
+}
+
+/// The `--json` document when the job could not be done: the usual fields, and the error.
 #[derive(serde::Serialize)]
 struct NoElf<'a> {
     files: [Entry; 0],
