@@ -12,6 +12,8 @@ use std::sync::OnceLock;
 /// so reports contain no temporary paths.
 struct Fixtures {
     dir: PathBuf,
+    /// The absolute source path compiled into `abs-file` (its directory is gone).
+    abs_src: String,
 }
 
 fn fixtures() -> &'static Fixtures {
@@ -33,8 +35,10 @@ fn fixtures() -> &'static Fixtures {
         compile_c("gcc", &dir, "glibc-nss", nss, &["-static", "-w"]);
         compile_c("gcc", &dir, "store-ref", store, &["-static", "-s"]);
         compile_c("gcc", &dir, "libhello.so", HELLO_C, &["-shared", "-fPIC"]);
-        // __FILE__ is the absolute path the compiler was given.
-        let abs_src = dir.join("abs-file.c");
+        // __FILE__ is the absolute path the compiler was given: a temporary (build-like)
+        // directory's, removed once compiled.
+        let src_dir = tempdir();
+        let abs_src = src_dir.path().join("abs-file.c");
         std::fs::write(&abs_src, "#include <stdio.h>\nint main(void) { puts(__FILE__); return 0; }\n").unwrap();
         let ok = std::process::Command::new("gcc")
             .args(["-static", "-s", "-o"])
@@ -54,7 +58,10 @@ fn fixtures() -> &'static Fixtures {
             &["-nostdlib", "-fPIE", "-pie", "-Wl,--no-dynamic-linker", &lib],
         );
         std::fs::write(dir.join("script.sh"), "#!/bin/sh\necho hello\n").unwrap();
-        Fixtures { dir }
+        Fixtures {
+            dir,
+            abs_src: abs_src.display().to_string(),
+        }
     })
 }
 
@@ -189,8 +196,7 @@ fn absolute_file_path_is_a_build_path() {
     let f = fixtures();
     let (_, e) = f.entry("abs-file");
     let bp = finding(&e, "build-path");
-    let src = f.path("abs-file.c").display().to_string();
-    assert_eq!(bp["evidence"], serde_json::json!([src]));
+    assert_eq!(bp["evidence"], serde_json::json!([f.abs_src]));
     assert_eq!(bp["severity"], "warning");
     assert_eq!(f.json(&["--deny", "build-path", "abs-file"]).0, 1);
     assert_eq!(f.json(&["--strict", "abs-file"]).0, 1);
