@@ -16,7 +16,7 @@ use crate::report::{self, Style};
 /// Each run builds a fresh copy of the source tree (what git would see: .gitignore rules
 /// honoured, `.git` and `target/` left out) with COMMAND, one after another. Two control runs
 /// use the same environment: a difference between them is plain nondeterminism. Then one run per
-/// variation changes one thing: build-path, tz, locale, umask, home, jobs, file-order
+/// variation changes one thing: build-path, tz, locale, umask, home, cargo-home, jobs, file-order
 /// (`--list-variations` explains each). A difference that appears only under a variation is
 /// blamed on it. SOURCE_DATE_EPOCH is the same in every run (yours, or the source's newest
 /// mtime). Outputs are compared by contents, executable bit and symlink target.
