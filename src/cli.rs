@@ -89,6 +89,7 @@ fn misplaced_subcommand(
     exists: impl Fn(&std::path::Path) -> bool,
 ) -> Option<String> {
     // The first word after `check` that is not an option or an option's value.
+    let with_value = check_options_with_value();
     let mut words = args.iter().enumerate().skip(2);
     let (index, word) = loop {
         let (i, arg) = words.next()?;
@@ -98,7 +99,7 @@ fn misplaced_subcommand(
             break (i, arg.to_str()?);
         }
         if text.starts_with('-') && text != "-" {
-            if OPTIONS_WITH_VALUE.contains(&text) {
+            if with_value.iter().any(|o| o == text) {
                 words.next();
             }
             continue;
@@ -147,8 +148,26 @@ fn misplaced_subcommand(
     })
 }
 
-/// `check`'s options that take a value (their value is not a PATH).
-const OPTIONS_WITH_VALUE: [&str; 3] = ["--machine", "--deny", "--allow-store-ref"];
+/// `check`'s options that take a value (`--machine`, `--deny`…), from its clap definition.
+fn check_options_with_value() -> Vec<String> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let Some(check) = cli.find_subcommand("check") else {
+        return Vec::new();
+    };
+    check
+        .get_arguments()
+        .filter(|a| !a.is_positional() && a.get_action().takes_values())
+        .flat_map(|a| {
+            let longs = a.get_long_and_visible_aliases().unwrap_or_default();
+            longs
+                .into_iter()
+                .map(|l| format!("--{l}"))
+                .chain(a.get_short().map(|c| format!("-{c}")))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {
@@ -180,6 +199,13 @@ mod tests {
         misplaced_subcommand(&args, |p| {
             existing.iter().any(|e| std::path::Path::new(e) == p)
         })
+    }
+
+    #[test]
+    fn options_with_values_come_from_clap() {
+        let mut options = check_options_with_value();
+        options.sort();
+        assert_eq!(options, ["--allow-store-ref", "--deny", "--machine"]);
     }
 
     #[test]
