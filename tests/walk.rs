@@ -274,11 +274,12 @@ fn a_file_that_shrinks_while_it_is_read_is_an_error_inside_a_tree_too() {
     assert_eq!(doc["summary"]["checked"], 0, "{doc}");
 }
 
-/// Send `signal` (`STOP`, `CONT`) to process `pid`.
+/// Send `signal` (`STOP`, `CONT`) to process `pid` (the shell's built-in `kill`: /bin/kill is not
+/// on every machine).
 fn signal(pid: u32, signal: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(pid.to_string())
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -{signal} {pid}"))
         .status()
         .unwrap();
     assert!(status.success(), "kill -{signal} {pid}");
