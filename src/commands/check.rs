@@ -155,11 +155,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
                 }),
                 Input::Item(item) => check_item(item, &policy),
             };
-            progress.inc(1);
+            progress.inc();
             result
         })
         .collect();
-    progress.finish_and_clear();
+    progress.finish();
 
     let mut files = Vec::new();
     for (input, result) in inputs.iter().zip(results) {
