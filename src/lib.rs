@@ -55,5 +55,7 @@ pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
         cli::Command::Keygen(args) => commands::keygen::run(&args),
         cli::Command::Verify(args) => commands::verify::run(&args),
         cli::Command::Rebuild(args) => commands::rebuild::run(&args),
+        cli::Command::Completions(args) => commands::completions::completions(&args),
+        cli::Command::Man(args) => commands::completions::man(&args),
     }
 }

@@ -9,7 +9,9 @@ fn main() -> ExitCode {
     match repro_check::run(cli) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
-            // A closed pipe (e.g. `repro-check … | head`) is not a failure of the job.
+            // A closed pipe (`repro-check hash … | head`) is not a failure of the job. Reports
+            // printed with `report::print` never get here: a closed pipe there keeps the
+            // command's outcome, so a failed check stays a failure.
             if err.is_broken_pipe() {
                 return ExitCode::SUCCESS;
             }

@@ -12,12 +12,18 @@ use std::sync::OnceLock;
 /// so reports contain no temporary paths.
 struct Fixtures {
     dir: PathBuf,
+    /// The absolute source path compiled into `abs-file` (its directory is gone).
+    abs_src: String,
 }
 
 fn fixtures() -> &'static Fixtures {
     static F: OnceLock<Fixtures> = OnceLock::new();
     F.get_or_init(|| {
-        let dir = tempdir().keep();
+        // One directory under cargo's target/tmp, emptied at the start of each run, instead of a
+        // temporary directory that a static never drops (it was left in /tmp on every run).
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-fixtures");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let nss = "#include <netdb.h>\n#include <stdio.h>\nint main(int c, char **v) {\n  struct addrinfo *r;\n  \
                    return getaddrinfo(c > 1 ? v[1] : \"localhost\", 0, 0, &r);\n}\n";
         let store = "#include <stdio.h>\nint main(void) {\n  \
@@ -29,8 +35,10 @@ fn fixtures() -> &'static Fixtures {
         compile_c("gcc", &dir, "glibc-nss", nss, &["-static", "-w"]);
         compile_c("gcc", &dir, "store-ref", store, &["-static", "-s"]);
         compile_c("gcc", &dir, "libhello.so", HELLO_C, &["-shared", "-fPIC"]);
-        // __FILE__ is the absolute path the compiler was given.
-        let abs_src = dir.join("abs-file.c");
+        // __FILE__ is the absolute path the compiler was given: a temporary (build-like)
+        // directory's, removed once compiled.
+        let src_dir = tempdir();
+        let abs_src = src_dir.path().join("abs-file.c");
         std::fs::write(&abs_src, "#include <stdio.h>\nint main(void) { puts(__FILE__); return 0; }\n").unwrap();
         let ok = std::process::Command::new("gcc")
             .args(["-static", "-s", "-o"])
@@ -50,7 +58,10 @@ fn fixtures() -> &'static Fixtures {
             &["-nostdlib", "-fPIE", "-pie", "-Wl,--no-dynamic-linker", &lib],
         );
         std::fs::write(dir.join("script.sh"), "#!/bin/sh\necho hello\n").unwrap();
-        Fixtures { dir }
+        Fixtures {
+            dir,
+            abs_src: abs_src.display().to_string(),
+        }
     })
 }
 
@@ -185,8 +196,7 @@ fn absolute_file_path_is_a_build_path() {
     let f = fixtures();
     let (_, e) = f.entry("abs-file");
     let bp = finding(&e, "build-path");
-    let src = f.path("abs-file.c").display().to_string();
-    assert_eq!(bp["evidence"], serde_json::json!([src]));
+    assert_eq!(bp["evidence"], serde_json::json!([f.abs_src]));
     assert_eq!(bp["severity"], "warning");
     assert_eq!(f.json(&["--deny", "build-path", "abs-file"]).0, 1);
     assert_eq!(f.json(&["--strict", "abs-file"]).0, 1);

@@ -75,7 +75,7 @@ fn leftovers(work: &Path) -> Vec<String> {
         .collect()
 }
 
-const ALL_RUNS: [&str; 9] = [
+const ALL_RUNS: [&str; 10] = [
     "control-1",
     "control-2",
     "build-path",
@@ -83,6 +83,7 @@ const ALL_RUNS: [&str; 9] = [
     "locale",
     "umask",
     "home",
+    "cargo-home",
     "jobs",
     "file-order",
 ];
@@ -338,7 +339,7 @@ fn lists_and_selects_variations() {
         .iter()
         .map(|r| r["name"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, ALL_RUNS[..7]);
+    assert_eq!(names, ALL_RUNS[..8]);
 }
 
 /// Whether Nix can build in its sandbox here (`common::nix_sandbox_works`).
@@ -346,14 +347,6 @@ fn nix_works() -> bool {
     nix_sandbox_works()
 }
 
-/// `repro-check ARGS` in `dir`; the Nix it runs has the tests' own configuration.
-fn run_nix_in(dir: &Path, args: &[&str]) -> Output {
-    common::isolate_nix(&mut common::repro_check())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("failed to start repro-check")
-}
 
 /// A derivation that needs no nixpkgs: the sandbox's /bin/sh runs `script` (shell builtins only).
 /// The system is spelled out: flakes evaluate purely, without `builtins.currentSystem`.
@@ -365,9 +358,21 @@ fn derivation(name: &str, script: &str) -> String {
     )
 }
 
+/// `repro-check ARGS` in `dir`; the Nix it runs has the tests' own configuration, and its
+/// temporary build directories (kept by `--check -K` and `--keep-failed` when a rebuild differs)
+/// are inside `dir`, so they go with it.
+fn nix_in(dir: &Path, args: &[&str]) -> Output {
+    common::isolate_nix(&mut repro_check())
+        .current_dir(dir)
+        .env("TMPDIR", dir)
+        .args(args)
+        .output()
+        .expect("failed to start repro-check")
+}
+
 /// `repro-check rebuild --json --nix INSTALLABLE` in `dir`, which must exit with `code`.
 fn nix_rebuild(dir: &Path, installable: &str, code: i32) -> Value {
-    let out = run_nix_in(dir, &["rebuild", "--json", "--nix", installable]);
+    let out = nix_in(dir, &["rebuild", "--json", "--nix", installable]);
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -435,7 +440,7 @@ fn nix_randomness_is_caught_and_explained() {
         "{report:#}"
     );
 
-    let text = stdout(&run_nix_in(
+    let text = stdout(&nix_in(
         dir.path(),
         &["rebuild", "--nix", file.to_str().unwrap()],
     ));
@@ -524,4 +529,78 @@ fn attest_writes_a_statement_that_verify_accepts() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let statement: Value = serde_json::from_slice(&fs::read(&att).unwrap()).unwrap();
     assert_eq!(statement["predicate"]["result"], "DIFFERENT");
+}
+
+/// A crate with a registry dependency embeds `$CARGO_HOME/registry/src/…` paths (here in its
+/// debug info): the cargo-home variation must catch that, and the remap `.ci/run` builds the
+/// release binary with must make it reproduce. Offline: the dependency (memchr, one of this
+/// project's own) is already in the cargo home that built these tests.
+#[test]
+fn cargo_home_variation_catches_dependency_paths_and_the_remap_fixes_them() {
+    if !have_tool("cargo") {
+        return;
+    }
+    let src = project(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"dep-paths\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nmemchr = \"2\"\n",
+        ),
+        (
+            "src/main.rs",
+            "fn main() {\n    let arg: Vec<u8> = std::env::args().next().unwrap_or_default().into();\n    \
+             println!(\"{:?}\", memchr::memchr(b'/', &arg));\n}\n",
+        ),
+    ]);
+    let work = tempdir();
+    let args = [
+        "--json",
+        "--variation",
+        "cargo-home",
+        "--output",
+        "target/debug/dep-paths",
+        "--",
+    ];
+    let plain = [&args[..], &["cargo", "build", "--offline", "--quiet"]].concat();
+    let out = rebuild(src.path(), work.path(), &plain);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(
+        run(&report, "control-2")["status"],
+        "reproduced",
+        "{report:#}"
+    );
+    let varied = run(&report, "cargo-home");
+    assert_eq!(varied["status"], "differs", "{report:#}");
+    assert_eq!(varied["differences"][0]["blamed"], true, "{report:#}");
+    let evidence = varied["differences"][0]["causes"].to_string();
+    assert!(
+        evidence.contains("cargo-home-varied/deeper/cargo ("),
+        "{evidence}"
+    );
+
+    let remapped = [
+        &args[..],
+        &[
+            "sh",
+            "-c",
+            "RUSTFLAGS=\"--remap-path-prefix=$CARGO_HOME/registry/src/=/cargo/registry/src/\" \
+             exec cargo build --offline --quiet",
+        ],
+    ]
+    .concat();
+    let work = tempdir();
+    let out = rebuild(src.path(), work.path(), &remapped);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_dir(work.path()).unwrap().count(),
+        0,
+        "a reproducible rebuild leaves nothing behind"
+    );
 }

@@ -253,21 +253,17 @@ fn a_file_that_shrinks_while_it_is_read_is_an_error_inside_a_tree_too() {
     let path = dir.path().join("tree/shrinking");
     big_program(&path, 256 << 20);
     let child = start_check(dir.path(), &["check", "--json", "tree"]);
-    // Truncate it once reading has started (the copy of the program is read first: its headers).
-    std::thread::sleep(Duration::from_millis(150));
+    // Truncate it while it is being read: no timing guess, the process is stopped there.
+    stop_while_reading(child.id(), &path, 256 << 20);
     std::fs::OpenOptions::new()
         .write(true)
         .open(&path)
         .unwrap()
         .set_len(1 << 20)
         .unwrap();
+    signal(child.id(), "CONT");
     let out = wait_at_most(child, 60, "shrinking file");
     let err = stderr(&out);
-    if !err.contains("changed") {
-        // Read completely before the truncation: nothing to test on this (fast) machine.
-        skip_or_fail("the 256 MiB file was read within 150 ms");
-        return;
-    }
     assert_eq!(out.status.code(), Some(1), "{}{err}", stdout(&out));
     assert!(
         err.contains("tree/shrinking changed while it was being read"),
@@ -276,6 +272,55 @@ fn a_file_that_shrinks_while_it_is_read_is_an_error_inside_a_tree_too() {
     let doc = json(&out);
     assert_eq!(doc["summary"]["errors"], 1, "{doc}");
     assert_eq!(doc["summary"]["checked"], 0, "{doc}");
+}
+
+/// Send `signal` (`STOP`, `CONT`) to process `pid` (the shell's built-in `kill`: /bin/kill is not
+/// on every machine).
+fn signal(pid: u32, signal: &str) {
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -{signal} {pid}"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// How far process `pid` has read the open file `path` (its descriptor's offset, from
+/// /proc/PID/fdinfo), if it has it open.
+fn read_offset(pid: u32, path: &Path) -> Option<u64> {
+    let path = std::fs::canonicalize(path).ok()?;
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    fds.flatten()
+        .filter(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
+        .find_map(|fd| {
+            let info =
+                std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{}", fd.file_name().display()))
+                    .ok()?;
+            info.lines()
+                .find_map(|l| l.strip_prefix("pos:"))
+                .and_then(|pos| pos.trim().parse().ok())
+        })
+}
+
+/// Step process `pid` (stop it, look, let it run a millisecond) until it is stopped part-way
+/// through reading `path` of `len` bytes, and leave it stopped there. Whatever the machine's
+/// speed, what happens to the file next happens while it is being read.
+fn stop_while_reading(pid: u32, path: &Path, len: u64) {
+    let start = Instant::now();
+    loop {
+        signal(pid, "STOP");
+        match read_offset(pid, path) {
+            Some(pos) if pos > 0 && pos < len => return,
+            _ => {}
+        }
+        signal(pid, "CONT");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "repro-check never read {} part-way",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// The run ended with exit 2 and the sentence saying `name` changed while it was read.

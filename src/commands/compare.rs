@@ -28,7 +28,10 @@ pub struct CompareArgs {
 
 /// Run `compare`.
 pub fn run(args: &CompareArgs) -> Result<Outcome, Error> {
-    let comparison = compare::compare_paths(&args.builds)?;
+    let progress = report::progress::spinner(format!("comparing {} builds", args.builds.len()));
+    let comparison = compare::compare_paths(&args.builds);
+    progress.finish_and_clear();
+    let comparison = comparison?;
     if args.json {
         report::print_json(&comparison)?;
     } else {

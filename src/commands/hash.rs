@@ -34,11 +34,17 @@ pub struct HashArgs {
 
 /// Run `hash`.
 pub fn run(args: &HashArgs) -> Result<Outcome, Error> {
+    let progress = report::progress::spinner(String::new());
     let roots = args
         .paths
         .iter()
-        .map(|p| manifest::hash_root(p, args.nar))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| {
+            progress.set_message(format!("hashing {}", report::escape::path(p)));
+            manifest::hash_root(p, args.nar)
+        })
+        .collect::<Result<Vec<_>, _>>();
+    progress.finish_and_clear();
+    let roots = roots?;
     let manifest = Manifest {
         schema: manifest::SCHEMA.to_string(),
         roots,

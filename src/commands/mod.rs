@@ -4,6 +4,7 @@
 pub mod attest;
 pub mod check;
 pub mod compare;
+pub mod completions;
 pub mod hash;
 pub mod keygen;
 pub mod rebuild;

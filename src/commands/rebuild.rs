@@ -16,7 +16,7 @@ use crate::report::{self, Style};
 /// Each run builds a fresh copy of the source tree (what git would see: .gitignore rules
 /// honoured, `.git` and `target/` left out) with COMMAND, one after another. Two control runs
 /// use the same environment: a difference between them is plain nondeterminism. Then one run per
-/// variation changes one thing: build-path, tz, locale, umask, home, jobs, file-order
+/// variation changes one thing: build-path, tz, locale, umask, home, cargo-home, jobs, file-order
 /// (`--list-variations` explains each). A difference that appears only under a variation is
 /// blamed on it. SOURCE_DATE_EPOCH is the same in every run (yours, or the source's newest
 /// mtime). Outputs are compared by contents, executable bit and symlink target.
@@ -108,6 +108,7 @@ pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
         }
         return Ok(outcome(result.verdict));
     }
+    check_command_line(args)?;
     let variations = rebuild::variation::select(&args.variations, &args.skip);
     let outputs = args
         .outputs
@@ -123,13 +124,141 @@ pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
         keep: args.keep,
         attest: args.attest.clone(),
     };
-    let result = rebuild::rebuild(&opts)?;
+    let result = rebuild::rebuild_with_progress(&opts, &mut Progress::default().callback())?;
     if args.json {
         report::print_json(&result)?;
     } else {
         report::print(&report::rebuild::text(&result, style))?;
     }
     Ok(outcome(result.verdict))
+}
+
+/// Progress on standard error: the header at once, then each run's line as it ends; on a
+/// terminal also a bar with the elapsed time and "run n of N".
+#[derive(Default)]
+struct Progress {
+    width: usize,
+    total: usize,
+    names: Vec<String>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn callback(&mut self) -> impl FnMut(rebuild::Event<'_>) + '_ {
+        move |event| match event {
+            rebuild::Event::Start {
+                runs,
+                command,
+                outputs,
+                source_date_epoch,
+            } => {
+                self.total = runs.len();
+                self.width = runs.iter().map(|(_, s)| s.len()).max().unwrap_or(0);
+                self.names = runs.iter().map(|(n, _)| n.clone()).collect();
+                if report::progress::stderr_is_terminal() {
+                    let bar = report::progress::spinner(String::new());
+                    bar.set_length(runs.len() as u64);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{spinner} [{elapsed}] {msg} {wide_bar} {pos}/{len} done",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                    self.bar = Some(bar);
+                }
+                self.line(&report::rebuild::header(
+                    self.total,
+                    command,
+                    outputs,
+                    source_date_epoch,
+                ));
+            }
+            rebuild::Event::RunStart { index } => {
+                if let Some(bar) = &self.bar {
+                    let name = self.names.get(index).map_or("", String::as_str);
+                    bar.set_message(format!("run {} of {}: {name}", index + 1, self.total));
+                }
+            }
+            rebuild::Event::RunEnd { run, .. } => {
+                self.line(&report::rebuild::run_line(
+                    run,
+                    self.width,
+                    Style::new(false),
+                ));
+                if let Some(bar) = &self.bar {
+                    bar.inc(1);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A forgotten `--` shows up as a COMMAND that starts with an option (clap's tip "use `--
+/// --release`" leads there) or as an `--output` that names a program (`--output` takes every word
+/// up to the next option): say how to write the line instead of running it.
+fn check_command_line(args: &RebuildArgs) -> Result<(), Error> {
+    let example = "repro-check rebuild --output target/release/app -- cargo build --release";
+    if let Some(first) = args
+        .command
+        .first()
+        .filter(|a| a.to_string_lossy().starts_with('-'))
+    {
+        let program: Vec<String> = args
+            .outputs
+            .iter()
+            .filter(|o| looks_like_program(o))
+            .map(|o| o.display().to_string())
+            .collect();
+        let moved = if program.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} went to --output: --output takes every word up to the next option)",
+                report::escape::text(&program.join(" "))
+            )
+        };
+        return Err(Error::Invalid(format!(
+            "the build command starts with `{}`, an option, not a program{moved}; write the \
+             outputs, then `--`, then the whole command, e.g. `{example}`",
+            report::escape::text(&first.to_string_lossy())
+        )));
+    }
+    if let Some(program) = args.outputs.iter().find(|o| looks_like_program(o)) {
+        return Err(Error::Invalid(format!(
+            "--output {} names a program, not an output path: --output takes every word up to \
+             the next option, so end the outputs with `--` before the command, e.g. `{example}`",
+            report::escape::path(program)
+        )));
+    }
+    Ok(())
+}
+
+/// A bare word (no `/`, no `.`) that is a program on `PATH` and no file in the current
+/// directory: `cargo`, `make`, `sh`.
+fn looks_like_program(path: &Path) -> bool {
+    let Some(word) = path.to_str() else {
+        return false;
+    };
+    if word.contains(['/', '.']) || path.exists() {
+        return false;
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|dirs| std::env::split_paths(&dirs).any(|dir| dir.join(word).is_file()))
 }
 
 fn outcome(verdict: Verdict) -> Outcome {

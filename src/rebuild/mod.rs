@@ -165,21 +165,79 @@ const CONTROL_GAP: Duration = Duration::from_millis(1100);
 /// Lines of log shown when a run fails.
 pub const TAIL_LINES: usize = 25;
 
+/// What `rebuild` says while it runs, for progress output (a build can take many minutes).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Before the first run: every planned run's name and setting, and `SOURCE_DATE_EPOCH`.
+    Start {
+        /// `(name, setting)` of each run, in order.
+        runs: &'a [(String, String)],
+        /// The build command, as reported.
+        command: &'a [String],
+        /// The outputs compared, as reported.
+        outputs: &'a [String],
+        /// The `SOURCE_DATE_EPOCH` every run has.
+        source_date_epoch: u64,
+    },
+    /// Run `index` (0-based) starts.
+    RunStart {
+        /// Its position.
+        index: usize,
+    },
+    /// Run `index` ended; its status against the reference run (`Reference` for the first,
+    /// `Failed` when it failed). Blame is decided only once every run is done.
+    RunEnd {
+        /// Its position.
+        index: usize,
+        /// The run, with its status so far.
+        run: &'a RunReport,
+    },
+}
+
 /// Build the source once per run and compare the outputs.
 pub fn rebuild(opts: &Options) -> Result<Rebuild, Error> {
+    rebuild_with_progress(opts, &mut |_| {})
+}
+
+/// [`rebuild`], telling `progress` about each run as it starts and ends.
+pub fn rebuild_with_progress(
+    opts: &Options,
+    progress: &mut dyn FnMut(Event<'_>),
+) -> Result<Rebuild, Error> {
     let source = tree::Source::scan(&opts.source)?;
     let ctx = Context::new(opts, &source)?;
     let specs = plan::runs(&opts.variations);
+    let planned: Vec<(String, String)> = specs
+        .iter()
+        .map(|s| (s.name.clone(), ctx.setting(s)))
+        .collect();
+    let command: Vec<String> = opts
+        .command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let output_names: Vec<String> = opts
+        .outputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    progress(Event::Start {
+        runs: &planned,
+        command: &command,
+        outputs: &output_names,
+        source_date_epoch: ctx.source_date_epoch,
+    });
     let mut runs: Vec<RunReport> = Vec::new();
     let mut listings: Vec<Listing> = Vec::new();
     let mut reference_order: Option<Vec<PathBuf>> = None;
     let mut last_end: Option<Instant> = None;
     let mut failure = None;
 
-    for spec in &specs {
+    for (index, spec) in specs.iter().enumerate() {
         if let (Some(end), "control-2") = (last_end, spec.name.as_str()) {
             std::thread::sleep(CONTROL_GAP.saturating_sub(end.elapsed()));
         }
+        progress(Event::RunStart { index });
         let tree_dir = ctx.tree_dir(spec);
         source.copy_to(&tree_dir, spec.variation == Some(Variation::FileOrder))?;
         let mut note = None;
@@ -200,7 +258,7 @@ pub fn rebuild(opts: &Options) -> Result<Rebuild, Error> {
                     variation::LOCALE[1].0
                 ));
             }
-            _ => {}
+            _ => note = ctx.cargo_home_note(spec),
         }
         let log = ctx.log_path(spec);
         let exit = exec::run(
@@ -243,10 +301,27 @@ pub fn rebuild(opts: &Options) -> Result<Rebuild, Error> {
                 reason,
                 log_tail: exec::tail(&log, TAIL_LINES),
             });
+            progress(Event::RunEnd {
+                index,
+                run: &report,
+            });
             runs.push(report);
             break;
         }
-        listings.push(outputs::list(&store, &opts.outputs)?);
+        let listing = outputs::list(&store, &opts.outputs)?;
+        let mut report = report;
+        report.status = match listings.first() {
+            None => RunStatus::Reference,
+            Some(reference) if outputs::diff(reference, &listing).is_empty() => {
+                RunStatus::Reproduced
+            }
+            Some(_) => RunStatus::Differs,
+        };
+        progress(Event::RunEnd {
+            index,
+            run: &report,
+        });
+        listings.push(listing);
         runs.push(report);
     }
 
@@ -295,16 +370,8 @@ pub fn rebuild(opts: &Options) -> Result<Rebuild, Error> {
     let kept = ctx.finish(verdict != Verdict::Reproducible || opts.keep)?;
     Ok(Rebuild {
         verdict,
-        command: opts
-            .command
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
-        outputs: opts
-            .outputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
+        command,
+        outputs: output_names,
         source_date_epoch,
         runs,
         reference,

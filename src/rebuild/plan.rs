@@ -3,7 +3,8 @@
 //! Layout of the temporary directory: `build/<dir>` is the build tree of every run but the
 //! build-path one (so paths agree), `build-path-varied/deeper/<dir>` that one's; `logs/<run>.log`
 //! holds each run's output and `outputs/<run>/` the outputs moved out of its tree; `home/` is the
-//! empty home directory of the home variation.
+//! empty home directory of the home variation, `cargo-home-varied/deeper/cargo` the cargo-home
+//! variation's `CARGO_HOME`.
 
 use std::ffi::OsString;
 use std::fs;
@@ -46,10 +47,13 @@ pub struct Context {
     jobs: [usize; 2],
     home: Option<OsString>,
     pinned: Vec<(&'static str, OsString)>,
+    /// The cargo-home variation's `CARGO_HOME`, when that variation runs and there is a cargo home.
+    cargo_home: Option<PathBuf>,
 }
 
 const BUILD: &str = "build";
 const BUILD_VARIED: &str = "build-path-varied";
+const CARGO_HOME_VARIED: &str = "cargo-home-varied";
 
 impl Context {
     /// Create the temporary directory and settle the shared settings.
@@ -89,6 +93,18 @@ impl Context {
                 pinned.push((var, value));
             }
         }
+        let cargo_home = match pinned.iter().find(|(var, _)| *var == "CARGO_HOME") {
+            Some((_, real)) if opts.variations.contains(&Variation::CargoHome) => {
+                let dir = work
+                    .path()
+                    .join(CARGO_HOME_VARIED)
+                    .join("deeper")
+                    .join("cargo");
+                varied_cargo_home(Path::new(real), &dir)?;
+                Some(dir)
+            }
+            _ => None,
+        };
         Ok(Context {
             work,
             base,
@@ -96,6 +112,7 @@ impl Context {
             jobs: variation::job_counts(),
             home,
             pinned,
+            cargo_home,
         })
     }
 
@@ -171,7 +188,20 @@ impl Context {
             env.push(("HOME", home.clone()));
         }
         env.extend(self.pinned.iter().cloned());
+        if let (Some(Variation::CargoHome), Some(dir)) = (spec.variation, &self.cargo_home) {
+            // Set after the pinned one, so it wins.
+            env.push(("CARGO_HOME", dir.clone().into_os_string()));
+        }
         env
+    }
+
+    /// Why the cargo-home variation cannot take effect here, if it cannot.
+    pub fn cargo_home_note(&self, spec: &RunSpec) -> Option<String> {
+        (spec.variation == Some(Variation::CargoHome) && self.cargo_home.is_none()).then(|| {
+            "no effect here: there is no cargo home to vary (CARGO_HOME is unset and ~/.cargo \
+             does not exist)"
+                .to_string()
+        })
     }
 
     /// Inherited variables no run keeps: other locale categories (LC_ALL rules them anyway) and
@@ -206,7 +236,8 @@ impl Context {
 
     /// Remove the temporary directory, or keep it (without build trees) and say where it is.
     pub fn finish(self, keep: bool) -> Result<Option<PathBuf>, Error> {
-        for top in [BUILD, BUILD_VARIED] {
+        for top in [BUILD, BUILD_VARIED, CARGO_HOME_VARIED] {
+            // remove_dir_all removes symlinks, never what they point to (the real cargo home).
             let _ = fs::remove_dir_all(self.work.path().join(top));
         }
         if keep {
@@ -221,9 +252,84 @@ impl Context {
     }
 }
 
+/// Make `dir` a cargo home that works like `real` but lies elsewhere: every entry of `real` is
+/// symlinked, except that `registry/src` and `git/checkouts` start empty, so cargo unpacks the
+/// sources it needs there (from the shared download cache, offline) and rustc sees their paths
+/// under `dir`. Nothing is written into `real` that a build there would not write.
+fn varied_cargo_home(real: &Path, dir: &Path) -> Result<(), Error> {
+    let write = |path: &Path, e| Error::Write {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let list = |path: &Path| -> Result<Vec<fs::DirEntry>, Error> {
+        fs::read_dir(path)
+            .and_then(|entries| entries.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| Error::read(path, e))
+    };
+    fs::create_dir_all(dir).map_err(|e| write(dir, e))?;
+    for entry in list(real)? {
+        let name = entry.file_name();
+        let fresh = match name.to_str() {
+            Some("registry") => "src",
+            Some("git") => "checkouts",
+            _ => "",
+        };
+        let target = dir.join(&name);
+        if fresh.is_empty() || !entry.path().is_dir() {
+            std::os::unix::fs::symlink(entry.path(), &target).map_err(|e| write(&target, e))?;
+            continue;
+        }
+        fs::create_dir(&target).map_err(|e| write(&target, e))?;
+        for inner in list(&entry.path())? {
+            let inner_target = target.join(inner.file_name());
+            if inner.file_name() == fresh {
+                fs::create_dir(&inner_target)
+            } else {
+                std::os::unix::fs::symlink(inner.path(), &inner_target)
+            }
+            .map_err(|e| write(&inner_target, e))?;
+        }
+        let fresh_dir = target.join(fresh);
+        if !fresh_dir.exists() {
+            fs::create_dir(&fresh_dir).map_err(|e| write(&fresh_dir, e))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varied_cargo_home_shares_all_but_unpacked_sources() {
+        let real = tempfile::tempdir().unwrap();
+        let r = real.path();
+        for dir in [
+            "bin",
+            "registry/src/index-1/crate-1.0",
+            "registry/cache/index-1",
+            "git/db",
+        ] {
+            fs::create_dir_all(r.join(dir)).unwrap();
+        }
+        fs::write(r.join("config.toml"), "").unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let dir = work.path().join("deeper/cargo");
+        varied_cargo_home(r, &dir).unwrap();
+        let link = |p: &str| fs::read_link(dir.join(p)).ok();
+        assert_eq!(link("bin"), Some(r.join("bin")));
+        assert_eq!(link("config.toml"), Some(r.join("config.toml")));
+        assert_eq!(link("registry/cache"), Some(r.join("registry/cache")));
+        assert_eq!(link("git/db"), Some(r.join("git/db")));
+        for fresh in ["registry/src", "git/checkouts"] {
+            assert_eq!(link(fresh), None, "{fresh}");
+            assert_eq!(fs::read_dir(dir.join(fresh)).unwrap().count(), 0, "{fresh}");
+        }
+        // Removing it leaves the real cargo home alone.
+        fs::remove_dir_all(work.path().join("deeper")).unwrap();
+        assert!(r.join("registry/src/index-1/crate-1.0").is_dir());
+    }
 
     #[test]
     fn controls_come_first() {

@@ -18,6 +18,9 @@ pub enum Variation {
     Umask,
     /// The home directory (`HOME`; `CARGO_HOME` and `RUSTUP_HOME` stay put).
     Home,
+    /// Cargo's home (`CARGO_HOME`): another directory, so crates' sources are unpacked at another
+    /// path.
+    CargoHome,
     /// The job count (`CARGO_BUILD_JOBS`, `MAKEFLAGS=-jN`, `CMAKE_BUILD_PARALLEL_LEVEL`).
     Jobs,
     /// The order in which the source tree's files are created (and so listed by the filesystem).
@@ -25,12 +28,13 @@ pub enum Variation {
 }
 
 /// Every variation, in the order they run.
-pub const ALL: [Variation; 7] = [
+pub const ALL: [Variation; 8] = [
     Variation::BuildPath,
     Variation::Tz,
     Variation::Locale,
     Variation::Umask,
     Variation::Home,
+    Variation::CargoHome,
     Variation::Jobs,
     Variation::FileOrder,
 ];
@@ -52,6 +56,7 @@ impl Variation {
             Variation::Locale => "locale",
             Variation::Umask => "umask",
             Variation::Home => "home",
+            Variation::CargoHome => "cargo-home",
             Variation::Jobs => "jobs",
             Variation::FileOrder => "file-order",
         }
@@ -65,6 +70,11 @@ impl Variation {
             Variation::Locale => "the locale: LANG, LC_ALL, LANGUAGE",
             Variation::Umask => "the file-creation mask: umask",
             Variation::Home => "the home directory: HOME (CARGO_HOME and RUSTUP_HOME stay put)",
+            Variation::CargoHome => {
+                "cargo's home: CARGO_HOME, another directory at another depth that shares the \
+                 download cache and settings but unpacks crates' sources afresh, so dependencies' \
+                 paths differ (as between two builders)"
+            }
             Variation::Jobs => {
                 "the job count: CARGO_BUILD_JOBS, MAKEFLAGS=-jN, CMAKE_BUILD_PARALLEL_LEVEL"
             }
@@ -87,6 +97,10 @@ impl Variation {
             Variation::Locale => LOCALE.map(|(l, _)| format!("LC_ALL={l}")),
             Variation::Umask => UMASK.map(|u| format!("umask {u}")),
             Variation::Home => ["HOME unchanged".into(), "HOME=<empty directory>".into()],
+            Variation::CargoHome => [
+                "CARGO_HOME unchanged".into(),
+                "CARGO_HOME=cargo-home-varied/deeper/cargo".into(),
+            ],
             Variation::Jobs => jobs.map(|n| format!("{n} job{}", if n == 1 { "" } else { "s" })),
             Variation::FileOrder => [
                 "files created in name order".into(),

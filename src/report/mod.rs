@@ -3,6 +3,7 @@
 pub mod check;
 pub mod compare;
 pub mod escape;
+pub mod progress;
 pub mod rebuild;
 
 use std::io::{self, IsTerminal, Write};
@@ -58,11 +59,15 @@ impl Style {
 }
 
 /// Write `text` to standard output in one go.
+///
+/// A closed pipe (`repro-check … | head -1`) is not an error: the reader has what it wanted, and
+/// the command still ends with the outcome it reached (a failed check stays exit 1).
 pub fn print(text: &str) -> Result<(), Error> {
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(Error::Output)
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        _ => Ok(()),
+    }
 }
 
 /// Write a value as pretty JSON plus a newline to standard output.

@@ -6,34 +6,52 @@ use super::Style;
 use crate::rebuild::nix::NixRebuild;
 use crate::rebuild::{Difference, Failure, Rebuild, RunReport, RunStatus, Verdict};
 
+/// The first line of a `rebuild` report: how many runs of what, comparing what.
+pub fn header(
+    runs: usize,
+    command: &[String],
+    outputs: &[String],
+    source_date_epoch: u64,
+) -> String {
+    format!(
+        "rebuild: {} run{} of `{}`, comparing {}; SOURCE_DATE_EPOCH={}",
+        runs,
+        if runs == 1 { "" } else { "s" },
+        super::escape::text(&command.join(" ")),
+        super::escape::text(&outputs.join(", ")),
+        source_date_epoch
+    )
+}
+
+/// One run's line (and its note), its setting padded to `width`.
+pub fn run_line(run: &RunReport, width: usize, style: Style) -> String {
+    let status = match run.status {
+        RunStatus::Reference => style.dim("reference"),
+        RunStatus::Reproduced => style.good("reproduced"),
+        RunStatus::Differs => style.bad("DIFFERS"),
+        RunStatus::Failed => style.bad("FAILED"),
+    };
+    let mut out = format!(
+        "  {:<11} {:<width$}  {:>6.1} s  {status}",
+        run.name, run.setting, run.seconds
+    );
+    if let Some(note) = &run.note {
+        let _ = write!(out, "\n      note: {note}");
+    }
+    out
+}
+
 /// The text report of a `rebuild`.
 pub fn text(r: &Rebuild, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "rebuild: {} run{} of `{}`, comparing {}; SOURCE_DATE_EPOCH={}",
-        r.runs.len(),
-        if r.runs.len() == 1 { "" } else { "s" },
-        r.command.join(" "),
-        r.outputs.join(", "),
-        r.source_date_epoch
+        "{}",
+        header(r.runs.len(), &r.command, &r.outputs, r.source_date_epoch)
     );
     let width = r.runs.iter().map(|x| x.setting.len()).max().unwrap_or(0);
     for run in &r.runs {
-        let status = match run.status {
-            RunStatus::Reference => style.dim("reference"),
-            RunStatus::Reproduced => style.good("reproduced"),
-            RunStatus::Differs => style.bad("DIFFERS"),
-            RunStatus::Failed => style.bad("FAILED"),
-        };
-        let _ = writeln!(
-            out,
-            "  {:<11} {:<width$}  {:>6.1} s  {status}",
-            run.name, run.setting, run.seconds
-        );
-        if let Some(note) = &run.note {
-            let _ = writeln!(out, "      note: {note}");
-        }
+        let _ = writeln!(out, "{}", run_line(run, width, style));
     }
     out.push('\n');
     match r.verdict {

@@ -141,11 +141,18 @@ pub fn nix_command(program: &str) -> Command {
 }
 
 /// Print a skip reason, or panic when tools are required.
+///
+/// The line `SKIPPED: <test>: <reason>` goes straight to standard error, past the test harness's
+/// capture (which only takes `print!`/`eprint!`), so it shows in `cargo test`'s output even when
+/// the test passes; `.ci/run`'s closing line counts these lines.
 pub fn skip_or_fail(reason: &str) {
     if tools_required() {
         panic!("REPRO_CHECK_REQUIRE_TOOLS=1 but {reason}");
     }
-    eprintln!("SKIPPED: {reason}");
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test}: {reason}");
 }
 
 /// A fresh temporary directory for one test.

@@ -1,0 +1,56 @@
+//! `repro-check completions SHELL` and `repro-check man`: shell completions and manual pages,
+//! generated from the same clap definitions as the parser and `--help`, so they cannot drift.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, ValueHint};
+
+use crate::cli::Cli;
+use crate::{Error, Outcome, report};
+
+/// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
+///
+/// For example, bash: `repro-check completions bash > ~/.local/share/bash-completion/completions/repro-check`;
+/// zsh: `repro-check completions zsh > "${fpath[1]}/_repro-check"`; fish:
+/// `repro-check completions fish > ~/.config/fish/completions/repro-check.fish`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// Print the manual page (roff) of repro-check, or write one page per subcommand to a directory.
+///
+/// `repro-check man | man -l -` reads it; `repro-check man --dir DIR` writes repro-check.1 and
+/// repro-check-SUBCOMMAND.1 there, e.g. for /usr/local/share/man/man1.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write repro-check.1 and one page per subcommand into this directory instead.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
+}
+
+/// Run `completions`.
+pub fn completions(args: &CompletionsArgs) -> Result<Outcome, Error> {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "repro-check", &mut script);
+    report::print(&String::from_utf8_lossy(&script)).map(|()| Outcome::Pass)
+}
+
+/// Run `man`.
+pub fn man(args: &ManArgs) -> Result<Outcome, Error> {
+    let cmd = Cli::command();
+    if let Some(dir) = &args.dir {
+        clap_mangen::generate_to(cmd, dir).map_err(|e| Error::Write {
+            path: dir.clone(),
+            source: e,
+        })?;
+        return Ok(Outcome::Pass);
+    }
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut page)
+        .map_err(Error::Output)?;
+    report::print(&String::from_utf8_lossy(&page)).map(|()| Outcome::Pass)
+}
