@@ -37,8 +37,11 @@ pub enum Marker {
     Gconv,
     /// Go build info.
     GoBuildInfo,
-    /// UPX packer signature.
+    /// UPX's notice, "This file is packed with the UPX executable packer".
     Upx,
+    /// UPX's `UPX!` magic followed by a plausible header (version, format, method): the packed
+    /// program's header, which UPX keeps even when the notice is removed.
+    UpxHeader,
 }
 
 /// What one pass over a file found.
@@ -67,6 +70,8 @@ enum Kind {
     /// A build path fragment that may sit inside a longer path.
     BuildInner,
     Marker(Marker),
+    /// `UPX!`: a marker only when the bytes after it look like one of UPX's headers.
+    UpxMagic,
 }
 
 /// The patterns, each with a `|` that is removed before use. The split keeps the patterns out of
@@ -96,6 +101,7 @@ const PATTERNS: &[(&[u8], Kind)] = &[
         b"This file is packed with| the UPX",
         Kind::Marker(Marker::Upx),
     ),
+    (b"UP|X!", Kind::UpxMagic),
 ];
 
 fn unmask(pattern: &[u8]) -> Vec<u8> {
@@ -235,6 +241,11 @@ impl Found {
                 Kind::Marker(marker) => {
                     self.markers.entry(marker).or_insert(offset);
                 }
+                Kind::UpxMagic => {
+                    if buf.get(at + 4..at + 8).is_some_and(is_upx_header) {
+                        self.markers.entry(Marker::UpxHeader).or_insert(offset);
+                    }
+                }
                 Kind::Store => {
                     if let Some(path) = store_path(&buf[at..]) {
                         self.store.add(path, offset);
@@ -263,6 +274,22 @@ impl Found {
         }
         self.done_upto = base + limit as u64;
     }
+}
+
+/// Whether the four bytes after a `UPX!` magic look like one of UPX's headers. Its loader info
+/// (`l_info`, right after the program headers) has a 16-bit size, then the version and format;
+/// its pack header (near the end of the file) has version, format, method and level. UPX 3 and 4
+/// write version 13 or 14, older ones 10 to 12; formats are small numbers (big-endian ones have
+/// the top bit set); methods are 2 to 15 and levels 1 to 10.
+fn is_upx_header(next: &[u8]) -> bool {
+    let version = |v: u8| (10..=14).contains(&v);
+    let format = |f: u8| (1..=60).contains(&(f & 0x7f));
+    let pack_header = version(next[0])
+        && format(next[1])
+        && (2..=15).contains(&next[2])
+        && (1..=10).contains(&next[3]);
+    let loader_info = version(next[2]) && format(next[3]) && next[0..2] != [0, 0];
+    pack_header || loader_info
 }
 
 /// Bytes that may appear inside a path as compilers embed it.

@@ -522,3 +522,44 @@ fn json_schema_snapshot() {
         ".files[].findings[].message" => "[message]",
     });
 }
+
+/// Pack `name` in `dir` with UPX (Debian's upx-ucl provides `upx`); false when it is not installed.
+fn upx_pack(dir: &Path, name: &str) -> bool {
+    if !have_tool("upx") {
+        return false;
+    }
+    let out = std::process::Command::new("upx")
+        .args(["-q", "-f", name])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "upx failed: {}", stderr(&out));
+    true
+}
+
+#[test]
+fn upx_packed_programs_fail_as_unverifiable_static_and_dynamic() {
+    let dir = tempdir();
+    // Big enough for UPX to pack (it refuses tiny files); the notice lands far past 64 KiB in
+    // the static one.
+    let src = "#include <stdio.h>\n#include <string.h>\nchar big[300000] = {1};\n\
+               int main(int c, char **v) { memset(big, c, sizeof big); puts(v[0]); return 0; }\n";
+    compile_c("gcc", dir.path(), "packed-dynamic", src, &["-O1"]);
+    compile_c("gcc", dir.path(), "packed-static", src, &["-O1", "-static"]);
+    if !upx_pack(dir.path(), "packed-dynamic") || !upx_pack(dir.path(), "packed-static") {
+        return;
+    }
+    let packed = std::fs::read(dir.path().join("packed-static")).unwrap();
+    let notice = packed.windows(19).position(|w| w == b"This file is packed");
+    assert!(notice.is_some_and(|at| at > 0x1_0000), "{notice:?}");
+    let out = run_in(dir.path(), &["--json", "packed-dynamic", "packed-static"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for e in doc["files"].as_array().unwrap() {
+        assert_eq!(e["pass"], false, "{e:#}");
+        let f = finding(e, "packed");
+        assert_eq!(f["severity"], "error");
+        assert!(f["hint"].as_str().unwrap().contains("upx -d"), "{f:#}");
+        assert_eq!(f["evidence"].as_array().unwrap().len(), 3, "{f:#}");
+    }
+}

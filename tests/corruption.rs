@@ -510,3 +510,73 @@ fn an_image_with_a_physical_entry_point_is_not_corrupt() {
         stdout(&out)
     );
 }
+
+/// A packed dynamic program has no `PT_INTERP` of its own: the packer hides it. Erasing any of
+/// UPX's marks (its loader info after the program headers, its pack header, its notice) must not
+/// make it pass; each variant keeps at least one mark, and must fail as packed.
+#[test]
+fn a_packed_dynamic_program_fails_whichever_upx_mark_is_erased() {
+    if !have_tool("gcc") || !have_tool("upx") {
+        return;
+    }
+    let dir = tempdir();
+    let src = "#include <stdio.h>\n#include <string.h>\nchar big[300000] = {1};\n\
+               int main(int c, char **v) { memset(big, c, sizeof big); puts(v[0]); return 0; }\n";
+    let path = compile_c("gcc", dir.path(), "packed", src, &["-O1"]);
+    let out = Command::new("upx")
+        .args(["-q", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "upx failed: {}", stderr(&out));
+    let packed = std::fs::read(&path).unwrap();
+    let find_all = |needle: &[u8]| -> Vec<usize> {
+        packed
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let magics = find_all(b"UPX!");
+    let notice = find_all(b"This file is packed with the UPX");
+    let phnum = usize::from(u16::from_le_bytes([packed[0x38], packed[0x39]]));
+    let loader_info = 64 + phnum * 56 + 4;
+    assert!(magics.contains(&loader_info), "{magics:?}");
+    assert!(!notice.is_empty());
+    let erase = |at: &[usize]| {
+        let mut b = packed.clone();
+        for &i in at {
+            b[i..i + 4].copy_from_slice(b"XXXX");
+        }
+        b
+    };
+    let others: Vec<usize> = magics
+        .iter()
+        .copied()
+        .filter(|&m| m != loader_info)
+        .collect();
+    let variants = [
+        ("loader info erased", erase(&[loader_info])),
+        ("pack headers erased", erase(&others)),
+        ("notice erased", erase(&notice)),
+        ("only the notice left", erase(&magics)),
+        ("only the loader info left", {
+            let mut all = others.clone();
+            all.extend(&notice);
+            erase(&all)
+        }),
+        ("only the pack headers left", {
+            let mut all = vec![loader_info];
+            all.extend(&notice);
+            erase(&all)
+        }),
+    ];
+    for (what, bytes) in variants {
+        std::fs::write(&path, &bytes).unwrap();
+        let out = run_in(dir.path(), &["check", "packed"]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{what}: {text}{}", stderr(&out));
+        assert!(text.contains("error[packed]"), "{what}: {text}");
+    }
+}

@@ -358,21 +358,40 @@ pub(super) fn collect(
         out.push(f);
     }
 
-    // UPX writes its notice near the start of a file it packs, and leaves no section headers.
-    if scan
-        .markers
-        .get(&Marker::Upx)
-        .is_some_and(|&off| off < 0x1_0000)
-        && facts.sections.is_empty()
-    {
-        out.push(finding(
-            Code::Packed,
-            Warning,
-            "Packed with UPX: what is checked here is the unpacker, and the program inside may still be dynamic.".into(),
-            Some("check the unpacked binary (`upx -d`)".into()),
-        ));
+    if let Some(f) = packed(facts, scan) {
+        out.push(f);
     }
     out
+}
+
+/// UPX, found by any of its three marks: the loader info right after the program headers, the
+/// pack header (`UPX!` and a plausible header, usually near the end of the file) and its notice.
+/// What the headers describe is then UPX's unpacker, not the program, which may well need a
+/// loader (a packed dynamic program has no `PT_INTERP` of its own): the file cannot be verified.
+fn packed(facts: &ElfFacts, scan: &ScanResult) -> Option<Finding> {
+    let mut evidence = Vec::new();
+    if let Some(at) = facts.upx_loader_info {
+        evidence.push(format!(
+            "UPX loader info after the program headers (offset {at:#x})"
+        ));
+    }
+    if let Some(at) = scan.markers.get(&Marker::UpxHeader) {
+        evidence.push(format!("UPX! pack header (offset {at:#x})"));
+    }
+    if let Some(at) = scan.markers.get(&Marker::Upx) {
+        evidence.push(format!("\"{}\" (offset {at:#x})", Marker::Upx.text()));
+    }
+    if evidence.is_empty() {
+        return None;
+    }
+    let mut f = finding(
+        Code::Packed,
+        Severity::Error,
+        "Packed with UPX: the headers checked here are the unpacker's, and the program inside (which may need a dynamic loader) cannot be verified.".into(),
+        Some("unpack it with `upx -d` and check the result".into()),
+    );
+    f.evidence = evidence;
+    Some(f)
 }
 
 /// "a, b, c and 2 more".

@@ -61,13 +61,12 @@ pub struct CheckArgs {
     pub verbose: bool,
 }
 
-const WARNING_CODES: [Code; 6] = [
+const WARNING_CODES: [Code; 5] = [
     Code::Rpath,
     Code::Runpath,
     Code::GlibcNss,
     Code::NixStoreRef,
     Code::BuildPath,
-    Code::Packed,
 ];
 
 /// Run `check`.

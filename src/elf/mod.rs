@@ -96,6 +96,9 @@ pub struct ElfFacts {
     pub sections: Vec<Section>,
     /// Whether a symbol table (`SHT_SYMTAB`) is present, i.e. the file is not stripped.
     pub has_symtab: bool,
+    /// The file offset of UPX's loader info (`l_info`, with its `UPX!` magic), which UPX puts right
+    /// after the program header table of a file it packs.
+    pub upx_loader_info: Option<u64>,
 }
 
 impl ElfFacts {
@@ -227,6 +230,9 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         .any(|p| p.p_type == ph::PT_GNU_STACK && p.p_flags & ph::PF_X != 0);
 
     let (sections, has_symtab) = sections::read(src, &hdr, ctx)?;
+    let upx_loader_info = (!phdrs.is_empty())
+        .then(|| hdr.e_phoff + phdrs.len() as u64 * u64::from(hdr.e_phentsize) + 4)
+        .filter(|&at| src.read_at(at, 4).is_ok_and(|m| m == b"UPX!"));
     let note_facts = notes::read(src, &phdrs, &sections, little_endian);
 
     Ok(ElfFacts {
@@ -252,6 +258,7 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         go_build_id: note_facts.go_build_id,
         sections,
         has_symtab,
+        upx_loader_info,
     })
 }
 
