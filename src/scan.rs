@@ -37,6 +37,10 @@ pub enum Marker {
     Gconv,
     /// Go build info.
     GoBuildInfo,
+    /// The header of Go's pclntab (magic `f1 ff ff ff` in Go 1.20+, `f0`/`fa`/`fb` before, then
+    /// two zero bytes, the instruction quantum and the pointer size): every Go program has one,
+    /// even without build info and with its sections stripped.
+    GoPclntab,
     /// UPX's notice, "This file is packed with the UPX executable packer".
     Upx,
     /// UPX's `UPX!` magic followed by a plausible header (version, format, method): the packed
@@ -132,12 +136,39 @@ const MAX_DISTINCT: usize = 1000;
 /// Store path names are at most this long (Nix's limit).
 const MAX_STORE_NAME: usize = 211;
 
+/// Go's pclntab headers, built here rather than written out, so that repro-check's own binary
+/// does not hold them: the magics of Go 1.20+, 1.18, 1.16 and 1.2, each followed by two zero
+/// bytes, an instruction quantum of 1, 2 or 4 and a pointer size of 4 or 8.
+fn go_pclntab_headers() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for magic in [0xf1u8, 0xf0, 0xfa, 0xfb] {
+        for quantum in [1u8, 2, 4] {
+            for ptr in [4u8, 8] {
+                out.push(vec![magic, 0xff, 0xff, 0xff, 0, 0, quantum, ptr]);
+            }
+        }
+    }
+    out
+}
+
+/// The kind of pattern `index`: one of [`PATTERNS`], then the Go pclntab headers.
+fn kind_of(index: usize) -> Kind {
+    PATTERNS
+        .get(index)
+        .map_or(Kind::Marker(Marker::GoPclntab), |(_, kind)| *kind)
+}
+
 fn automaton() -> &'static AhoCorasick {
     static AC: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(PATTERNS.iter().map(|(p, _)| unmask(p)))
+            .build(
+                PATTERNS
+                    .iter()
+                    .map(|(p, _)| unmask(p))
+                    .chain(go_pclntab_headers()),
+            )
             .expect("the pattern set is valid")
     })
 }
@@ -237,7 +268,7 @@ impl Found {
             }
             pos = at + 1;
             let offset = base + at as u64;
-            match PATTERNS[m.pattern().as_usize()].1 {
+            match kind_of(m.pattern().as_usize()) {
                 Kind::Marker(marker) => {
                     self.markers.entry(marker).or_insert(offset);
                 }

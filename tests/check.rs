@@ -563,3 +563,120 @@ fn upx_packed_programs_fail_as_unverifiable_static_and_dynamic() {
         assert_eq!(f["evidence"].as_array().unwrap().len(), 3, "{f:#}");
     }
 }
+
+/// Evidence ranking: a `GLIBC_2.` string constant in a static musl program (as in the Zig
+/// compiler) does not outrank musl's own strerror table; with no musl string at all, the missing
+/// ABI-tag note (every glibc program has one) still keeps it from being called glibc.
+#[test]
+fn a_glibc_version_string_does_not_make_a_musl_program_glibc() {
+    if !have_tool("musl-gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let with_strerror = "#include <stdio.h>\n#include <string.h>\n\
+        int main(int c, char **v) { puts(\"GLIBC_2.2.5\"); puts(strerror(c)); return 0; }\n";
+    let bare = "#include <stdio.h>\nint main(void) { puts(\"GLIBC_2.2.5\"); return 0; }\n";
+    compile_c(
+        "musl-gcc",
+        dir.path(),
+        "musl-glibc-string",
+        with_strerror,
+        &["-static", "-s"],
+    );
+    compile_c(
+        "musl-gcc",
+        dir.path(),
+        "musl-bare",
+        bare,
+        &["-static", "-s"],
+    );
+    let out = run_in(dir.path(), &["--json", "musl-glibc-string", "musl-bare"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (ranked, bare) = (&doc["files"][0], &doc["files"][1]);
+    assert_eq!(ranked["libc"], "musl", "{ranked:#}");
+    assert!(
+        ranked["libc_evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("strerror")
+    );
+    assert_eq!(bare["libc"], "unknown", "{bare:#}");
+}
+
+/// A Go program without build id and build info (`-s -w -buildid=`, build info erased as
+/// esbuild ships) and without section headers: its pclntab header in a loaded segment says Go.
+#[test]
+fn go_without_build_info_or_sections_has_no_libc() {
+    if !have_tool("go") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("main.go"),
+        "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"hi\") }\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new("go")
+        .args([
+            "build",
+            "-ldflags=-s -w -buildid=",
+            "-o",
+            "go-bare",
+            "main.go",
+        ])
+        .env("CGO_ENABLED", "0")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "go build: {}", stderr(&out));
+    let path = dir.path().join("go-bare");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let magic = b"\xff Go buildinf:";
+    if let Some(at) = bytes.windows(magic.len()).position(|w| w == magic) {
+        bytes[at..at + magic.len()].fill(b'X');
+    }
+    bytes[0x28..0x30].fill(0); // e_shoff
+    bytes[0x3c..0x40].fill(0); // e_shnum, e_shstrndx
+    std::fs::write(&path, &bytes).unwrap();
+    let out = run_in(dir.path(), &["--json", "go-bare"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &doc["files"][0];
+    assert_eq!(out.status.code(), Some(0), "{e:#}");
+    assert_eq!(e["linkage"], "static");
+    assert_eq!(e["libc"], "none", "{e:#}");
+    assert!(
+        e["libc_evidence"][0].as_str().unwrap().contains("pclntab"),
+        "{e:#}"
+    );
+}
+
+/// musl's libc.so is also its loader (Debian installs it as ld-musl-*.so.1); a musl shared
+/// object whose only clue is `NEEDED libc.so` is musl.
+#[test]
+fn musl_loader_and_musl_shared_object_are_named() {
+    if !have_tool("musl-gcc") {
+        return;
+    }
+    let dir = tempdir();
+    compile_c(
+        "musl-gcc",
+        dir.path(),
+        "libmusl.so",
+        "#include <stdio.h>\nint f(void) { return puts(\"x\"); }\n",
+        &["-shared", "-fPIC", "-s"],
+    );
+    // The loader is the interpreter a dynamic musl-gcc program requests.
+    compile_c("musl-gcc", dir.path(), "musl-dynamic", HELLO_C, &[]);
+    let out = run_in(dir.path(), &["--json", "musl-dynamic"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loader = doc["files"][0]["interpreter"].as_str().unwrap().to_string();
+    std::fs::copy(&loader, dir.path().join("ld-musl")).unwrap();
+    let out = run_in(dir.path(), &["--json", "libmusl.so", "ld-musl"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (lib, ld) = (&doc["files"][0], &doc["files"][1]);
+    assert_eq!(lib["libc"], "musl", "{lib:#}");
+    assert_eq!(lib["role"], "shared-library");
+    assert_eq!(ld["role"], "dynamic-loader", "{ld:#}");
+    assert_eq!(ld["libc"], "musl");
+    assert_eq!(ld["pass"], true);
+}

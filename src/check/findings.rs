@@ -158,8 +158,11 @@ pub(super) fn collect(
             Code::DynamicLoader,
             Info,
             format!(
-                "The dynamic loader itself (soname {}): it needs nothing else and starts on its own, but its job is to load dynamic programs.",
-                facts.soname().unwrap_or("?")
+                "The dynamic loader itself ({}): it needs nothing else and starts on its own, but its job is to load dynamic programs.",
+                match facts.soname() {
+                    Some(s) => format!("soname {s}"),
+                    None => "musl's libc.so, installed as ld-musl-*.so.1".to_string(),
+                }
             ),
             None,
         )),
@@ -190,13 +193,13 @@ pub(super) fn collect(
             )
         };
         out.push(finding(Code::Interpreter, Error, message, Some(hint)));
-        if facts.interpreters.len() > 1 {
+        if facts.interpreter_count > 1 {
             out.push(finding(
                 Code::Malformed,
                 Error,
                 format!(
                     "Has {} PT_INTERP headers; the kernel uses only the first.",
-                    facts.interpreters.len()
+                    facts.interpreter_count
                 ),
                 None,
             ));
@@ -215,7 +218,10 @@ pub(super) fn collect(
                 Some("relink with -static, or as a normal dynamic program".into()),
             )
         } else {
-            let n = needed.len();
+            let n = facts
+                .dynamic
+                .as_ref()
+                .map_or(needed.len(), |d| d.needed_count);
             let plural = if n == 1 { "library" } else { "libraries" };
             // With an interpreter finding above, its hint already says how to fix both.
             let hint = facts.interpreters.is_empty().then(|| static_hint.clone());

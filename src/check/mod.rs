@@ -136,8 +136,17 @@ fn role(facts: &ElfFacts) -> Role {
             let dynamic = facts.dynamic.as_ref();
             let needed = dynamic.is_some_and(|d| !d.needed.is_empty());
             let pie_flag = dynamic.is_some_and(|d| d.flags_1 & crate::elf::DF_1_PIE != 0);
+            // musl's libc.so is its loader too (ld-musl-*.so.1 links to it); it has no soname.
+            let musl_loader = dynamic.is_some_and(|d| d.musl_loader);
             match facts.soname() {
                 _ if pie_flag => Role::Executable,
+                _ if musl_loader
+                    && facts.interpreters.is_empty()
+                    && !needed
+                    && facts.entry != 0 =>
+                {
+                    Role::DynamicLoader
+                }
                 Some(s)
                     if is_loader_name(s)
                         && facts.interpreters.is_empty()

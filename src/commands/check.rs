@@ -80,13 +80,15 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
         policy.deny.extend(WARNING_CODES);
     }
 
+    // Only -v and --json print the digest; plain text skips SHA-256 (the scan still reads every byte).
+    let digest = args.json || args.verbose;
     let items = input::expand(&args.paths);
     let mut summary = Summary::default();
     let mut explicit_error = false;
     let results: Vec<Option<(Entry, bool)>> = items
         .par_iter()
         .map(|item| match item {
-            Item::File { path, explicit } => match check_file(path, &policy) {
+            Item::File { path, explicit } => match check_file(path, &policy, digest) {
                 Ok(report) => Some((Entry::Checked(Box::new(report)), *explicit)),
                 Err(FileProblem::NotElf(_)) if !explicit => None,
                 Err(FileProblem::NotElf(e) | FileProblem::Error(e)) => {
@@ -192,9 +194,10 @@ pub enum FileProblem {
     Error(Error),
 }
 
-/// Check one regular file: ELF facts from its headers, then one streaming pass that hashes and
-/// scans it, then the verdict. A panic in a parser becomes an error about this file.
-pub fn check_file(path: &Path, policy: &Policy) -> Result<FileReport, FileProblem> {
+/// Check one regular file: ELF facts from its headers, then one streaming pass that scans it (and
+/// hashes it when `digest` is set; otherwise the report's digest is empty), then the verdict. A
+/// panic in a parser becomes an error about this file.
+pub fn check_file(path: &Path, policy: &Policy, digest: bool) -> Result<FileReport, FileProblem> {
     let (file, len) = input::open_regular(path).map_err(FileProblem::Error)?;
     let src = FileSource::new(&file, len);
     let inspected = std::panic::catch_unwind(|| elf::inspect(&src)).unwrap_or_else(|_| {
@@ -219,10 +222,12 @@ pub fn check_file(path: &Path, policy: &Policy) -> Result<FileReport, FileProble
         }
     };
 
-    let mut hasher = Hasher::new();
+    let mut hasher = digest.then(Hasher::new);
     let mut scanner = Scanner::new();
     input::stream_open(path, &file, len, |chunk| {
-        hasher.update(chunk);
+        if let Some(h) = hasher.as_mut() {
+            h.update(chunk);
+        }
         scanner.feed(chunk);
     })
     .map_err(FileProblem::Error)?;
@@ -230,7 +235,7 @@ pub fn check_file(path: &Path, policy: &Policy) -> Result<FileReport, FileProble
     let verdict = check::evaluate(&facts, &scan, policy);
     Ok(FileReport::new(
         path.display().to_string(),
-        hasher.finish_hex(),
+        hasher.map(Hasher::finish_hex).unwrap_or_default(),
         len,
         &facts,
         verdict,

@@ -9,6 +9,7 @@ use super::sections::Section;
 use super::source::ReadAt;
 
 const NOTE_AREA_LIMIT: u64 = 1 << 20;
+const NOTES_TOTAL_LIMIT: u64 = 4 << 20;
 const NT_GNU_ABI_TAG: u32 = 1;
 const NT_GNU_BUILD_ID: u32 = 3;
 const NT_GO_BUILD_ID: u32 = 4;
@@ -39,11 +40,20 @@ pub(super) fn read(
             .map(|s| (s.offset, s.size, s.align))
             .collect();
     }
+    // Many headers may describe one area: each is read once, and all within a fixed total.
+    areas.sort_unstable();
+    areas.dedup();
     let mut facts = NoteFacts::default();
+    let mut left = NOTES_TOTAL_LIMIT;
     for (offset, size, align) in areas {
-        let Ok(bytes) = src.read_at(offset, size.min(NOTE_AREA_LIMIT)) else {
+        let size = size.min(NOTE_AREA_LIMIT).min(left);
+        if size == 0 {
+            break;
+        }
+        let Ok(bytes) = src.read_at(offset, size) else {
             continue;
         };
+        left -= size;
         walk(&bytes, if align == 8 { 8 } else { 4 }, le, &mut facts);
     }
     facts
