@@ -283,9 +283,9 @@ impl Found {
                     }
                 }
                 Kind::BuildRoot { scratch } => {
-                    if at == 0 || !is_path_byte(buf[at - 1]) {
+                    if at == 0 || !is_path_byte(buf[at - 1]) || after_source_name(buf, at) {
                         let (s, e) = string_around(buf, at, m.len());
-                        if looks_like_build_path(&buf[s..e], m.len()) {
+                        if looks_like_build_path(buf, s, e, m.len()) {
                             let target = if scratch {
                                 &mut self.scratch
                             } else {
@@ -332,23 +332,63 @@ fn is_path_byte(b: u8) -> bool {
         )
 }
 
-/// Whether a string that starts with a build-ish root (`/tmp/`, `/home/`…) names something below
-/// it, rather than being a run-time template such as `/tmp/tmpfile_XXXXXX` or the bare root.
-fn looks_like_build_path(text: &[u8], root_len: usize) -> bool {
-    text.len() > root_len && !text.contains(&b'%') && memchr::memmem::find(text, b"XXX").is_none()
+/// Whether the string `buf[s..e]`, which starts with a build-ish root (`/tmp/`, `/home/`…) of
+/// `root_len` bytes, is a build path rather than:
+/// - a run-time template (`/tmp/tmpfile_XXXXXX`, `/home/%s`) or a bare root;
+/// - a suffix a program appends at run time (`/build/commands`, `/build/targets/` in cmake): a
+///   build path names at least two components below its root;
+/// - a piece of a longer string cut at a space or quote (`"/home/my user/bin/x"` gives
+///   `/home/my`): a quote before it, or a space followed by more path after it.
+fn looks_like_build_path(buf: &[u8], s: usize, e: usize, root_len: usize) -> bool {
+    let text = &buf[s..e];
+    let below = &text[root_len.min(text.len())..];
+    let two_components = below
+        .iter()
+        .position(|&b| b == b'/')
+        .is_some_and(|slash| slash > 0 && slash + 1 < below.len());
+    let quoted = s > 0 && matches!(buf[s - 1], b'"' | b'\'');
+    let cut_at_space =
+        buf.get(e) == Some(&b' ') && buf.get(e + 1).is_some_and(|&b| is_path_byte(b));
+    two_components
+        && !quoted
+        && !cut_at_space
+        && !text.contains(&b'%')
+        && memchr::memmem::find(text, b"XXX").is_none()
 }
 
-/// The printable path string containing the match at `at` (of `len` bytes).
+/// Whether the match at `at` follows a Rust source file name directly: Rust stores panic
+/// locations without a terminator, so paths sit back to back (`…/a.rs/build/b.rs`).
+fn after_source_name(buf: &[u8], at: usize) -> bool {
+    at >= 3 && &buf[at - 3..at] == b".rs"
+}
+
+/// The printable path string containing the match at `at` (of `len` bytes). A path ends after
+/// its `.rs` file name, where Rust's unterminated panic locations run on into the next string
+/// (`…/api.rsassertion failed`, `…/a.rs/build/b.rs`).
 fn string_around(buf: &[u8], at: usize, len: usize) -> (usize, usize) {
     let mut s = at;
-    while s > 0 && at - s < CONTEXT / 2 && is_path_byte(buf[s - 1]) {
+    while s > 0 && at - s < CONTEXT / 2 && is_path_byte(buf[s - 1]) && !after_source_name(buf, s) {
         s -= 1;
     }
     let mut e = (at + len).min(buf.len());
     while e < buf.len() && e - at < CONTEXT / 2 && is_path_byte(buf[e]) {
+        if after_source_name(buf, e) && e > at + len && is_source_end(buf, e) {
+            break;
+        }
         e += 1;
     }
     (s, e)
+}
+
+/// Whether a `.rs` just before `e` ends a file name: the path goes on with a letter (the next
+/// string, as in `api.rsassertion`) or a new absolute path, not with more of a name (`.rs.bk`,
+/// `.rs-1`) or a directory below it.
+fn is_source_end(buf: &[u8], e: usize) -> bool {
+    let last_component = buf[..e]
+        .iter()
+        .rposition(|&b| b == b'/')
+        .is_some_and(|slash| !buf[slash + 1..e - 3].is_empty());
+    last_component && (buf[e].is_ascii_alphabetic() || buf[e] == b'/')
 }
 
 /// Whether a path names a source file or a source tree (`…/src/…`, `….rs`, `….c`, …).
@@ -519,6 +559,24 @@ mod tests {
         assert_eq!(format!("{whole:?}"), format!("{bytewise:?}"));
         assert_eq!(whole.store_refs.len(), 1, "{whole:?}");
         assert_eq!(whole.store_refs[0].offset, 11);
+    }
+
+    #[test]
+    fn strings_that_only_look_like_build_paths_are_not_found() {
+        let data = b"\0\"/home/my user/bin/tool\"\0/build/commands\0/build/targets/\0\
+            /home/u/.cargo/registry/src/idx/serde-1.0/src/api.rsassertion failed\0\
+            \0/build/src/a.rs/build/src/b.rs\0/home/dev/proj/src/lib.rs.bk\0";
+        let r = scan_bytes(data);
+        let texts: Vec<&str> = r.build_paths.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "/home/u/.cargo/registry/src/idx/serde-1.0/src/api.rs",
+                "/build/src/a.rs",
+                "/build/src/b.rs",
+                "/home/dev/proj/src/lib.rs.bk",
+            ]
+        );
     }
 
     #[test]

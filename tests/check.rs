@@ -235,6 +235,22 @@ fn musl_static_passes_and_musl_gcc_static_pie_is_caught() {
     assert_eq!(good["linkage"], "static");
     assert_eq!(good["libc"], "musl");
     assert_eq!(good["pass"], true);
+    // Debian's libc.a carries musl's debug info, with Debian's /build/musl-… directory in it.
+    let debug = finding(good, "build-path");
+    assert!(
+        debug["message"]
+            .as_str()
+            .unwrap()
+            .contains("C library's build directory"),
+        "{debug:#}"
+    );
+    assert!(
+        debug["hint"]
+            .as_str()
+            .unwrap()
+            .contains("strip --strip-debug"),
+        "{debug:#}"
+    );
     // Debian's musl-gcc quietly gives -static-pie an interpreter and NEEDED libc.so.
     assert_eq!(trap["linkage"], "dynamic");
     assert_eq!(trap["interpreter"], "/lib/ld-musl-x86_64.so.1");
@@ -679,4 +695,85 @@ fn musl_loader_and_musl_shared_object_are_named() {
     assert_eq!(ld["role"], "dynamic-loader", "{ld:#}");
     assert_eq!(ld["libc"], "musl");
     assert_eq!(ld["pass"], true);
+}
+
+/// A core dump holds a process's memory (its environment, the host's vDSO), not a program: no
+/// store-path or build-path findings from it, only that it is not a program.
+#[test]
+fn core_dumps_get_no_string_findings() {
+    if !have_tool("gcore") {
+        return;
+    }
+    let dir = tempdir();
+    let src = "#include <unistd.h>\nint main(void) { pause(); return 0; }\n";
+    compile_c("gcc", dir.path(), "sleeper-static", src, &["-static"]);
+    compile_c("gcc", dir.path(), "sleeper-dynamic", src, &[]);
+    for name in ["sleeper-static", "sleeper-dynamic"] {
+        let mut child = std::process::Command::new(dir.path().join(name))
+            .env(
+                "STORE",
+                "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-openssl-3.0.7/lib",
+            )
+            .env("SOURCE", "/home/dev/project/src/main.rs")
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let core = format!("core-{name}");
+        let out = std::process::Command::new("gcore")
+            .arg("-o")
+            .arg(dir.path().join(&core))
+            .arg(child.id().to_string())
+            .output()
+            .unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(out.status.success(), "gcore: {}", stderr(&out));
+        let core = format!("{core}.{}", child.id());
+        let bytes = std::fs::read(dir.path().join(&core)).unwrap();
+        assert!(
+            bytes.windows(10).any(|w| w == b"/nix/store"),
+            "the core holds the environment"
+        );
+        let (code, e) = {
+            let out = run_in(dir.path(), &["--json", &core]);
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            (out.status.code(), doc["files"][0].clone())
+        };
+        assert_eq!(code, Some(1));
+        assert_eq!(e["role"], "core", "{e:#}");
+        assert_eq!(codes(&e), ["not-a-program"], "{e:#}");
+    }
+}
+
+/// Strings that look like build paths but are not: a quoted test fixture with a space, run-time
+/// suffixes a program appends to its own directories. None is a build path.
+#[test]
+fn strings_that_only_look_like_build_paths_are_not_findings() {
+    let dir = tempdir();
+    let src = "#include <stdio.h>\nint main(void) {\n  puts(\"\\\"/home/my user/bin/tool\\\"\");\n  \
+               puts(\"/build/commands\");\n  puts(\"/build/targets/\");\n  return 0;\n}\n";
+    compile_c("gcc", dir.path(), "lookalikes", src, &["-static", "-s"]);
+    let bytes = std::fs::read(dir.path().join("lookalikes")).unwrap();
+    assert!(bytes.windows(17).any(|w| w == b"\"/home/my user/bi"));
+    let out = run_in(dir.path(), &["--json", "lookalikes"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &doc["files"][0];
+    assert!(!codes(e).contains(&"build-path".to_string()), "{e:#}");
+}
+
+/// A bzImage starts with "MZ" (its EFI stub) but is a Linux kernel, not a Windows program.
+#[test]
+fn a_kernel_image_is_not_called_a_windows_program() {
+    let dir = tempdir();
+    let mut image = vec![0u8; 4096];
+    image[..2].copy_from_slice(b"MZ");
+    image[0x202..0x206].copy_from_slice(b"HdrS");
+    std::fs::write(dir.path().join("bzImage"), &image).unwrap();
+    let out = run_in(dir.path(), &["bzImage"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("Linux kernel image") && !err.contains("Windows"),
+        "{err}"
+    );
 }

@@ -313,6 +313,11 @@ pub(super) fn collect(
         }
     }
 
+    // A core dump holds a process's memory (its environment, the host's vDSO): its strings say
+    // nothing about how a program was built.
+    if role == Role::Core {
+        return out;
+    }
     let refs: Vec<&Hit> = scan
         .store_refs
         .iter()
@@ -340,14 +345,43 @@ pub(super) fn collect(
         out.push(f);
     }
 
-    let mut paths: Vec<&Hit> = scan.build_paths.iter().collect();
-    paths.extend(scan.scratch_paths.iter().filter(|h| {
-        let in_debug = facts
+    let in_debug = |h: &Hit| {
+        facts
             .section_at(h.offset)
-            .is_some_and(|s| s.starts_with(".debug"));
-        in_debug || scan::names_source(&h.text)
-    }));
+            .is_some_and(|s| s.starts_with(".debug"))
+    };
+    let mut paths: Vec<&Hit> = scan.build_paths.iter().collect();
+    paths.extend(
+        scan.scratch_paths
+            .iter()
+            .filter(|h| in_debug(h) || scan::names_source(&h.text)),
+    );
     paths.sort_by_key(|h| h.offset);
+    // Debian builds its C libraries in /build/<package>-<random>/ and ships their debug info in
+    // libc.a: those paths come with the C library, not from the user's build.
+    let (libc_paths, paths): (Vec<&Hit>, Vec<&Hit>) = paths
+        .into_iter()
+        .partition(|h| in_debug(h) && is_c_library_build_dir(&h.text));
+    if !libc_paths.is_empty() {
+        let mut f = finding(
+            Code::BuildPath,
+            Warning,
+            format!(
+                "Embeds the C library's build directory in its debug information: {}; it came with the static C library, not from this build.",
+                name_some(
+                    libc_paths
+                        .iter()
+                        .map(|h| located(h, facts))
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .map(String::as_str)
+                ),
+            ),
+            Some("`strip --strip-debug` (or linking with -s) removes it".into()),
+        );
+        f.evidence = libc_paths.iter().map(|h| h.text.clone()).collect();
+        out.push(f);
+    }
     if !paths.is_empty() {
         let mut f = finding(
             Code::BuildPath,
@@ -398,6 +432,14 @@ fn packed(facts: &ElfFacts, scan: &ScanResult) -> Option<Finding> {
     );
     f.evidence = evidence;
     Some(f)
+}
+
+/// Whether a path lies in a distribution's build directory of a C library (Debian's
+/// `/build/musl-XXXXXX/…`, `/build/glibc-XXXXXX/…`).
+fn is_c_library_build_dir(path: &str) -> bool {
+    ["/build/musl-", "/build/glibc-"]
+        .iter()
+        .any(|root| path.starts_with(root))
 }
 
 /// "a, b, c and 2 more".

@@ -208,7 +208,7 @@ pub fn check_file(path: &Path, policy: &Policy, digest: bool) -> Result<FileRepo
     let facts = match inspected {
         Ok(facts) => facts,
         Err(InspectError::NotElf) => {
-            let head = src.read_at(0, len.min(512)).unwrap_or_default();
+            let head = src.read_at(0, len.min(1024)).unwrap_or_default();
             return Err(FileProblem::NotElf(Error::NotElf {
                 path: path.to_path_buf(),
                 what: input::describe_non_elf(&head),
