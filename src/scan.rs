@@ -41,6 +41,28 @@ pub enum Marker {
     /// two zero bytes, the instruction quantum and the pointer size): every Go program has one,
     /// even without build info and with its sections stripped.
     GoPclntab,
+    /// OpenSSL's version text, "OpenSSL 3.0.17 1 Jul 2025" (captured: see [`ScanResult::texts`]).
+    OpenSslVersion,
+    /// The rustls crate (its source paths, kept in panic locations).
+    Rustls,
+    /// The ring crate: rustls's crypto provider, or used on its own.
+    Ring,
+    /// AWS-LC (the aws-lc-rs / aws-lc-sys crates): rustls's default crypto provider since 0.23.
+    AwsLc,
+    /// The native-tls crate (OpenSSL on Linux).
+    NativeTls,
+    /// The webpki-roots crate: Mozilla's trust roots compiled into the program.
+    WebpkiRoots,
+    /// rustls-native-certs or rustls-platform-verifier: trust roots read from the host.
+    NativeCerts,
+    /// The host's CA bundle path, `/etc/ssl/certs/…` or `/etc/pki/tls/…`.
+    CaBundlePath,
+    /// `SSL_CERT_FILE`: a CA bundle path taken from the environment.
+    SslCertFile,
+    /// jemalloc (`<jemalloc>` message prefix).
+    Jemalloc,
+    /// mimalloc (`mimalloc: ` message prefix, `MIMALLOC_` settings).
+    Mimalloc,
     /// UPX's notice, "This file is packed with the UPX executable packer".
     Upx,
     /// UPX's `UPX!` magic followed by a plausible header (version, format, method): the packed
@@ -60,6 +82,8 @@ pub struct ScanResult {
     pub scratch_paths: Vec<Hit>,
     /// Markers seen, with the file offset of the first.
     pub markers: BTreeMap<Marker, u64>,
+    /// The text of markers whose string says more than their presence (OpenSSL's version).
+    pub texts: BTreeMap<Marker, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +100,9 @@ enum Kind {
     Marker(Marker),
     /// `UPX!`: a marker only when the bytes after it look like one of UPX's headers.
     UpxMagic,
+    /// A marker whose text is kept: printable bytes up to the end of the string, when the first
+    /// one after the pattern is a digit (a version).
+    Capture(Marker),
 }
 
 /// The patterns, each with a `|` that is removed before use. The split keeps the patterns out of
@@ -106,6 +133,24 @@ const PATTERNS: &[(&[u8], Kind)] = &[
         Kind::Marker(Marker::Upx),
     ),
     (b"UP|X!", Kind::UpxMagic),
+    (b"OpenSSL |", Kind::Capture(Marker::OpenSslVersion)),
+    (b"/rustls|-0.", Kind::Marker(Marker::Rustls)),
+    (b"/ring|-0.", Kind::Marker(Marker::Ring)),
+    (b"/aws-lc|-rs-", Kind::Marker(Marker::AwsLc)),
+    (b"/aws-lc|-sys-", Kind::Marker(Marker::AwsLc)),
+    (b"/native|-tls-0.", Kind::Marker(Marker::NativeTls)),
+    (b"/webpki|-roots-", Kind::Marker(Marker::WebpkiRoots)),
+    (b"/rustls-native|-certs-", Kind::Marker(Marker::NativeCerts)),
+    (
+        b"/rustls-platform|-verifier-",
+        Kind::Marker(Marker::NativeCerts),
+    ),
+    (b"/etc/ssl/ce|rts", Kind::Marker(Marker::CaBundlePath)),
+    (b"/etc/pki/t|ls/", Kind::Marker(Marker::CaBundlePath)),
+    (b"SSL_CE|RT_FILE", Kind::Marker(Marker::SslCertFile)),
+    (b"<jema|lloc>", Kind::Marker(Marker::Jemalloc)),
+    (b"mimal|loc: ", Kind::Marker(Marker::Mimalloc)),
+    (b"MIMAL|LOC_", Kind::Marker(Marker::Mimalloc)),
 ];
 
 fn unmask(pattern: &[u8]) -> Vec<u8> {
@@ -133,6 +178,8 @@ const CONTEXT: usize = 1024;
 const CARRY: usize = 2 * CONTEXT;
 /// At most this many distinct strings are kept per kind (a file full of paths is reported, not hoarded).
 const MAX_DISTINCT: usize = 1000;
+/// The longest text kept for a [`Kind::Capture`] marker.
+const MAX_CAPTURE: usize = 80;
 /// Store path names are at most this long (Nix's limit).
 const MAX_STORE_NAME: usize = 211;
 
@@ -192,6 +239,7 @@ struct Found {
     build: Distinct,
     scratch: Distinct,
     markers: BTreeMap<Marker, u64>,
+    texts: BTreeMap<Marker, String>,
 }
 
 impl Scanner {
@@ -236,6 +284,7 @@ impl Scanner {
             build_paths: found.build.into_hits(),
             scratch_paths: found.scratch.into_hits(),
             markers: found.markers,
+            texts: found.texts,
         }
     }
 }
@@ -271,6 +320,22 @@ impl Found {
             match kind_of(m.pattern().as_usize()) {
                 Kind::Marker(marker) => {
                     self.markers.entry(marker).or_insert(offset);
+                }
+                Kind::Capture(marker) => {
+                    let rest = &buf[at..buf.len().min(at + MAX_CAPTURE)];
+                    if rest.get(m.len()).is_some_and(u8::is_ascii_digit)
+                        && !self.texts.contains_key(&marker)
+                    {
+                        let end = rest
+                            .iter()
+                            .position(|&b| !(0x20..0x7f).contains(&b))
+                            .unwrap_or(rest.len());
+                        self.markers.entry(marker).or_insert(offset);
+                        self.texts.insert(
+                            marker,
+                            String::from_utf8_lossy(&rest[..end]).trim_end().to_string(),
+                        );
+                    }
                 }
                 Kind::UpxMagic => {
                     if buf.get(at + 4..at + 8).is_some_and(is_upx_header) {

@@ -777,3 +777,117 @@ fn a_kernel_image_is_not_called_a_windows_program() {
         "{err}"
     );
 }
+
+/// Hardening, each property built with and without: PIE (static-pie vs static), stack protector,
+/// FORTIFY, NX stack, x86 CET and aarch64 BTI/PAC (from the GNU property note).
+#[test]
+fn hardening_is_reported_with_and_without_each_property() {
+    let dir = tempdir();
+    let f = "#include <stdio.h>\n#include <string.h>\n\
+             int main(int c, char **v) { char b[16]; strcpy(b, v[0]); printf(\"%s %d\\n\", b, c); return 0; }\n";
+    let bare = "void _start(void) { for (;;) {} }\n";
+    compile_c("gcc", dir.path(), "pie-static", HELLO_C, &["-static-pie"]);
+    compile_c("gcc", dir.path(), "nopie-static", HELLO_C, &["-static"]);
+    let hard = ["-O2", "-fstack-protector-all", "-D_FORTIFY_SOURCE=2"];
+    compile_c("gcc", dir.path(), "hard", f, &hard);
+    let soft = [
+        "-O2",
+        "-fno-stack-protector",
+        "-U_FORTIFY_SOURCE",
+        "-z",
+        "execstack",
+    ];
+    compile_c("gcc", dir.path(), "soft", f, &soft);
+    // Debian's start files carry no CET property, so only a program without them can have one.
+    let cet = ["-O1", "-nostdlib", "-static", "-fcf-protection=full"];
+    compile_c("gcc", dir.path(), "cet", bare, &cet);
+    let nocet = ["-O1", "-nostdlib", "-static", "-fcf-protection=none"];
+    compile_c("gcc", dir.path(), "nocet", bare, &nocet);
+    let h = |name: &str| {
+        let out = run_in(dir.path(), &["--json", name]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["files"][0]["host"]["hardening"].clone()
+    };
+    assert_eq!(h("pie-static")["pie"], true);
+    assert_eq!(h("nopie-static")["pie"], false);
+    let (hard, soft) = (h("hard"), h("soft"));
+    assert_eq!(hard["stack_protector"], "yes", "{hard:#}");
+    assert_eq!(hard["fortify"], "yes", "{hard:#}");
+    assert_eq!(hard["nx_stack"], true);
+    assert_eq!(soft["stack_protector"], "no", "{soft:#}");
+    assert_eq!(soft["fortify"], "no", "{soft:#}");
+    assert_eq!(soft["nx_stack"], false);
+    assert_eq!(h("cet")["ibt"], true);
+    assert_eq!(h("cet")["shstk"], true);
+    assert_eq!(h("nocet")["ibt"], false);
+    if have_tool("aarch64-linux-gnu-gcc") {
+        let bti = [
+            "-O1",
+            "-nostdlib",
+            "-static",
+            "-mbranch-protection=standard",
+        ];
+        compile_c("aarch64-linux-gnu-gcc", dir.path(), "bti", bare, &bti);
+        let nobti = ["-O1", "-nostdlib", "-static", "-mbranch-protection=none"];
+        compile_c("aarch64-linux-gnu-gcc", dir.path(), "nobti", bare, &nobti);
+        assert_eq!(h("bti")["bti"], true, "{:#}", h("bti"));
+        assert_eq!(h("bti")["pac"], true);
+        assert_eq!(h("nobti")["bti"], false);
+        assert_eq!(h("bti")["ibt"], Value::Null);
+    }
+    // Text -v shows them too.
+    let out = run_in(dir.path(), &["-v", "hard"]);
+    assert!(
+        stdout(&out).contains("stack protector yes, FORTIFY yes"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The TLS stack, trust roots and allocator: a static OpenSSL program (Debian's libssl.a) names
+/// OpenSSL's version and reads the host's CA bundle; a plain one has no TLS; musl's allocator
+/// gets a hint.
+#[test]
+fn tls_trust_roots_and_allocator_are_reported() {
+    let dir = tempdir();
+    let tls = "#include <openssl/ssl.h>\n#include <stdio.h>\nint main(void) {\n  \
+               SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());\n  SSL_CTX_set_default_verify_paths(ctx);\n  \
+               puts(OpenSSL_version(OPENSSL_VERSION));\n  return 0;\n}\n";
+    compile_c(
+        "gcc",
+        dir.path(),
+        "openssl-static",
+        tls,
+        &["-static", "-w", "-lssl", "-lcrypto", "-lpthread"],
+    );
+    compile_c("gcc", dir.path(), "plain-static", HELLO_C, &["-static"]);
+    let out = run_in(dir.path(), &["--json", "openssl-static", "plain-static"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (ssl, plain) = (&doc["files"][0], &doc["files"][1]);
+    let version = std::process::Command::new(dir.path().join("openssl-static"))
+        .output()
+        .unwrap();
+    let version = String::from_utf8(version.stdout).unwrap();
+    assert_eq!(ssl["host"]["tls"]["value"], "openssl", "{ssl:#}");
+    assert_eq!(ssl["host"]["tls"]["detail"], version.trim());
+    assert_eq!(ssl["host"]["trust_roots"]["value"], "host");
+    assert_eq!(ssl["host"]["allocator"]["value"], "glibc");
+    assert!(
+        codes(ssl).contains(&"tls".to_string()) && codes(ssl).contains(&"trust-roots".to_string())
+    );
+    assert_eq!(plain["host"]["tls"]["value"], "none", "{plain:#}");
+    assert_eq!(plain["host"]["trust_roots"]["value"], "none");
+    assert!(!codes(plain).contains(&"tls".to_string()));
+    if have_tool("musl-gcc") {
+        compile_c("musl-gcc", dir.path(), "musl-alloc", HELLO_C, &["-static"]);
+        let (_, e) = {
+            let out = run_in(dir.path(), &["--json", "musl-alloc"]);
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            (out.status.code(), doc["files"][0].clone())
+        };
+        assert_eq!(e["host"]["allocator"]["value"], "musl", "{e:#}");
+        let f = finding(&e, "allocator");
+        assert_eq!(f["severity"], "info");
+        assert!(f["hint"].as_str().unwrap().contains("mimalloc"));
+    }
+}

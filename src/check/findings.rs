@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::host::HostFacts;
 use super::{Libc, Policy, Role};
 use crate::elf::{ElfFacts, names};
 use crate::scan::{self, Hit, Marker, ScanResult};
@@ -38,6 +39,12 @@ pub enum Code {
     Malformed,
     /// Packed with UPX: the real program is hidden.
     Packed,
+    /// A TLS library linked in statically (OpenSSL's version is frozen into the binary).
+    Tls,
+    /// Trust roots read from the host's CA bundle.
+    TrustRoots,
+    /// musl's allocator, slow under allocation churn.
+    Allocator,
 }
 
 /// How much a finding matters.
@@ -98,6 +105,9 @@ impl Code {
             Code::Machine => "machine",
             Code::Malformed => "malformed",
             Code::Packed => "packed",
+            Code::Tls => "tls",
+            Code::TrustRoots => "trust-roots",
+            Code::Allocator => "allocator",
         }
     }
 }
@@ -121,6 +131,7 @@ pub(super) fn collect(
     policy: &Policy,
     role: Role,
     libc: Libc,
+    host: &HostFacts,
 ) -> Vec<Finding> {
     use Severity::{Error, Info, Warning};
     let mut out = Vec::new();
@@ -313,6 +324,10 @@ pub(super) fn collect(
         }
     }
 
+    if matches!(role, Role::Executable) {
+        out.extend(host_findings(facts, host));
+    }
+
     // A core dump holds a process's memory (its environment, the host's vDSO): its strings say
     // nothing about how a program was built.
     if role == Role::Core {
@@ -432,6 +447,48 @@ fn packed(facts: &ElfFacts, scan: &ScanResult) -> Option<Finding> {
     );
     f.evidence = evidence;
     Some(f)
+}
+
+/// Information a hardened host needs, where it calls for action: a static OpenSSL's version (for
+/// CVE scans), trust roots the host must provide, musl's slow allocator.
+fn host_findings(facts: &ElfFacts, host: &HostFacts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let is_static =
+        facts.interpreters.is_empty() && facts.dynamic.as_ref().is_none_or(|d| d.needed_count == 0);
+    if host.tls.value == "openssl" && is_static {
+        let version = host.tls.detail.as_deref().unwrap_or("version unknown");
+        let mut f = finding(
+            Code::Tls,
+            Severity::Info,
+            format!(
+                "Links OpenSSL statically ({version}): that version is frozen into the binary, so scan it for CVEs and rebuild to update."
+            ),
+            None,
+        );
+        f.evidence = host.tls.evidence.clone();
+        out.push(f);
+    }
+    if host.trust_roots.value == "host" && is_static {
+        let mut f = finding(
+            Code::TrustRoots,
+            Severity::Info,
+            "Reads its TLS trust roots from the host (a CA bundle such as /etc/ssl/certs/ca-certificates.crt, or SSL_CERT_FILE): a FROM scratch image must ship that bundle.".into(),
+            Some("copy /etc/ssl/certs/ca-certificates.crt into the image, or embed the roots (rustls with webpki-roots)".into()),
+        );
+        f.evidence = host.trust_roots.evidence.clone();
+        out.push(f);
+    }
+    if host.allocator.value == "musl" {
+        let mut f = finding(
+            Code::Allocator,
+            Severity::Info,
+            "Uses musl's own allocator, which is slow under heavy allocation churn (many threads, many small objects).".into(),
+            Some("if allocation shows in profiles, use mimalloc or jemalloc (Rust: a #[global_allocator] from the mimalloc or tikv-jemallocator crate)".into()),
+        );
+        f.evidence = host.allocator.evidence.clone();
+        out.push(f);
+    }
+    out
 }
 
 /// Whether a path lies in a distribution's build directory of a C library (Debian's

@@ -26,7 +26,7 @@ use crate::scan::Scanner;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Finding codes: interpreter, needed, rpath, runpath, glibc-nss, glibc-dlopen, nix-store-ref, \
-build-path, shared-library, dynamic-loader, not-a-program, machine, malformed, packed."
+build-path, shared-library, dynamic-loader, not-a-program, machine, malformed, packed, tls, trust-roots, allocator."
 )]
 pub struct CheckArgs {
     /// Files or directories to check. Directories are walked without following symlinks; files

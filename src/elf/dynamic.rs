@@ -34,7 +34,15 @@ pub struct DynamicFacts {
     /// Whether the dynamic string table names musl's loader entry points (`__dls3`): the file is
     /// musl's `libc.so`, which is also its dynamic loader (`ld-musl-*.so.1` links to it).
     pub musl_loader: bool,
+    /// Whether the dynamic symbols name `__stack_chk_fail` (code built with a stack protector).
+    pub stack_chk: bool,
+    /// Fortified functions (`__memcpy_chk`, `__printf_chk`…) among the dynamic symbols: code
+    /// built with `_FORTIFY_SOURCE`. At most a few are kept.
+    pub fortified: Vec<String>,
 }
+
+/// How many fortified function names are kept as evidence.
+const FORTIFIED_KEPT: usize = 4;
 
 /// Placeholder for a string-valued entry whose string cannot be found.
 pub const UNRESOLVABLE: &str = "<unresolvable>";
@@ -128,9 +136,21 @@ pub(super) fn read(
         }
     }
     facts.soname = soname.pop();
-    facts.musl_loader = strtab
-        .as_deref()
-        .is_some_and(|tab| memchr::memmem::find(tab, b"\0__dls3\0").is_some());
+    let tab = strtab.as_deref().unwrap_or_default();
+    facts.musl_loader = memchr::memmem::find(tab, b"\0__dls3\0").is_some();
+    for name in tab.split(|&b| b == 0) {
+        if name == b"__stack_chk_fail" {
+            facts.stack_chk = true;
+        } else if name.starts_with(b"__")
+            && name.ends_with(b"_chk")
+            && !name.starts_with(b"__stack_chk")
+            && facts.fortified.len() < FORTIFIED_KEPT
+        {
+            facts
+                .fortified
+                .push(String::from_utf8_lossy(name).into_owned());
+        }
+    }
     Ok(facts)
 }
 

@@ -91,6 +91,16 @@ pub struct ElfFacts {
     pub loads: Vec<Segment>,
     /// Whether a `PT_GNU_STACK` asks for an executable stack.
     pub exec_stack: bool,
+    /// Whether there is a `PT_GNU_STACK` at all (without one, some kernels make the stack
+    /// executable).
+    pub gnu_stack: bool,
+    /// Whether there is a `PT_GNU_RELRO` (relocated data made read-only after start-up).
+    pub relro: bool,
+    /// The x86 feature bits of the GNU property note (`GNU_PROPERTY_X86_FEATURE_1_AND`: 1 IBT,
+    /// 2 SHSTK).
+    pub x86_features: Option<u32>,
+    /// The aarch64 feature bits of the GNU property note (1 BTI, 2 PAC).
+    pub aarch64_features: Option<u32>,
     /// The GNU build-id, hex.
     pub build_id: Option<String>,
     /// The `NT_GNU_ABI_TAG` note ("for GNU/Linux x.y.z"), which glibc's start files carry.
@@ -257,6 +267,8 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         .iter()
         .any(|p| p.p_type == ph::PT_GNU_STACK && p.p_flags & ph::PF_X != 0);
 
+    let gnu_stack = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_STACK);
+    let relro = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_RELRO);
     let (sections, has_symtab) = sections::read(src, &hdr, ctx, &mut names)?;
     let upx_loader_info = (!phdrs.is_empty())
         .then(|| hdr.e_phoff + phdrs.len() as u64 * u64::from(hdr.e_phentsize) + 4)
@@ -282,6 +294,10 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         dynamic,
         loads,
         exec_stack,
+        gnu_stack,
+        relro,
+        x86_features: note_facts.x86_features,
+        aarch64_features: note_facts.aarch64_features,
         build_id: note_facts.build_id,
         gnu_abi_tag: note_facts.gnu_abi_tag,
         go_build_id: note_facts.go_build_id,
