@@ -53,6 +53,11 @@ pub enum Marker {
     NativeTls,
     /// The webpki-roots crate: Mozilla's trust roots compiled into the program.
     WebpkiRoots,
+    /// "ISRG Root X1", a subject name in every copy of Mozilla's root list (with
+    /// [`Marker::DigiCertRoot`]: trust roots compiled into the program).
+    IsrgRoot,
+    /// "DigiCert Global Root G2", another subject name from Mozilla's root list.
+    DigiCertRoot,
     /// rustls-native-certs or rustls-platform-verifier: trust roots read from the host.
     NativeCerts,
     /// The host's CA bundle path, `/etc/ssl/certs/…` or `/etc/pki/tls/…`.
@@ -140,6 +145,11 @@ const PATTERNS: &[(&[u8], Kind)] = &[
     (b"/aws-lc|-sys-", Kind::Marker(Marker::AwsLc)),
     (b"/native|-tls-0.", Kind::Marker(Marker::NativeTls)),
     (b"/webpki|-roots-", Kind::Marker(Marker::WebpkiRoots)),
+    (b"ISRG Roo|t X1", Kind::Marker(Marker::IsrgRoot)),
+    (
+        b"DigiCert Glob|al Root G2",
+        Kind::Marker(Marker::DigiCertRoot),
+    ),
     (b"/rustls-native|-certs-", Kind::Marker(Marker::NativeCerts)),
     (
         b"/rustls-platform|-verifier-",

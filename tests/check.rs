@@ -891,3 +891,49 @@ fn tls_trust_roots_and_allocator_are_reported() {
         assert!(f["hint"].as_str().unwrap().contains("mimalloc"));
     }
 }
+
+/// rustls with ring, webpki-roots and mimalloc: a real (tiny) crate, built once with cargo. The
+/// TLS stack, its provider, the embedded roots and the allocator are each named.
+#[test]
+fn rustls_with_embedded_roots_and_mimalloc_are_named() {
+    if !have_tool("cargo") || !have_tool("cc") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"tlsprobe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         mimalloc = { version = \"0.1\", default-features = false }\n\
+         rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\"] }\n\
+         webpki-roots = \"1\"\n\n[profile.dev]\ndebug = false\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "#[global_allocator]\nstatic GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;\n\n\
+         fn main() {\n    let mut roots = rustls::RootCertStore::empty();\n    \
+         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());\n    \
+         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());\n    \
+         let config = rustls::ClientConfig::builder_with_provider(provider)\n        \
+         .with_safe_default_protocol_versions()\n        .expect(\"versions\")\n        \
+         .with_root_certificates(roots)\n        .with_no_client_auth();\n    \
+         println!(\"{}\", config.alpn_protocols.len());\n}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new("cargo")
+        .args(["build", "--quiet"])
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo build: {}", stderr(&out));
+    let out = run_in(dir.path(), &["--json", "target/debug/tlsprobe"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let host = &doc["files"][0]["host"];
+    assert_eq!(host["tls"]["value"], "rustls", "{host:#}");
+    assert_eq!(host["tls"]["detail"], "ring", "{host:#}");
+    assert_eq!(host["trust_roots"]["value"], "embedded", "{host:#}");
+    assert_eq!(host["allocator"]["value"], "mimalloc", "{host:#}");
+}

@@ -123,6 +123,14 @@ pub fn describe(facts: &ElfFacts, scan: &ScanResult, linkage: Linkage, libc: Lib
         Fact::new("none", Vec::new())
     } else if let Some(e) = seen(Marker::WebpkiRoots, "webpki-roots sources") {
         Fact::new("embedded", vec![e])
+    } else if let (Some(isrg), Some(digicert)) = (
+        seen(Marker::IsrgRoot, "root CA subject \"ISRG Root X1\""),
+        seen(
+            Marker::DigiCertRoot,
+            "root CA subject \"DigiCert Global Root G2\"",
+        ),
+    ) {
+        Fact::new("embedded", vec![isrg, digicert])
     } else {
         let evidence: Vec<String> = [
             seen(Marker::CaBundlePath, "a CA bundle path under /etc"),
