@@ -195,24 +195,42 @@ const MAX_STORE_NAME: usize = 211;
 
 /// Go's pclntab headers, built here rather than written out, so that repro-check's own binary
 /// does not hold them: the magics of Go 1.20+, 1.18, 1.16 and 1.2, each followed by two zero
-/// bytes, an instruction quantum of 1, 2 or 4 and a pointer size of 4 or 8.
-fn go_pclntab_headers() -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    for magic in [0xf1u8, 0xf0, 0xfa, 0xfb] {
-        for quantum in [1u8, 2, 4] {
-            for ptr in [4u8, 8] {
-                out.push(vec![magic, 0xff, 0xff, 0xff, 0, 0, quantum, ptr]);
+/// bytes, an instruction quantum of 1, 2 or 4 and a pointer size of 4 or 8. They start with
+/// bytes common in binaries (`ff ff ff`), which would slow the main scan down by half, so they
+/// are looked for only in files that show no libc at all ([`go_pclntab`]).
+fn go_pclntab_headers() -> &'static AhoCorasick {
+    static AC: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        let mut headers = Vec::new();
+        for magic in [0xf1u8, 0xf0, 0xfa, 0xfb] {
+            for quantum in [1u8, 2, 4] {
+                for ptr in [4u8, 8] {
+                    headers.push(vec![magic, 0xff, 0xff, 0xff, 0, 0, quantum, ptr]);
+                }
             }
         }
-    }
-    out
+        AhoCorasick::new(headers).expect("the pattern set is valid")
+    })
 }
 
-/// The kind of pattern `index`: one of [`PATTERNS`], then the Go pclntab headers.
-fn kind_of(index: usize) -> Kind {
-    PATTERNS
-        .get(index)
-        .map_or(Kind::Marker(Marker::GoPclntab), |(_, kind)| *kind)
+/// The file offset of the first Go pclntab header in the file bytes of the loaded segments, read
+/// through `src` in chunks (each at most [`crate::input::CHUNK`] plus an overlap).
+pub fn go_pclntab(src: &dyn crate::elf::ReadAt, loads: &[crate::elf::Segment]) -> Option<u64> {
+    const OVERLAP: u64 = 7;
+    let ac = go_pclntab_headers();
+    for seg in loads {
+        let end = seg.offset.saturating_add(seg.filesz).min(src.len());
+        let mut at = seg.offset;
+        while at < end {
+            let len = (crate::input::CHUNK as u64 + OVERLAP).min(end - at);
+            let bytes = src.read_at(at, len).ok()?;
+            if let Some(m) = ac.find(&bytes) {
+                return Some(at + m.start() as u64);
+            }
+            at += len.saturating_sub(OVERLAP).max(1);
+        }
+    }
+    None
 }
 
 fn automaton() -> &'static AhoCorasick {
@@ -220,12 +238,7 @@ fn automaton() -> &'static AhoCorasick {
     AC.get_or_init(|| {
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(
-                PATTERNS
-                    .iter()
-                    .map(|(p, _)| unmask(p))
-                    .chain(go_pclntab_headers()),
-            )
+            .build(PATTERNS.iter().map(|(p, _)| unmask(p)))
             .expect("the pattern set is valid")
     })
 }
@@ -327,7 +340,7 @@ impl Found {
             }
             pos = at + 1;
             let offset = base + at as u64;
-            match kind_of(m.pattern().as_usize()) {
+            match PATTERNS[m.pattern().as_usize()].1 {
                 Kind::Marker(marker) => {
                     self.markers.entry(marker).or_insert(offset);
                 }

@@ -11,7 +11,7 @@ use crate::elf::{self, FileSource, InspectError, ReadAt};
 use crate::error::Error;
 use crate::input::{self, Item, SkipReason};
 use crate::report::{self, Style, check::*};
-use crate::scan::Scanner;
+use crate::scan::{self, Marker, Scanner};
 
 /// Check that ELF files are truly static — they start on a bare Linux kernel with no loader, no
 /// libc and no shared libraries — and say why not.
@@ -231,7 +231,17 @@ pub fn check_file(path: &Path, policy: &Policy, digest: bool) -> Result<FileRepo
         scanner.feed(chunk);
     })
     .map_err(FileProblem::Error)?;
-    let scan = scanner.finish();
+    let mut scan = scanner.finish();
+    // Go's pclntab header is looked for only where nothing names a C library (see scan.rs).
+    let no_libc = facts.interpreters.is_empty()
+        && facts.gnu_abi_tag.is_none()
+        && facts.dynamic.as_ref().is_none_or(|d| d.needed_count == 0)
+        && ![Marker::MuslStrerror, Marker::MuslSymbol]
+            .iter()
+            .any(|m| scan.markers.contains_key(m));
+    if no_libc && let Some(off) = scan::go_pclntab(&src, &facts.loads) {
+        scan.markers.insert(Marker::GoPclntab, off);
+    }
     let verdict = check::evaluate(&facts, &scan, policy);
     Ok(FileReport::new(
         path.display().to_string(),
