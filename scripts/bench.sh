@@ -11,7 +11,8 @@
 # Needs: openssl, sha256sum, file, scanelf (pax-utils), ldd, GNU time (/usr/bin/time).
 #
 # What is timed, over the same list of regular files (symlinks excluded), with a warm page cache:
-#   repro-check check DIR          the whole check: ELF facts, SHA-256 and string scan of every byte
+#   repro-check check DIR          text check: ELF facts and string scan of every byte (no digest)
+#   repro-check check --json DIR   the same plus SHA-256 of every byte (-v and --json print it)
 #   repro-check hash DIR           SHA-256 of every file (sha256sum format)
 #   openssl dgst -sha256 FILES     hashing only (the anchor: ratios are against it)
 #   sha256sum FILES, file FILES, scanelf FILES, and an `ldd` loop over the ELF files
@@ -43,9 +44,10 @@ xargs -0 file -N --mime-type <"$tmp/files" | awk -F': ' '$2 ~ /x-(pie-)?executab
 xargs -0 cat <"$tmp/files" >/dev/null # warm the page cache
 
 # Commands, by label. Each reads every file in the set (ldd: every ELF file).
-labels=(check hash openssl sha256sum file scanelf ldd)
+labels=(check check-json hash openssl sha256sum file scanelf ldd)
 declare -A cmd=(
   [check]="\"$bin\" check \"$dir\""
+  [check-json]="\"$bin\" check --json \"$dir\""
   [hash]="\"$bin\" hash \"$dir\""
   [openssl]="xargs -0 openssl dgst -sha256 <\"$tmp/files\""
   [sha256sum]="xargs -0 sha256sum <\"$tmp/files\""

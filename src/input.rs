@@ -281,6 +281,10 @@ pub fn describe_non_elf(head: &[u8]) -> String {
         }
         [0x1f, 0x8b, ..] => "gzip-compressed data",
         [b'P', b'K', 3, 4, ..] => "a zip archive",
+        // A bzImage starts with "MZ" too (its EFI stub); its setup header says "HdrS" at 0x202.
+        _ if head.get(0x202..0x206) == Some(b"HdrS") => {
+            "a Linux kernel image (bzImage); the kernel runs programs, check those"
+        }
         [b'M', b'Z', ..] => "a Windows (PE) executable",
         [0xfe, 0xed, 0xfa, ..] | [0xcf, 0xfa, 0xed, 0xfe, ..] | [0xca, 0xfe, 0xba, 0xbe, ..] => {
             "a Mach-O (macOS) binary"

@@ -37,8 +37,42 @@ pub enum Marker {
     Gconv,
     /// Go build info.
     GoBuildInfo,
-    /// UPX packer signature.
+    /// The header of Go's pclntab (magic `f1 ff ff ff` in Go 1.20+, `f0`/`fa`/`fb` before, then
+    /// two zero bytes, the instruction quantum and the pointer size): every Go program has one,
+    /// even without build info and with its sections stripped.
+    GoPclntab,
+    /// OpenSSL's version text, "OpenSSL 3.0.17 1 Jul 2025" (captured: see [`ScanResult::texts`]).
+    OpenSslVersion,
+    /// The rustls crate (its source paths, kept in panic locations).
+    Rustls,
+    /// The ring crate: rustls's crypto provider, or used on its own.
+    Ring,
+    /// AWS-LC (the aws-lc-rs / aws-lc-sys crates): rustls's default crypto provider since 0.23.
+    AwsLc,
+    /// The native-tls crate (OpenSSL on Linux).
+    NativeTls,
+    /// The webpki-roots crate: Mozilla's trust roots compiled into the program.
+    WebpkiRoots,
+    /// "ISRG Root X1", a subject name in every copy of Mozilla's root list (with
+    /// [`Marker::DigiCertRoot`]: trust roots compiled into the program).
+    IsrgRoot,
+    /// "DigiCert Global Root G2", another subject name from Mozilla's root list.
+    DigiCertRoot,
+    /// rustls-native-certs or rustls-platform-verifier: trust roots read from the host.
+    NativeCerts,
+    /// The host's CA bundle path, `/etc/ssl/certs/…` or `/etc/pki/tls/…`.
+    CaBundlePath,
+    /// `SSL_CERT_FILE`: a CA bundle path taken from the environment.
+    SslCertFile,
+    /// jemalloc (`<jemalloc>` message prefix).
+    Jemalloc,
+    /// mimalloc (`mimalloc: ` message prefix, `MIMALLOC_` settings).
+    Mimalloc,
+    /// UPX's notice, "This file is packed with the UPX executable packer".
     Upx,
+    /// UPX's `UPX!` magic followed by a plausible header (version, format, method): the packed
+    /// program's header, which UPX keeps even when the notice is removed.
+    UpxHeader,
 }
 
 /// What one pass over a file found.
@@ -53,6 +87,8 @@ pub struct ScanResult {
     pub scratch_paths: Vec<Hit>,
     /// Markers seen, with the file offset of the first.
     pub markers: BTreeMap<Marker, u64>,
+    /// The text of markers whose string says more than their presence (OpenSSL's version).
+    pub texts: BTreeMap<Marker, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +103,11 @@ enum Kind {
     /// A build path fragment that may sit inside a longer path.
     BuildInner,
     Marker(Marker),
+    /// `UPX!`: a marker only when the bytes after it look like one of UPX's headers.
+    UpxMagic,
+    /// A marker whose text is kept: printable bytes up to the end of the string, when the first
+    /// one after the pattern is a digit (a version).
+    Capture(Marker),
 }
 
 /// The patterns, each with a `|` that is removed before use. The split keeps the patterns out of
@@ -96,6 +137,30 @@ const PATTERNS: &[(&[u8], Kind)] = &[
         b"This file is packed with| the UPX",
         Kind::Marker(Marker::Upx),
     ),
+    (b"UP|X!", Kind::UpxMagic),
+    (b"OpenSSL |", Kind::Capture(Marker::OpenSslVersion)),
+    (b"/rustls|-0.", Kind::Marker(Marker::Rustls)),
+    (b"/ring|-0.", Kind::Marker(Marker::Ring)),
+    (b"/aws-lc|-rs-", Kind::Marker(Marker::AwsLc)),
+    (b"/aws-lc|-sys-", Kind::Marker(Marker::AwsLc)),
+    (b"/native|-tls-0.", Kind::Marker(Marker::NativeTls)),
+    (b"/webpki|-roots-", Kind::Marker(Marker::WebpkiRoots)),
+    (b"ISRG Roo|t X1", Kind::Marker(Marker::IsrgRoot)),
+    (
+        b"DigiCert Glob|al Root G2",
+        Kind::Marker(Marker::DigiCertRoot),
+    ),
+    (b"/rustls-native|-certs-", Kind::Marker(Marker::NativeCerts)),
+    (
+        b"/rustls-platform|-verifier-",
+        Kind::Marker(Marker::NativeCerts),
+    ),
+    (b"/etc/ssl/ce|rts", Kind::Marker(Marker::CaBundlePath)),
+    (b"/etc/pki/t|ls/", Kind::Marker(Marker::CaBundlePath)),
+    (b"SSL_CE|RT_FILE", Kind::Marker(Marker::SslCertFile)),
+    (b"<jema|lloc>", Kind::Marker(Marker::Jemalloc)),
+    (b"mimal|loc: ", Kind::Marker(Marker::Mimalloc)),
+    (b"MIMAL|LOC_", Kind::Marker(Marker::Mimalloc)),
 ];
 
 fn unmask(pattern: &[u8]) -> Vec<u8> {
@@ -123,8 +188,50 @@ const CONTEXT: usize = 1024;
 const CARRY: usize = 2 * CONTEXT;
 /// At most this many distinct strings are kept per kind (a file full of paths is reported, not hoarded).
 const MAX_DISTINCT: usize = 1000;
+/// The longest text kept for a [`Kind::Capture`] marker.
+const MAX_CAPTURE: usize = 80;
 /// Store path names are at most this long (Nix's limit).
 const MAX_STORE_NAME: usize = 211;
+
+/// Go's pclntab headers, built here rather than written out, so that repro-check's own binary
+/// does not hold them: the magics of Go 1.20+, 1.18, 1.16 and 1.2, each followed by two zero
+/// bytes, an instruction quantum of 1, 2 or 4 and a pointer size of 4 or 8. They start with
+/// bytes common in binaries (`ff ff ff`), which would slow the main scan down by half, so they
+/// are looked for only in files that show no libc at all ([`go_pclntab`]).
+fn go_pclntab_headers() -> &'static AhoCorasick {
+    static AC: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        let mut headers = Vec::new();
+        for magic in [0xf1u8, 0xf0, 0xfa, 0xfb] {
+            for quantum in [1u8, 2, 4] {
+                for ptr in [4u8, 8] {
+                    headers.push(vec![magic, 0xff, 0xff, 0xff, 0, 0, quantum, ptr]);
+                }
+            }
+        }
+        AhoCorasick::new(headers).expect("the pattern set is valid")
+    })
+}
+
+/// The file offset of the first Go pclntab header in the file bytes of the loaded segments, read
+/// through `src` in chunks (each at most [`crate::input::CHUNK`] plus an overlap).
+pub fn go_pclntab(src: &dyn crate::elf::ReadAt, loads: &[crate::elf::Segment]) -> Option<u64> {
+    const OVERLAP: u64 = 7;
+    let ac = go_pclntab_headers();
+    for seg in loads {
+        let end = seg.offset.saturating_add(seg.filesz).min(src.len());
+        let mut at = seg.offset;
+        while at < end {
+            let len = (crate::input::CHUNK as u64 + OVERLAP).min(end - at);
+            let bytes = src.read_at(at, len).ok()?;
+            if let Some(m) = ac.find(&bytes) {
+                return Some(at + m.start() as u64);
+            }
+            at += len.saturating_sub(OVERLAP).max(1);
+        }
+    }
+    None
+}
 
 fn automaton() -> &'static AhoCorasick {
     static AC: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
@@ -155,6 +262,7 @@ struct Found {
     build: Distinct,
     scratch: Distinct,
     markers: BTreeMap<Marker, u64>,
+    texts: BTreeMap<Marker, String>,
 }
 
 impl Scanner {
@@ -199,6 +307,7 @@ impl Scanner {
             build_paths: found.build.into_hits(),
             scratch_paths: found.scratch.into_hits(),
             markers: found.markers,
+            texts: found.texts,
         }
     }
 }
@@ -235,15 +344,36 @@ impl Found {
                 Kind::Marker(marker) => {
                     self.markers.entry(marker).or_insert(offset);
                 }
+                Kind::Capture(marker) => {
+                    let rest = &buf[at..buf.len().min(at + MAX_CAPTURE)];
+                    if rest.get(m.len()).is_some_and(u8::is_ascii_digit)
+                        && !self.texts.contains_key(&marker)
+                    {
+                        let end = rest
+                            .iter()
+                            .position(|&b| !(0x20..0x7f).contains(&b))
+                            .unwrap_or(rest.len());
+                        self.markers.entry(marker).or_insert(offset);
+                        self.texts.insert(
+                            marker,
+                            String::from_utf8_lossy(&rest[..end]).trim_end().to_string(),
+                        );
+                    }
+                }
+                Kind::UpxMagic => {
+                    if buf.get(at + 4..at + 8).is_some_and(is_upx_header) {
+                        self.markers.entry(Marker::UpxHeader).or_insert(offset);
+                    }
+                }
                 Kind::Store => {
                     if let Some(path) = store_path(&buf[at..]) {
                         self.store.add(path, offset);
                     }
                 }
                 Kind::BuildRoot { scratch } => {
-                    if at == 0 || !is_path_byte(buf[at - 1]) {
+                    if at == 0 || !is_path_byte(buf[at - 1]) || after_source_name(buf, at) {
                         let (s, e) = string_around(buf, at, m.len());
-                        if looks_like_build_path(&buf[s..e], m.len()) {
+                        if looks_like_build_path(buf, s, e, m.len()) {
                             let target = if scratch {
                                 &mut self.scratch
                             } else {
@@ -265,6 +395,22 @@ impl Found {
     }
 }
 
+/// Whether the four bytes after a `UPX!` magic look like one of UPX's headers. Its loader info
+/// (`l_info`, right after the program headers) has a 16-bit size, then the version and format;
+/// its pack header (near the end of the file) has version, format, method and level. UPX 3 and 4
+/// write version 13 or 14, older ones 10 to 12; formats are small numbers (big-endian ones have
+/// the top bit set); methods are 2 to 15 and levels 1 to 10.
+fn is_upx_header(next: &[u8]) -> bool {
+    let version = |v: u8| (10..=14).contains(&v);
+    let format = |f: u8| (1..=60).contains(&(f & 0x7f));
+    let pack_header = version(next[0])
+        && format(next[1])
+        && (2..=15).contains(&next[2])
+        && (1..=10).contains(&next[3]);
+    let loader_info = version(next[2]) && format(next[3]) && next[0..2] != [0, 0];
+    pack_header || loader_info
+}
+
 /// Bytes that may appear inside a path as compilers embed it.
 fn is_path_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
@@ -274,23 +420,63 @@ fn is_path_byte(b: u8) -> bool {
         )
 }
 
-/// Whether a string that starts with a build-ish root (`/tmp/`, `/home/`…) names something below
-/// it, rather than being a run-time template such as `/tmp/tmpfile_XXXXXX` or the bare root.
-fn looks_like_build_path(text: &[u8], root_len: usize) -> bool {
-    text.len() > root_len && !text.contains(&b'%') && memchr::memmem::find(text, b"XXX").is_none()
+/// Whether the string `buf[s..e]`, which starts with a build-ish root (`/tmp/`, `/home/`…) of
+/// `root_len` bytes, is a build path rather than:
+/// - a run-time template (`/tmp/tmpfile_XXXXXX`, `/home/%s`) or a bare root;
+/// - a suffix a program appends at run time (`/build/commands`, `/build/targets/` in cmake): a
+///   build path names at least two components below its root;
+/// - a piece of a longer string cut at a space or quote (`"/home/my user/bin/x"` gives
+///   `/home/my`): a quote before it, or a space followed by more path after it.
+fn looks_like_build_path(buf: &[u8], s: usize, e: usize, root_len: usize) -> bool {
+    let text = &buf[s..e];
+    let below = &text[root_len.min(text.len())..];
+    let two_components = below
+        .iter()
+        .position(|&b| b == b'/')
+        .is_some_and(|slash| slash > 0 && slash + 1 < below.len());
+    let quoted = s > 0 && matches!(buf[s - 1], b'"' | b'\'');
+    let cut_at_space =
+        buf.get(e) == Some(&b' ') && buf.get(e + 1).is_some_and(|&b| is_path_byte(b));
+    two_components
+        && !quoted
+        && !cut_at_space
+        && !text.contains(&b'%')
+        && memchr::memmem::find(text, b"XXX").is_none()
 }
 
-/// The printable path string containing the match at `at` (of `len` bytes).
+/// Whether the match at `at` follows a Rust source file name directly: Rust stores panic
+/// locations without a terminator, so paths sit back to back (`…/a.rs/build/b.rs`).
+fn after_source_name(buf: &[u8], at: usize) -> bool {
+    at >= 3 && &buf[at - 3..at] == b".rs"
+}
+
+/// The printable path string containing the match at `at` (of `len` bytes). A path ends after
+/// its `.rs` file name, where Rust's unterminated panic locations run on into the next string
+/// (`…/api.rsassertion failed`, `…/a.rs/build/b.rs`).
 fn string_around(buf: &[u8], at: usize, len: usize) -> (usize, usize) {
     let mut s = at;
-    while s > 0 && at - s < CONTEXT / 2 && is_path_byte(buf[s - 1]) {
+    while s > 0 && at - s < CONTEXT / 2 && is_path_byte(buf[s - 1]) && !after_source_name(buf, s) {
         s -= 1;
     }
     let mut e = (at + len).min(buf.len());
     while e < buf.len() && e - at < CONTEXT / 2 && is_path_byte(buf[e]) {
+        if after_source_name(buf, e) && e > at + len && is_source_end(buf, e) {
+            break;
+        }
         e += 1;
     }
     (s, e)
+}
+
+/// Whether a `.rs` just before `e` ends a file name: the path goes on with a letter (the next
+/// string, as in `api.rsassertion`) or a new absolute path, not with more of a name (`.rs.bk`,
+/// `.rs-1`) or a directory below it.
+fn is_source_end(buf: &[u8], e: usize) -> bool {
+    let last_component = buf[..e]
+        .iter()
+        .rposition(|&b| b == b'/')
+        .is_some_and(|slash| !buf[slash + 1..e - 3].is_empty());
+    last_component && (buf[e].is_ascii_alphabetic() || buf[e] == b'/')
 }
 
 /// Whether a path names a source file or a source tree (`…/src/…`, `….rs`, `….c`, …).
@@ -461,6 +647,24 @@ mod tests {
         assert_eq!(format!("{whole:?}"), format!("{bytewise:?}"));
         assert_eq!(whole.store_refs.len(), 1, "{whole:?}");
         assert_eq!(whole.store_refs[0].offset, 11);
+    }
+
+    #[test]
+    fn strings_that_only_look_like_build_paths_are_not_found() {
+        let data = b"\0\"/home/my user/bin/tool\"\0/build/commands\0/build/targets/\0\
+            /home/u/.cargo/registry/src/idx/serde-1.0/src/api.rsassertion failed\0\
+            \0/build/src/a.rs/build/src/b.rs\0/home/dev/proj/src/lib.rs.bk\0";
+        let r = scan_bytes(data);
+        let texts: Vec<&str> = r.build_paths.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "/home/u/.cargo/registry/src/idx/serde-1.0/src/api.rs",
+                "/build/src/a.rs",
+                "/build/src/b.rs",
+                "/home/dev/proj/src/lib.rs.bk",
+            ]
+        );
     }
 
     #[test]

@@ -245,6 +245,22 @@ fn musl_static_passes_and_musl_gcc_static_pie_is_caught() {
     assert_eq!(good["linkage"], "static");
     assert_eq!(good["libc"], "musl");
     assert_eq!(good["pass"], true);
+    // Debian's libc.a carries musl's debug info, with Debian's /build/musl-… directory in it.
+    let debug = finding(good, "build-path");
+    assert!(
+        debug["message"]
+            .as_str()
+            .unwrap()
+            .contains("C library's build directory"),
+        "{debug:#}"
+    );
+    assert!(
+        debug["hint"]
+            .as_str()
+            .unwrap()
+            .contains("strip --strip-debug"),
+        "{debug:#}"
+    );
     // Debian's musl-gcc quietly gives -static-pie an interpreter and NEEDED libc.so.
     assert_eq!(trap["linkage"], "dynamic");
     assert_eq!(trap["interpreter"], "/lib/ld-musl-x86_64.so.1");
@@ -531,4 +547,403 @@ fn json_schema_snapshot() {
         ".files[].libc_evidence" => "[evidence]",
         ".files[].findings[].message" => "[message]",
     });
+}
+
+/// Pack `name` in `dir` with UPX (Debian's upx-ucl provides `upx`); false when it is not installed.
+fn upx_pack(dir: &Path, name: &str) -> bool {
+    if !have_tool("upx") {
+        return false;
+    }
+    let out = std::process::Command::new("upx")
+        .args(["-q", "-f", name])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "upx failed: {}", stderr(&out));
+    true
+}
+
+#[test]
+fn upx_packed_programs_fail_as_unverifiable_static_and_dynamic() {
+    let dir = tempdir();
+    // Big enough for UPX to pack (it refuses tiny files); the notice lands far past 64 KiB in
+    // the static one.
+    let src = "#include <stdio.h>\n#include <string.h>\nchar big[300000] = {1};\n\
+               int main(int c, char **v) { memset(big, c, sizeof big); puts(v[0]); return 0; }\n";
+    compile_c("gcc", dir.path(), "packed-dynamic", src, &["-O1"]);
+    compile_c("gcc", dir.path(), "packed-static", src, &["-O1", "-static"]);
+    if !upx_pack(dir.path(), "packed-dynamic") || !upx_pack(dir.path(), "packed-static") {
+        return;
+    }
+    let packed = std::fs::read(dir.path().join("packed-static")).unwrap();
+    let notice = packed.windows(19).position(|w| w == b"This file is packed");
+    assert!(notice.is_some_and(|at| at > 0x1_0000), "{notice:?}");
+    let out = run_in(dir.path(), &["--json", "packed-dynamic", "packed-static"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for e in doc["files"].as_array().unwrap() {
+        assert_eq!(e["pass"], false, "{e:#}");
+        let f = finding(e, "packed");
+        assert_eq!(f["severity"], "error");
+        assert!(f["hint"].as_str().unwrap().contains("upx -d"), "{f:#}");
+        assert_eq!(f["evidence"].as_array().unwrap().len(), 3, "{f:#}");
+    }
+}
+
+/// Evidence ranking: a `GLIBC_2.` string constant in a static musl program (as in the Zig
+/// compiler) does not outrank musl's own strerror table; with no musl string at all, the missing
+/// ABI-tag note (every glibc program has one) still keeps it from being called glibc.
+#[test]
+fn a_glibc_version_string_does_not_make_a_musl_program_glibc() {
+    if !have_tool("musl-gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let with_strerror = "#include <stdio.h>\n#include <string.h>\n\
+        int main(int c, char **v) { puts(\"GLIBC_2.2.5\"); puts(strerror(c)); return 0; }\n";
+    let bare = "#include <stdio.h>\nint main(void) { puts(\"GLIBC_2.2.5\"); return 0; }\n";
+    compile_c(
+        "musl-gcc",
+        dir.path(),
+        "musl-glibc-string",
+        with_strerror,
+        &["-static", "-s"],
+    );
+    compile_c(
+        "musl-gcc",
+        dir.path(),
+        "musl-bare",
+        bare,
+        &["-static", "-s"],
+    );
+    let out = run_in(dir.path(), &["--json", "musl-glibc-string", "musl-bare"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (ranked, bare) = (&doc["files"][0], &doc["files"][1]);
+    assert_eq!(ranked["libc"], "musl", "{ranked:#}");
+    assert!(
+        ranked["libc_evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("strerror")
+    );
+    assert_eq!(bare["libc"], "unknown", "{bare:#}");
+}
+
+/// A Go program without build id and build info (`-s -w -buildid=`, build info erased as
+/// esbuild ships) and without section headers: its pclntab header in a loaded segment says Go.
+#[test]
+fn go_without_build_info_or_sections_has_no_libc() {
+    if !have_tool("go") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("main.go"),
+        "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"hi\") }\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new("go")
+        .args([
+            "build",
+            "-ldflags=-s -w -buildid=",
+            "-o",
+            "go-bare",
+            "main.go",
+        ])
+        .env("CGO_ENABLED", "0")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "go build: {}", stderr(&out));
+    let path = dir.path().join("go-bare");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let magic = b"\xff Go buildinf:";
+    if let Some(at) = bytes.windows(magic.len()).position(|w| w == magic) {
+        bytes[at..at + magic.len()].fill(b'X');
+    }
+    bytes[0x28..0x30].fill(0); // e_shoff
+    bytes[0x3c..0x40].fill(0); // e_shnum, e_shstrndx
+    std::fs::write(&path, &bytes).unwrap();
+    let out = run_in(dir.path(), &["--json", "go-bare"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &doc["files"][0];
+    assert_eq!(out.status.code(), Some(0), "{e:#}");
+    assert_eq!(e["linkage"], "static");
+    assert_eq!(e["libc"], "none", "{e:#}");
+    assert!(
+        e["libc_evidence"][0].as_str().unwrap().contains("pclntab"),
+        "{e:#}"
+    );
+}
+
+/// musl's libc.so is also its loader (Debian installs it as ld-musl-*.so.1); a musl shared
+/// object whose only clue is `NEEDED libc.so` is musl.
+#[test]
+fn musl_loader_and_musl_shared_object_are_named() {
+    if !have_tool("musl-gcc") {
+        return;
+    }
+    let dir = tempdir();
+    compile_c(
+        "musl-gcc",
+        dir.path(),
+        "libmusl.so",
+        "#include <stdio.h>\nint f(void) { return puts(\"x\"); }\n",
+        &["-shared", "-fPIC", "-s"],
+    );
+    // The loader is the interpreter a dynamic musl-gcc program requests.
+    compile_c("musl-gcc", dir.path(), "musl-dynamic", HELLO_C, &[]);
+    let out = run_in(dir.path(), &["--json", "musl-dynamic"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loader = doc["files"][0]["interpreter"].as_str().unwrap().to_string();
+    std::fs::copy(&loader, dir.path().join("ld-musl")).unwrap();
+    let out = run_in(dir.path(), &["--json", "libmusl.so", "ld-musl"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (lib, ld) = (&doc["files"][0], &doc["files"][1]);
+    assert_eq!(lib["libc"], "musl", "{lib:#}");
+    assert_eq!(lib["role"], "shared-library");
+    assert_eq!(ld["role"], "dynamic-loader", "{ld:#}");
+    assert_eq!(ld["libc"], "musl");
+    assert_eq!(ld["pass"], true);
+}
+
+/// A core dump holds a process's memory (its environment, the host's vDSO), not a program: no
+/// store-path or build-path findings from it, only that it is not a program.
+#[test]
+fn core_dumps_get_no_string_findings() {
+    if !have_tool("gcore") {
+        return;
+    }
+    let dir = tempdir();
+    let src = "#include <unistd.h>\nint main(void) { pause(); return 0; }\n";
+    compile_c("gcc", dir.path(), "sleeper-static", src, &["-static"]);
+    compile_c("gcc", dir.path(), "sleeper-dynamic", src, &[]);
+    for name in ["sleeper-static", "sleeper-dynamic"] {
+        let mut child = std::process::Command::new(dir.path().join(name))
+            .env(
+                "STORE",
+                "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-openssl-3.0.7/lib",
+            )
+            .env("SOURCE", "/home/dev/project/src/main.rs")
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let core = format!("core-{name}");
+        let out = std::process::Command::new("gcore")
+            .arg("-o")
+            .arg(dir.path().join(&core))
+            .arg(child.id().to_string())
+            .output()
+            .unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(out.status.success(), "gcore: {}", stderr(&out));
+        let core = format!("{core}.{}", child.id());
+        let bytes = std::fs::read(dir.path().join(&core)).unwrap();
+        assert!(
+            bytes.windows(10).any(|w| w == b"/nix/store"),
+            "the core holds the environment"
+        );
+        let (code, e) = {
+            let out = run_in(dir.path(), &["--json", &core]);
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            (out.status.code(), doc["files"][0].clone())
+        };
+        assert_eq!(code, Some(1));
+        assert_eq!(e["role"], "core", "{e:#}");
+        assert_eq!(codes(&e), ["not-a-program"], "{e:#}");
+    }
+}
+
+/// Strings that look like build paths but are not: a quoted test fixture with a space, run-time
+/// suffixes a program appends to its own directories. None is a build path.
+#[test]
+fn strings_that_only_look_like_build_paths_are_not_findings() {
+    let dir = tempdir();
+    let src = "#include <stdio.h>\nint main(void) {\n  puts(\"\\\"/home/my user/bin/tool\\\"\");\n  \
+               puts(\"/build/commands\");\n  puts(\"/build/targets/\");\n  return 0;\n}\n";
+    compile_c("gcc", dir.path(), "lookalikes", src, &["-static", "-s"]);
+    let bytes = std::fs::read(dir.path().join("lookalikes")).unwrap();
+    assert!(bytes.windows(17).any(|w| w == b"\"/home/my user/bi"));
+    let out = run_in(dir.path(), &["--json", "lookalikes"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &doc["files"][0];
+    assert!(!codes(e).contains(&"build-path".to_string()), "{e:#}");
+}
+
+/// A bzImage starts with "MZ" (its EFI stub) but is a Linux kernel, not a Windows program.
+#[test]
+fn a_kernel_image_is_not_called_a_windows_program() {
+    let dir = tempdir();
+    let mut image = vec![0u8; 4096];
+    image[..2].copy_from_slice(b"MZ");
+    image[0x202..0x206].copy_from_slice(b"HdrS");
+    std::fs::write(dir.path().join("bzImage"), &image).unwrap();
+    let out = run_in(dir.path(), &["bzImage"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("Linux kernel image") && !err.contains("Windows"),
+        "{err}"
+    );
+}
+
+/// Hardening, each property built with and without: PIE (static-pie vs static), stack protector,
+/// FORTIFY, NX stack, x86 CET and aarch64 BTI/PAC (from the GNU property note).
+#[test]
+fn hardening_is_reported_with_and_without_each_property() {
+    let dir = tempdir();
+    let f = "#include <stdio.h>\n#include <string.h>\n\
+             int main(int c, char **v) { char b[16]; strcpy(b, v[0]); printf(\"%s %d\\n\", b, c); return 0; }\n";
+    let bare = "void _start(void) { for (;;) {} }\n";
+    compile_c("gcc", dir.path(), "pie-static", HELLO_C, &["-static-pie"]);
+    compile_c("gcc", dir.path(), "nopie-static", HELLO_C, &["-static"]);
+    let hard = ["-O2", "-fstack-protector-all", "-D_FORTIFY_SOURCE=2"];
+    compile_c("gcc", dir.path(), "hard", f, &hard);
+    let soft = [
+        "-O2",
+        "-fno-stack-protector",
+        "-U_FORTIFY_SOURCE",
+        "-z",
+        "execstack",
+    ];
+    compile_c("gcc", dir.path(), "soft", f, &soft);
+    // Debian's start files carry no CET property, so only a program without them can have one.
+    let cet = ["-O1", "-nostdlib", "-static", "-fcf-protection=full"];
+    compile_c("gcc", dir.path(), "cet", bare, &cet);
+    let nocet = ["-O1", "-nostdlib", "-static", "-fcf-protection=none"];
+    compile_c("gcc", dir.path(), "nocet", bare, &nocet);
+    let h = |name: &str| {
+        let out = run_in(dir.path(), &["--json", name]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["files"][0]["host"]["hardening"].clone()
+    };
+    assert_eq!(h("pie-static")["pie"], true);
+    assert_eq!(h("nopie-static")["pie"], false);
+    let (hard, soft) = (h("hard"), h("soft"));
+    assert_eq!(hard["stack_protector"], "yes", "{hard:#}");
+    assert_eq!(hard["fortify"], "yes", "{hard:#}");
+    assert_eq!(hard["nx_stack"], true);
+    assert_eq!(soft["stack_protector"], "no", "{soft:#}");
+    assert_eq!(soft["fortify"], "no", "{soft:#}");
+    assert_eq!(soft["nx_stack"], false);
+    assert_eq!(h("cet")["ibt"], true);
+    assert_eq!(h("cet")["shstk"], true);
+    assert_eq!(h("nocet")["ibt"], false);
+    if have_tool("aarch64-linux-gnu-gcc") {
+        let bti = [
+            "-O1",
+            "-nostdlib",
+            "-static",
+            "-mbranch-protection=standard",
+        ];
+        compile_c("aarch64-linux-gnu-gcc", dir.path(), "bti", bare, &bti);
+        let nobti = ["-O1", "-nostdlib", "-static", "-mbranch-protection=none"];
+        compile_c("aarch64-linux-gnu-gcc", dir.path(), "nobti", bare, &nobti);
+        assert_eq!(h("bti")["bti"], true, "{:#}", h("bti"));
+        assert_eq!(h("bti")["pac"], true);
+        assert_eq!(h("nobti")["bti"], false);
+        assert_eq!(h("bti")["ibt"], Value::Null);
+    }
+    // Text -v shows them too.
+    let out = run_in(dir.path(), &["-v", "hard"]);
+    assert!(
+        stdout(&out).contains("stack protector yes, FORTIFY yes"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The TLS stack, trust roots and allocator: a static OpenSSL program (Debian's libssl.a) names
+/// OpenSSL's version and reads the host's CA bundle; a plain one has no TLS; musl's allocator
+/// gets a hint.
+#[test]
+fn tls_trust_roots_and_allocator_are_reported() {
+    let dir = tempdir();
+    let tls = "#include <openssl/ssl.h>\n#include <stdio.h>\nint main(void) {\n  \
+               SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());\n  SSL_CTX_set_default_verify_paths(ctx);\n  \
+               puts(OpenSSL_version(OPENSSL_VERSION));\n  return 0;\n}\n";
+    compile_c(
+        "gcc",
+        dir.path(),
+        "openssl-static",
+        tls,
+        &["-static", "-w", "-lssl", "-lcrypto", "-lpthread"],
+    );
+    compile_c("gcc", dir.path(), "plain-static", HELLO_C, &["-static"]);
+    let out = run_in(dir.path(), &["--json", "openssl-static", "plain-static"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (ssl, plain) = (&doc["files"][0], &doc["files"][1]);
+    let version = std::process::Command::new(dir.path().join("openssl-static"))
+        .output()
+        .unwrap();
+    let version = String::from_utf8(version.stdout).unwrap();
+    assert_eq!(ssl["host"]["tls"]["value"], "openssl", "{ssl:#}");
+    assert_eq!(ssl["host"]["tls"]["detail"], version.trim());
+    assert_eq!(ssl["host"]["trust_roots"]["value"], "host");
+    assert_eq!(ssl["host"]["allocator"]["value"], "glibc");
+    assert!(
+        codes(ssl).contains(&"tls".to_string()) && codes(ssl).contains(&"trust-roots".to_string())
+    );
+    assert_eq!(plain["host"]["tls"]["value"], "none", "{plain:#}");
+    assert_eq!(plain["host"]["trust_roots"]["value"], "none");
+    assert!(!codes(plain).contains(&"tls".to_string()));
+    if have_tool("musl-gcc") {
+        compile_c("musl-gcc", dir.path(), "musl-alloc", HELLO_C, &["-static"]);
+        let (_, e) = {
+            let out = run_in(dir.path(), &["--json", "musl-alloc"]);
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            (out.status.code(), doc["files"][0].clone())
+        };
+        assert_eq!(e["host"]["allocator"]["value"], "musl", "{e:#}");
+        let f = finding(&e, "allocator");
+        assert_eq!(f["severity"], "info");
+        assert!(f["hint"].as_str().unwrap().contains("mimalloc"));
+    }
+}
+
+/// rustls with ring, webpki-roots and mimalloc: a real (tiny) crate, built once with cargo. The
+/// TLS stack, its provider, the embedded roots and the allocator are each named.
+#[test]
+fn rustls_with_embedded_roots_and_mimalloc_are_named() {
+    if !have_tool("cargo") || !have_tool("cc") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"tlsprobe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         mimalloc = { version = \"0.1\", default-features = false }\n\
+         rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\"] }\n\
+         webpki-roots = \"1\"\n\n[profile.dev]\ndebug = false\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "#[global_allocator]\nstatic GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;\n\n\
+         fn main() {\n    let mut roots = rustls::RootCertStore::empty();\n    \
+         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());\n    \
+         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());\n    \
+         let config = rustls::ClientConfig::builder_with_provider(provider)\n        \
+         .with_safe_default_protocol_versions()\n        .expect(\"versions\")\n        \
+         .with_root_certificates(roots)\n        .with_no_client_auth();\n    \
+         println!(\"{}\", config.alpn_protocols.len());\n}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new("cargo")
+        .args(["build", "--quiet"])
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo build: {}", stderr(&out));
+    let out = run_in(dir.path(), &["--json", "target/debug/tlsprobe"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let host = &doc["files"][0]["host"];
+    assert_eq!(host["tls"]["value"], "rustls", "{host:#}");
+    assert_eq!(host["tls"]["detail"], "ring", "{host:#}");
+    assert_eq!(host["trust_roots"]["value"], "embedded", "{host:#}");
+    assert_eq!(host["allocator"]["value"], "mimalloc", "{host:#}");
 }

@@ -403,6 +403,11 @@ fn corrupted_binaries_through_the_command_end_in_time_with_a_sentence() {
 /// killing it after a second. Returns (exit code, stdout, stderr); the code is None on a signal
 /// or a kill.
 fn run_binary(file: &Path, bytes: &[u8]) -> (Option<i32>, String, String) {
+    run_binary_within(file, bytes, Duration::from_secs(1))
+}
+
+/// [`run_binary`] with another time limit.
+fn run_binary_within(file: &Path, bytes: &[u8], limit: Duration) -> (Option<i32>, String, String) {
     std::fs::write(file, bytes).unwrap();
     let mut child = Command::new("prlimit")
         .arg(format!("--as={AS_LIMIT}"))
@@ -421,11 +426,11 @@ fn run_binary(file: &Path, bytes: &[u8]) -> (Option<i32>, String, String) {
             let out = child.wait_with_output().unwrap();
             return (out.status.code(), stdout(&out), stderr(&out));
         }
-        if start.elapsed() > Duration::from_secs(1) {
+        if start.elapsed() > limit {
             let _ = child.kill();
             let out = child.wait_with_output().unwrap();
             panic!(
-                "{} did not finish within a second (hang):\n{}",
+                "{} did not finish within {limit:?} (hang):\n{}",
                 file.display(),
                 stderr(&out)
             );
@@ -508,5 +513,270 @@ fn an_image_with_a_physical_entry_point_is_not_corrupt() {
         stdout(&out).starts_with("PASS image: static executable"),
         "{}",
         stdout(&out)
+    );
+}
+
+/// A packed dynamic program has no `PT_INTERP` of its own: the packer hides it. Erasing any of
+/// UPX's marks (its loader info after the program headers, its pack header, its notice) must not
+/// make it pass; each variant keeps at least one mark, and must fail as packed.
+#[test]
+fn a_packed_dynamic_program_fails_whichever_upx_mark_is_erased() {
+    if !have_tool("gcc") || !have_tool("upx") {
+        return;
+    }
+    let dir = tempdir();
+    let src = "#include <stdio.h>\n#include <string.h>\nchar big[300000] = {1};\n\
+               int main(int c, char **v) { memset(big, c, sizeof big); puts(v[0]); return 0; }\n";
+    let path = compile_c("gcc", dir.path(), "packed", src, &["-O1"]);
+    let out = Command::new("upx")
+        .args(["-q", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "upx failed: {}", stderr(&out));
+    let packed = std::fs::read(&path).unwrap();
+    let find_all = |needle: &[u8]| -> Vec<usize> {
+        packed
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let magics = find_all(b"UPX!");
+    let notice = find_all(b"This file is packed with the UPX");
+    let phnum = usize::from(u16::from_le_bytes([packed[0x38], packed[0x39]]));
+    let loader_info = 64 + phnum * 56 + 4;
+    assert!(magics.contains(&loader_info), "{magics:?}");
+    assert!(!notice.is_empty());
+    let erase = |at: &[usize]| {
+        let mut b = packed.clone();
+        for &i in at {
+            b[i..i + 4].copy_from_slice(b"XXXX");
+        }
+        b
+    };
+    let others: Vec<usize> = magics
+        .iter()
+        .copied()
+        .filter(|&m| m != loader_info)
+        .collect();
+    let variants = [
+        ("loader info erased", erase(&[loader_info])),
+        ("pack headers erased", erase(&others)),
+        ("notice erased", erase(&notice)),
+        ("only the notice left", erase(&magics)),
+        ("only the loader info left", {
+            let mut all = others.clone();
+            all.extend(&notice);
+            erase(&all)
+        }),
+        ("only the pack headers left", {
+            let mut all = vec![loader_info];
+            all.extend(&notice);
+            erase(&all)
+        }),
+    ];
+    for (what, bytes) in variants {
+        std::fs::write(&path, &bytes).unwrap();
+        let out = run_in(dir.path(), &["check", "packed"]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{what}: {text}{}", stderr(&out));
+        assert!(text.contains("error[packed]"), "{what}: {text}");
+    }
+}
+
+// ---- hostile files: small files whose structures all point at one long string ----
+
+/// One program header: type, file offset, virtual address, size in the file (and in memory).
+type Phdr = (u32, u64, u64, u64);
+
+/// A little-endian ELF64 x86_64 file: header, program headers at 64, then `body` (whose first
+/// byte is at file offset `64 + 56 * phdrs.len()`). Section headers, when given, are
+/// `(e_shoff, e_shnum, e_shstrndx)`; `phnum` overrides e_phnum (PN_XNUM).
+fn elf64(
+    e_type: u16,
+    entry: u64,
+    phdrs: &[Phdr],
+    phnum: Option<u16>,
+    sections: (u64, u16, u16),
+    body: &[u8],
+) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64 + 56 * phdrs.len() + body.len());
+    b.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+    b.extend_from_slice(&e_type.to_le_bytes());
+    b.extend_from_slice(&62u16.to_le_bytes());
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&entry.to_le_bytes());
+    b.extend_from_slice(&64u64.to_le_bytes());
+    b.extend_from_slice(&sections.0.to_le_bytes());
+    b.extend_from_slice(&0u32.to_le_bytes());
+    for half in [
+        64,
+        56,
+        phnum.unwrap_or(phdrs.len() as u16),
+        64,
+        sections.1,
+        sections.2,
+    ] {
+        b.extend_from_slice(&u16::to_le_bytes(half));
+    }
+    for &(kind, offset, vaddr, size) in phdrs {
+        b.extend_from_slice(&kind.to_le_bytes());
+        b.extend_from_slice(&4u32.to_le_bytes()); // PF_R
+        for word in [offset, vaddr, vaddr, size, size, 8] {
+            b.extend_from_slice(&word.to_le_bytes());
+        }
+    }
+    b.extend_from_slice(body);
+    b
+}
+
+/// One ELF64 section header.
+fn shdr(name: u32, kind: u32, offset: u64, size: u64, info: u32) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64);
+    b.extend_from_slice(&name.to_le_bytes());
+    b.extend_from_slice(&kind.to_le_bytes());
+    for word in [0u64, 0, offset, size] {
+        b.extend_from_slice(&word.to_le_bytes());
+    }
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&info.to_le_bytes());
+    b.extend_from_slice(&[0; 16]);
+    b
+}
+
+const MIB: usize = 1 << 20;
+
+/// The hostile files: (name, bytes, expected exit code of `check`).
+fn hostile_files() -> Vec<(&'static str, Vec<u8>, i32)> {
+    let long = [vec![b'A'; MIB], vec![0]].concat();
+    let mut out = Vec::new();
+
+    // 16,384 section headers, every name the same 1 MiB string.
+    let start = 64 + 56;
+    let shoff = (start + long.len()).next_multiple_of(8);
+    let mut body = long.clone();
+    body.resize(shoff - start, 0);
+    body.extend(shdr(0, 0, 0, 0, 0));
+    body.extend(shdr(0, 3, start as u64, long.len() as u64, 0));
+    for _ in 2..16_384 {
+        body.extend(shdr(0, 1, start as u64, 16, 0));
+    }
+    let total = (start + body.len()) as u64;
+    let load = (1, 0, 0, total);
+    out.push((
+        "section-names",
+        elf64(3, 0x40, &[load], None, (shoff as u64, 16_384, 1), &body),
+        0,
+    ));
+
+    // 65,536 DT_NEEDED entries naming one 1 MiB string.
+    let start = 64 + 2 * 56;
+    let entries = 65_536 + 3;
+    let strtab = start + 16 * entries;
+    let mut body = Vec::new();
+    for _ in 0..65_536 {
+        body.extend([1u64, 0].iter().flat_map(|w| w.to_le_bytes()));
+    }
+    for (tag, val) in [(5u64, strtab as u64), (10, long.len() as u64), (0, 0)] {
+        body.extend([tag, val].iter().flat_map(|w| w.to_le_bytes()));
+    }
+    body.extend(&long);
+    let total = (start + body.len()) as u64;
+    let phdrs = [
+        (1, 0, 0, total),
+        (2, start as u64, start as u64, 16 * entries as u64),
+    ];
+    out.push(("needed", elf64(3, 0x40, &phdrs, None, (0, 0, 0), &body), 1));
+
+    // 16,384 PT_INTERP and as many PT_NOTE headers over one 1 MiB string.
+    let count = 16_384;
+    let start = 64 + 56 * (1 + 2 * count);
+    let total = (start + long.len()) as u64;
+    let mut phdrs = vec![(1, 0, 0, total)];
+    phdrs.extend((0..count).map(|_| (3, start as u64, 0, long.len() as u64)));
+    phdrs.extend((0..count).map(|_| (4, start as u64, 0, long.len() as u64)));
+    out.push((
+        "interpreters",
+        elf64(3, 0x40, &phdrs, None, (0, 0, 0), &long),
+        1,
+    ));
+
+    // PN_XNUM: e_phnum 0xffff, the real count (2) in section 0's sh_info; an interpreter.
+    let start = 64 + 2 * 56;
+    let interp = b"/lib64/ld-linux-x86-64.so.2\0";
+    let mut body = interp.to_vec();
+    let shoff = start + body.len();
+    body.extend(shdr(0, 0, 0, 0, 2));
+    let total = (start + body.len()) as u64;
+    let phdrs = [(1, 0, 0, total), (3, start as u64, 0, interp.len() as u64)];
+    out.push((
+        "pn-xnum",
+        elf64(3, 0x40, &phdrs, Some(0xffff), (shoff as u64, 1, 0), &body),
+        1,
+    ));
+    out
+}
+
+/// Each hostile file ends in a verdict within a fixed memory, in-process (a counting allocator)
+/// and through the binary (under an address-space limit). Before the budget, the first three made
+/// `check` allocate tens of gigabytes and abort.
+#[test]
+fn hostile_files_that_amplify_one_string_stay_within_a_fixed_memory() {
+    let dir = tempdir();
+    let file = dir.path().join("hostile");
+    // REPRO_CHECK_WRITE_SEEDS=DIR writes them as fuzz seeds (fuzz/seeds/elf), so that libFuzzer
+    // sees inputs this large.
+    let seeds = std::env::var_os("REPRO_CHECK_WRITE_SEEDS");
+    for (name, bytes, expected) in hostile_files() {
+        if let Some(seeds) = &seeds {
+            std::fs::write(Path::new(seeds).join(format!("hostile-{name}")), &bytes).unwrap();
+        }
+        let scanned = scan::scan_bytes(&bytes);
+        let (result, peak) = peak_during(|| check_bytes(&bytes, Some(&scanned)));
+        assert_eq!(result, Ok(expected == 0), "{name}");
+        assert!(
+            peak <= 16 * MIB,
+            "{name}: {peak} bytes of heap for a {}-byte file",
+            bytes.len()
+        );
+        if have_tool("prlimit") {
+            // Megabytes scanned by an unoptimised build on a shared machine: memory is the point
+            // here, so the time limit only catches a hang.
+            let (code, out, err) = run_binary_within(&file, &bytes, Duration::from_secs(10));
+            assert_eq!(code, Some(expected), "{name}: {out}{err}");
+        }
+    }
+}
+
+/// A structure larger than the cap on one read is reported as too large, not as lying past the
+/// end of the file. The file is sparse: 80 MiB long, with a 70 MiB dynamic segment.
+#[test]
+fn a_structure_over_the_cap_is_called_too_large_not_truncated() {
+    let dir = tempdir();
+    let file = dir.path().join("huge");
+    let start = 64 + 2 * 56;
+    let total = 80 * MIB as u64;
+    let phdrs = [
+        (1, 0, 0, total),
+        (2, start as u64, start as u64, 70 * MIB as u64),
+    ];
+    let bytes = elf64(3, 0x40, &phdrs, None, (0, 0, 0), &[]);
+    std::fs::write(&file, &bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(total)
+        .unwrap();
+    let out = run_in(dir.path(), &["check", "huge"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{}{err}", stdout(&out));
+    assert!(
+        err.contains("huge is a corrupt ELF file")
+            && err.contains("more than the 64 MiB")
+            && !err.contains("past the end"),
+        "{err}"
     );
 }

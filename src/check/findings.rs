@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::host::HostFacts;
 use super::{Libc, Policy, Role};
 use crate::elf::{ElfFacts, names};
 use crate::scan::{self, Hit, Marker, ScanResult};
@@ -38,6 +39,12 @@ pub enum Code {
     Malformed,
     /// Packed with UPX: the real program is hidden.
     Packed,
+    /// A TLS library linked in statically (OpenSSL's version is frozen into the binary).
+    Tls,
+    /// Trust roots read from the host's CA bundle.
+    TrustRoots,
+    /// musl's allocator, slow under allocation churn.
+    Allocator,
 }
 
 /// How much a finding matters.
@@ -98,6 +105,9 @@ impl Code {
             Code::Machine => "machine",
             Code::Malformed => "malformed",
             Code::Packed => "packed",
+            Code::Tls => "tls",
+            Code::TrustRoots => "trust-roots",
+            Code::Allocator => "allocator",
         }
     }
 }
@@ -121,6 +131,7 @@ pub(super) fn collect(
     policy: &Policy,
     role: Role,
     libc: Libc,
+    host: &HostFacts,
 ) -> Vec<Finding> {
     use Severity::{Error, Info, Warning};
     let mut out = Vec::new();
@@ -158,8 +169,11 @@ pub(super) fn collect(
             Code::DynamicLoader,
             Info,
             format!(
-                "The dynamic loader itself (soname {}): it needs nothing else and starts on its own, but its job is to load dynamic programs.",
-                facts.soname().unwrap_or("?")
+                "The dynamic loader itself ({}): it needs nothing else and starts on its own, but its job is to load dynamic programs.",
+                match facts.soname() {
+                    Some(s) => format!("soname {s}"),
+                    None => "musl's libc.so, installed as ld-musl-*.so.1".to_string(),
+                }
             ),
             None,
         )),
@@ -190,13 +204,13 @@ pub(super) fn collect(
             )
         };
         out.push(finding(Code::Interpreter, Error, message, Some(hint)));
-        if facts.interpreters.len() > 1 {
+        if facts.interpreter_count > 1 {
             out.push(finding(
                 Code::Malformed,
                 Error,
                 format!(
                     "Has {} PT_INTERP headers; the kernel uses only the first.",
-                    facts.interpreters.len()
+                    facts.interpreter_count
                 ),
                 None,
             ));
@@ -215,7 +229,10 @@ pub(super) fn collect(
                 Some("relink with -static, or as a normal dynamic program".into()),
             )
         } else {
-            let n = needed.len();
+            let n = facts
+                .dynamic
+                .as_ref()
+                .map_or(needed.len(), |d| d.needed_count);
             let plural = if n == 1 { "library" } else { "libraries" };
             // With an interpreter finding above, its hint already says how to fix both.
             let hint = facts.interpreters.is_empty().then(|| static_hint.clone());
@@ -307,6 +324,15 @@ pub(super) fn collect(
         }
     }
 
+    if matches!(role, Role::Executable) {
+        out.extend(host_findings(facts, host));
+    }
+
+    // A core dump holds a process's memory (its environment, the host's vDSO): its strings say
+    // nothing about how a program was built.
+    if role == Role::Core {
+        return out;
+    }
     let refs: Vec<&Hit> = scan
         .store_refs
         .iter()
@@ -334,14 +360,43 @@ pub(super) fn collect(
         out.push(f);
     }
 
-    let mut paths: Vec<&Hit> = scan.build_paths.iter().collect();
-    paths.extend(scan.scratch_paths.iter().filter(|h| {
-        let in_debug = facts
+    let in_debug = |h: &Hit| {
+        facts
             .section_at(h.offset)
-            .is_some_and(|s| s.starts_with(".debug"));
-        in_debug || scan::names_source(&h.text)
-    }));
+            .is_some_and(|s| s.starts_with(".debug"))
+    };
+    let mut paths: Vec<&Hit> = scan.build_paths.iter().collect();
+    paths.extend(
+        scan.scratch_paths
+            .iter()
+            .filter(|h| in_debug(h) || scan::names_source(&h.text)),
+    );
     paths.sort_by_key(|h| h.offset);
+    // Debian builds its C libraries in /build/<package>-<random>/ and ships their debug info in
+    // libc.a: those paths come with the C library, not from the user's build.
+    let (libc_paths, paths): (Vec<&Hit>, Vec<&Hit>) = paths
+        .into_iter()
+        .partition(|h| in_debug(h) && is_c_library_build_dir(&h.text));
+    if !libc_paths.is_empty() {
+        let mut f = finding(
+            Code::BuildPath,
+            Warning,
+            format!(
+                "Embeds the C library's build directory in its debug information: {}; it came with the static C library, not from this build.",
+                name_some(
+                    libc_paths
+                        .iter()
+                        .map(|h| located(h, facts))
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .map(String::as_str)
+                ),
+            ),
+            Some("`strip --strip-debug` (or linking with -s) removes it".into()),
+        );
+        f.evidence = libc_paths.iter().map(|h| h.text.clone()).collect();
+        out.push(f);
+    }
     if !paths.is_empty() {
         let mut f = finding(
             Code::BuildPath,
@@ -358,21 +413,90 @@ pub(super) fn collect(
         out.push(f);
     }
 
-    // UPX writes its notice near the start of a file it packs, and leaves no section headers.
-    if scan
-        .markers
-        .get(&Marker::Upx)
-        .is_some_and(|&off| off < 0x1_0000)
-        && facts.sections.is_empty()
-    {
-        out.push(finding(
-            Code::Packed,
-            Warning,
-            "Packed with UPX: what is checked here is the unpacker, and the program inside may still be dynamic.".into(),
-            Some("check the unpacked binary (`upx -d`)".into()),
-        ));
+    if let Some(f) = packed(facts, scan) {
+        out.push(f);
     }
     out
+}
+
+/// UPX, found by any of its three marks: the loader info right after the program headers, the
+/// pack header (`UPX!` and a plausible header, usually near the end of the file) and its notice.
+/// What the headers describe is then UPX's unpacker, not the program, which may well need a
+/// loader (a packed dynamic program has no `PT_INTERP` of its own): the file cannot be verified.
+fn packed(facts: &ElfFacts, scan: &ScanResult) -> Option<Finding> {
+    let mut evidence = Vec::new();
+    if let Some(at) = facts.upx_loader_info {
+        evidence.push(format!(
+            "UPX loader info after the program headers (offset {at:#x})"
+        ));
+    }
+    if let Some(at) = scan.markers.get(&Marker::UpxHeader) {
+        evidence.push(format!("UPX! pack header (offset {at:#x})"));
+    }
+    if let Some(at) = scan.markers.get(&Marker::Upx) {
+        evidence.push(format!("\"{}\" (offset {at:#x})", Marker::Upx.text()));
+    }
+    if evidence.is_empty() {
+        return None;
+    }
+    let mut f = finding(
+        Code::Packed,
+        Severity::Error,
+        "Packed with UPX: the headers checked here are the unpacker's, and the program inside (which may need a dynamic loader) cannot be verified.".into(),
+        Some("unpack it with `upx -d` and check the result".into()),
+    );
+    f.evidence = evidence;
+    Some(f)
+}
+
+/// Information a hardened host needs, where it calls for action: a static OpenSSL's version (for
+/// CVE scans), trust roots the host must provide, musl's slow allocator.
+fn host_findings(facts: &ElfFacts, host: &HostFacts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let is_static =
+        facts.interpreters.is_empty() && facts.dynamic.as_ref().is_none_or(|d| d.needed_count == 0);
+    if host.tls.value == "openssl" && is_static {
+        let version = host.tls.detail.as_deref().unwrap_or("version unknown");
+        let mut f = finding(
+            Code::Tls,
+            Severity::Info,
+            format!(
+                "Links OpenSSL statically ({version}): that version is frozen into the binary, so scan it for CVEs and rebuild to update."
+            ),
+            None,
+        );
+        f.evidence = host.tls.evidence.clone();
+        out.push(f);
+    }
+    if host.trust_roots.value == "host" && is_static {
+        let mut f = finding(
+            Code::TrustRoots,
+            Severity::Info,
+            "Reads its TLS trust roots from the host (a CA bundle such as /etc/ssl/certs/ca-certificates.crt, or SSL_CERT_FILE): a FROM scratch image must ship that bundle.".into(),
+            Some("copy /etc/ssl/certs/ca-certificates.crt into the image, or embed the roots (rustls with webpki-roots)".into()),
+        );
+        f.evidence = host.trust_roots.evidence.clone();
+        out.push(f);
+    }
+    if host.allocator.value == "musl" {
+        let mut f = finding(
+            Code::Allocator,
+            Severity::Info,
+            "Uses musl's own allocator, which is slow under heavy allocation churn (many threads, many small objects).".into(),
+            Some("if allocation shows in profiles, use mimalloc or jemalloc (Rust: a #[global_allocator] from the mimalloc or tikv-jemallocator crate)".into()),
+        );
+        f.evidence = host.allocator.evidence.clone();
+        out.push(f);
+    }
+    out
+}
+
+/// Whether a path lies in a distribution's build directory of a C library (Debian's
+/// `/build/musl-XXXXXX/…`, `/build/glibc-XXXXXX/…`).
+fn is_c_library_build_dir(path: &str) -> bool {
+    ["/build/musl-", "/build/glibc-"]
+        .iter()
+        .any(|root| path.starts_with(root))
 }
 
 /// "a, b, c and 2 more".

@@ -1,19 +1,25 @@
 //! Which C library a binary was built against, and the evidence for it.
 //!
-//! Evidence, strongest first:
-//! 1. the interpreter (`ld-musl-*` ⇒ musl; `ld-linux*`, `ld64.so.*` ⇒ glibc) and `DT_NEEDED`
-//!    (`libc.so.6` ⇒ glibc; `libc.musl-*` ⇒ musl) — what a dynamic binary will load;
-//! 2. glibc's fingerprints, which survive `strip`: the `NT_GNU_ABI_TAG` note of its start files,
-//!    `GLIBC_2.x`/`GLIBC_PRIVATE` version strings and `glibc.malloc` tunables;
-//! 3. musl's `strerror(0)` text "No error information", or its internal symbol `__init_libc`
-//!    (unstripped programs);
-//! 4. Go's build-id note or build info, with no libc evidence ⇒ `none` (Go's own runtime).
+//! Evidence is ranked by how structural it is; a weaker kind counts only when no stronger kind
+//! says anything:
+//! 1. structure the loader and linker act on: the interpreter (`ld-musl-*` ⇒ musl; `ld-linux*`,
+//!    `ld64.so.*` ⇒ glibc), `DT_NEEDED` (`libc.so.6` ⇒ glibc; `libc.musl-*` or Debian's musl
+//!    `libc.so` ⇒ musl), the soname, musl's loader symbols (`__dls3`) in the dynamic string table,
+//!    and the `NT_GNU_ABI_TAG` note that glibc's start files put in every glibc program;
+//! 2. musl's strings: its `strerror(0)` text "No error information" and its internal symbol
+//!    `__init_libc`;
+//! 3. glibc's strings: `GLIBC_2.x`/`GLIBC_PRIVATE` and `glibc.malloc` tunables. A bare `GLIBC_2.`
+//!    constant (the Zig compiler, embedded `.symver` text) is common in musl programs, so these
+//!    count only when musl's strings are absent, and never for a linked program without the ABI
+//!    tag note (every program glibc's start files went into has one: its absence disagrees);
+//! 4. Go: its build-id note, build info, pclntab header (found in the loaded segments, so also
+//!    without sections) or Go sections, with no libc evidence ⇒ `none` (Go's own runtime).
 //!
 //! A tiny stripped musl C program carries none of these, so `unknown` is an honest answer.
 
 use serde::Serialize;
 
-use crate::elf::ElfFacts;
+use crate::elf::{ElfFacts, FileType};
 use crate::scan::{Marker, ScanResult};
 
 /// The C library a binary uses.
@@ -44,82 +50,137 @@ impl Libc {
 
 /// Decide the libc and say why.
 pub fn detect(facts: &ElfFacts, scan: &ScanResult) -> (Libc, Vec<String>) {
-    let mut evidence = Vec::new();
-    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
-
-    for interp in facts.interpreters.iter().take(1) {
-        let name = base(interp);
-        if name.starts_with("ld-musl-") {
-            evidence.push(format!("interpreter {interp}"));
-            return (Libc::Musl, evidence);
-        }
-        if name.starts_with("ld-linux") || name.starts_with("ld64.so") {
-            evidence.push(format!("interpreter {interp}"));
-            return (Libc::Glibc, evidence);
-        }
-    }
-    let dynamic = facts.dynamic.as_ref();
-    for lib in dynamic.map(|d| d.needed.as_slice()).unwrap_or_default() {
-        if lib == "libc.so.6" {
-            evidence.push("needs libc.so.6".to_string());
-            return (Libc::Glibc, evidence);
-        }
-        if lib.starts_with("libc.musl-") {
-            evidence.push(format!("needs {lib}"));
-            return (Libc::Musl, evidence);
-        }
-    }
-    if let Some(soname) = facts.soname() {
-        if soname.starts_with("ld-linux") || soname.starts_with("ld64.so") || soname == "libc.so.6"
-        {
-            evidence.push(format!("soname {soname}"));
-            return (Libc::Glibc, evidence);
-        }
-        if soname.starts_with("ld-musl-") || soname.starts_with("libc.musl-") {
-            evidence.push(format!("soname {soname}"));
-            return (Libc::Musl, evidence);
-        }
-    }
-
-    if let Some([major, minor, patch]) = facts.gnu_abi_tag {
-        evidence.push(format!(
-            "GNU ABI tag note (for GNU/Linux {major}.{minor}.{patch})"
-        ));
+    if let Some(found) = structural(facts) {
+        return found;
     }
     let at = |m: Marker| scan.markers.get(&m).copied();
-    if let Some(off) = at(Marker::GlibcVersion) {
-        evidence.push(format!(
-            "{}x version strings (offset {off:#x})",
-            Marker::GlibcVersion.text()
-        ));
-    }
-    if let Some(off) = at(Marker::GlibcTunables) {
-        evidence.push(format!(
-            "{} tunables (offset {off:#x})",
-            Marker::GlibcTunables.text()
-        ));
-    }
-    if !evidence.is_empty() {
-        return (Libc::Glibc, evidence);
-    }
+    let mut musl = Vec::new();
     if let Some(off) = at(Marker::MuslStrerror) {
-        evidence.push(format!(
+        musl.push(format!(
             "musl's strerror text \"{}\" (offset {off:#x})",
             Marker::MuslStrerror.text()
         ));
     }
     if let Some(off) = at(Marker::MuslSymbol) {
-        evidence.push(format!(
+        musl.push(format!(
             "musl's internal symbol {} (offset {off:#x})",
             Marker::MuslSymbol.text()
         ));
     }
-    if !evidence.is_empty() {
-        return (Libc::Musl, evidence);
+    if !musl.is_empty() {
+        return (Libc::Musl, musl);
     }
-    if facts.go_build_id || at(Marker::GoBuildInfo).is_some() {
-        evidence.push("Go build id / build info, and no libc evidence".to_string());
+    let mut glibc = Vec::new();
+    if let Some(off) = at(Marker::GlibcVersion) {
+        glibc.push(format!(
+            "{}x version strings (offset {off:#x})",
+            Marker::GlibcVersion.text()
+        ));
+    }
+    if let Some(off) = at(Marker::GlibcTunables) {
+        glibc.push(format!(
+            "{} tunables (offset {off:#x})",
+            Marker::GlibcTunables.text()
+        ));
+    }
+    // glibc's start files put the ABI-tag note in every program linked with glibc: a linked
+    // program without it is not a glibc program, whatever strings it carries.
+    let linked_without_tag = matches!(
+        facts.file_type,
+        FileType::Executable | FileType::SharedObject
+    );
+    if !glibc.is_empty() && !linked_without_tag {
+        return (Libc::Glibc, glibc);
+    }
+    let go = go_evidence(facts, scan);
+    if !go.is_empty() {
+        let mut evidence = go;
+        evidence.push("no libc evidence".into());
         return (Libc::None, evidence);
     }
-    (Libc::Unknown, evidence)
+    (Libc::Unknown, Vec::new())
+}
+
+/// What the loader and linker act on: interpreter, `DT_NEEDED`, soname, the loader's own
+/// symbols, and glibc's ABI-tag note.
+fn structural(facts: &ElfFacts) -> Option<(Libc, Vec<String>)> {
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let one = |libc, why: String| Some((libc, vec![why]));
+    if let Some(interp) = facts.interpreters.first() {
+        let name = base(interp);
+        if name.starts_with("ld-musl-") {
+            return one(Libc::Musl, format!("interpreter {interp}"));
+        }
+        if name.starts_with("ld-linux") || name.starts_with("ld64.so") {
+            return one(Libc::Glibc, format!("interpreter {interp}"));
+        }
+    }
+    let dynamic = facts.dynamic.as_ref();
+    for lib in dynamic.map(|d| d.needed.as_slice()).unwrap_or_default() {
+        if lib == "libc.so.6" {
+            return one(Libc::Glibc, "needs libc.so.6".into());
+        }
+        if lib.starts_with("libc.musl-") {
+            return one(Libc::Musl, format!("needs {lib}"));
+        }
+        // glibc's libc.so is a linker script that names libc.so.6, so a library linked against
+        // it needs libc.so.6; only musl's libc.so (Debian's musl-gcc) is itself the library.
+        if lib == "libc.so" {
+            return one(
+                Libc::Musl,
+                "needs libc.so (musl's C library and loader; glibc's is libc.so.6)".into(),
+            );
+        }
+    }
+    if let Some(soname) = facts.soname() {
+        if soname.starts_with("ld-linux") || soname.starts_with("ld64.so") || soname == "libc.so.6"
+        {
+            return one(Libc::Glibc, format!("soname {soname}"));
+        }
+        if soname.starts_with("ld-musl-") || soname.starts_with("libc.musl-") {
+            return one(Libc::Musl, format!("soname {soname}"));
+        }
+    }
+    if dynamic.is_some_and(|d| d.musl_loader) {
+        return one(
+            Libc::Musl,
+            "musl's loader entry points (__dls3) in its dynamic symbols".into(),
+        );
+    }
+    if let Some([major, minor, patch]) = facts.gnu_abi_tag {
+        return one(
+            Libc::Glibc,
+            format!(
+                "GNU ABI tag note of glibc's start files (for GNU/Linux {major}.{minor}.{patch})"
+            ),
+        );
+    }
+    None
+}
+
+/// Evidence that a Go toolchain built the file.
+fn go_evidence(facts: &ElfFacts, scan: &ScanResult) -> Vec<String> {
+    let mut out = Vec::new();
+    if facts.go_build_id {
+        out.push("Go build-id note".into());
+    }
+    if let Some(off) = scan.markers.get(&Marker::GoBuildInfo) {
+        out.push(format!("Go build info (offset {off:#x})"));
+    }
+    if let Some(&off) = scan.markers.get(&Marker::GoPclntab)
+        && facts
+            .loads
+            .iter()
+            .any(|s| off >= s.offset && off - s.offset < s.filesz)
+    {
+        out.push(format!(
+            "Go pclntab header in a loaded segment (offset {off:#x})"
+        ));
+    }
+    for name in [".gopclntab", ".go.buildinfo", ".go.module"] {
+        if facts.sections.iter().any(|s| s.name == name) {
+            out.push(format!("section {name}"));
+        }
+    }
+    out
 }

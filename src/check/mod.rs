@@ -5,6 +5,7 @@
 //! otherwise `ET_DYN` ⇒ static-pie (with or without `DF_1_PIE`) and `ET_EXEC` ⇒ static.
 
 mod findings;
+pub mod host;
 pub mod libc;
 
 use serde::Serialize;
@@ -87,6 +88,8 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
     /// Whether it passes the policy.
     pub pass: bool,
+    /// What a hardened host needs to know: TLS, trust roots, allocator, hardening.
+    pub host: host::HostFacts,
 }
 
 /// Judge one file.
@@ -107,7 +110,8 @@ pub fn evaluate(facts: &ElfFacts, scan: &ScanResult, policy: &Policy) -> Verdict
         && matches!(role, Role::Executable | Role::DynamicLoader);
     let (libc, libc_evidence) = libc::detect(facts, scan);
 
-    let mut findings = findings::collect(facts, scan, policy, role, libc);
+    let host = host::describe(facts, scan, linkage, libc);
+    let mut findings = findings::collect(facts, scan, policy, role, libc, &host);
     for f in &mut findings {
         if policy.deny.contains(&f.code) {
             f.severity = Severity::Error;
@@ -123,6 +127,7 @@ pub fn evaluate(facts: &ElfFacts, scan: &ScanResult, policy: &Policy) -> Verdict
         libc_evidence,
         findings,
         pass,
+        host,
     }
 }
 
@@ -136,8 +141,17 @@ fn role(facts: &ElfFacts) -> Role {
             let dynamic = facts.dynamic.as_ref();
             let needed = dynamic.is_some_and(|d| !d.needed.is_empty());
             let pie_flag = dynamic.is_some_and(|d| d.flags_1 & crate::elf::DF_1_PIE != 0);
+            // musl's libc.so is its loader too (ld-musl-*.so.1 links to it); it has no soname.
+            let musl_loader = dynamic.is_some_and(|d| d.musl_loader);
             match facts.soname() {
                 _ if pie_flag => Role::Executable,
+                _ if musl_loader
+                    && facts.interpreters.is_empty()
+                    && !needed
+                    && facts.entry != 0 =>
+                {
+                    Role::DynamicLoader
+                }
                 Some(s)
                     if is_loader_name(s)
                         && facts.interpreters.is_empty()

@@ -11,7 +11,7 @@ use crate::elf::{self, FileSource, InspectError, ReadAt};
 use crate::error::Error;
 use crate::input::{self, Item, SkipReason};
 use crate::report::{self, Style, check::*};
-use crate::scan::Scanner;
+use crate::scan::{self, Marker, Scanner};
 
 /// Check that ELF files are truly static — they start on a bare Linux kernel with no loader, no
 /// libc and no shared libraries — and say why not.
@@ -26,7 +26,7 @@ use crate::scan::Scanner;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Finding codes: interpreter, needed, rpath, runpath, glibc-nss, glibc-dlopen, nix-store-ref, \
-build-path, shared-library, dynamic-loader, not-a-program, machine, malformed, packed."
+build-path, shared-library, dynamic-loader, not-a-program, machine, malformed, packed, tls, trust-roots, allocator."
 )]
 pub struct CheckArgs {
     /// Files or directories to check. Directories are walked without following symlinks; files
@@ -116,13 +116,12 @@ fn parse_machine(name: &str) -> Result<String, String> {
         })
 }
 
-const WARNING_CODES: [Code; 6] = [
+const WARNING_CODES: [Code; 5] = [
     Code::Rpath,
     Code::Runpath,
     Code::GlibcNss,
     Code::NixStoreRef,
     Code::BuildPath,
-    Code::Packed,
 ];
 
 /// Run `check`.
@@ -136,6 +135,8 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
         policy.deny.extend(WARNING_CODES);
     }
 
+    // Only -v and --json print the digest; plain text skips SHA-256 (the scan still reads every byte).
+    let digest = args.json || args.verbose;
     let mut summary = Summary::default();
     let inputs = match expand(&args.paths) {
         Ok(inputs) => inputs,
@@ -147,13 +148,13 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
         .par_iter()
         .map(|input| {
             let result = match input {
-                Input::Stdin => Some(match check_stdin(&policy) {
+                Input::Stdin => Some(match check_stdin(&policy, digest) {
                     Ok(report) => (Entry::Checked(Box::new(report)), true),
                     Err(FileProblem::NotElf(e) | FileProblem::Error(e)) => {
                         (failed(Path::new(STDIN_NAME), &e), true)
                     }
                 }),
-                Input::Item(item) => check_item(item, &policy),
+                Input::Item(item) => check_item(item, &policy, digest),
             };
             progress.inc();
             result
@@ -281,9 +282,9 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, Error> {
     Ok(inputs)
 }
 
-fn check_item(item: &Item, policy: &Policy) -> Option<(Entry, bool)> {
+fn check_item(item: &Item, policy: &Policy, digest: bool) -> Option<(Entry, bool)> {
     match item {
-        Item::File { path, explicit } => match check_file(path, policy) {
+        Item::File { path, explicit } => match check_file(path, policy, digest) {
             Ok(report) => Some((Entry::Checked(Box::new(report)), *explicit)),
             Err(FileProblem::NotElf(_)) if !explicit => None,
             Err(FileProblem::NotElf(e) | FileProblem::Error(e)) => {
@@ -297,7 +298,7 @@ fn check_item(item: &Item, policy: &Policy) -> Option<(Entry, bool)> {
 
 /// Check the file on standard input: spooled to an unnamed temporary file (a pipe cannot be read
 /// at offsets), then checked like any file and named `-`.
-fn check_stdin(policy: &Policy) -> Result<FileReport, FileProblem> {
+fn check_stdin(policy: &Policy, digest: bool) -> Result<FileReport, FileProblem> {
     use std::io::IsTerminal;
     let name = Path::new(STDIN_NAME);
     let stdin = std::io::stdin();
@@ -309,7 +310,7 @@ fn check_stdin(policy: &Policy) -> Result<FileReport, FileProblem> {
         )));
     }
     let (file, len) = spool(stdin.lock(), STDIN_CAP).map_err(FileProblem::Error)?;
-    check_open(name, &file, len, policy)
+    check_open(name, &file, len, policy, digest)
 }
 
 /// Copy at most `cap` bytes of `reader` into an unnamed temporary file (removed when closed),
@@ -361,11 +362,12 @@ pub enum FileProblem {
     Error(Error),
 }
 
-/// Check one regular file: ELF facts from its headers, then one streaming pass that hashes and
-/// scans it, then the verdict. A panic in a parser becomes an error about this file.
-pub fn check_file(path: &Path, policy: &Policy) -> Result<FileReport, FileProblem> {
+/// Check one regular file: ELF facts from its headers, then one streaming pass that scans it (and
+/// hashes it when `digest` is set; otherwise the report's digest is empty), then the verdict. A
+/// panic in a parser becomes an error about this file.
+pub fn check_file(path: &Path, policy: &Policy, digest: bool) -> Result<FileReport, FileProblem> {
     let (file, len) = input::open_regular(path).map_err(FileProblem::Error)?;
-    check_open(path, &file, len, policy)
+    check_open(path, &file, len, policy, digest)
 }
 
 /// Check an open file of length `len`, read from its current position; `path` names it in the
@@ -375,6 +377,7 @@ fn check_open(
     file: &std::fs::File,
     len: u64,
     policy: &Policy,
+    digest: bool,
 ) -> Result<FileReport, FileProblem> {
     let src = FileSource::new(file, len);
     let inspected = std::panic::catch_unwind(|| elf::inspect(&src)).unwrap_or_else(|_| {
@@ -385,7 +388,7 @@ fn check_open(
     let facts = match inspected {
         Ok(facts) => facts,
         Err(InspectError::NotElf) => {
-            let head = src.read_at(0, len.min(512)).unwrap_or_default();
+            let head = src.read_at(0, len.min(1024)).unwrap_or_default();
             return Err(FileProblem::NotElf(Error::NotElf {
                 path: path.to_path_buf(),
                 what: input::describe_non_elf(&head),
@@ -399,18 +402,30 @@ fn check_open(
         }
     };
 
-    let mut hasher = Hasher::new();
+    let mut hasher = digest.then(Hasher::new);
     let mut scanner = Scanner::new();
     input::stream_open(path, file, len, |chunk| {
-        hasher.update(chunk);
+        if let Some(h) = hasher.as_mut() {
+            h.update(chunk);
+        }
         scanner.feed(chunk);
     })
     .map_err(FileProblem::Error)?;
-    let scan = scanner.finish();
+    let mut scan = scanner.finish();
+    // Go's pclntab header is looked for only where nothing names a C library (see scan.rs).
+    let no_libc = facts.interpreters.is_empty()
+        && facts.gnu_abi_tag.is_none()
+        && facts.dynamic.as_ref().is_none_or(|d| d.needed_count == 0)
+        && ![Marker::MuslStrerror, Marker::MuslSymbol]
+            .iter()
+            .any(|m| scan.markers.contains_key(m));
+    if no_libc && let Some(off) = scan::go_pclntab(&src, &facts.loads) {
+        scan.markers.insert(Marker::GoPclntab, off);
+    }
     let verdict = check::evaluate(&facts, &scan, policy);
     Ok(FileReport::new(
         path.display().to_string(),
-        hasher.finish_hex(),
+        hasher.map(Hasher::finish_hex).unwrap_or_default(),
         len,
         &facts,
         verdict,

@@ -8,14 +8,17 @@ use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::dynamic as dt;
 use goblin::elf::program_header::ProgramHeader;
 
-use super::source::{MAX_STRUCTURE, ReadAt};
-use super::{InspectError, Segment, malformed};
+use super::source::{MAX_NAME, MAX_STRUCTURE, Names, ReadAt, c_string, unreadable};
+use super::{InspectError, MAX_LISTED, Segment, malformed};
 
 /// What the dynamic segment says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DynamicFacts {
-    /// `DT_NEEDED` libraries, in order; an unresolvable name appears as `<unresolvable>`.
+    /// `DT_NEEDED` libraries, in order; an unresolvable name appears as `<unresolvable>`. At most
+    /// [`MAX_LISTED`] are kept; `needed_count` counts them all.
     pub needed: Vec<String>,
+    /// How many `DT_NEEDED` entries there are.
+    pub needed_count: usize,
     /// `DT_RPATH` entries (colon-separated lists, as stored).
     pub rpath: Vec<String>,
     /// `DT_RUNPATH` entries.
@@ -28,7 +31,18 @@ pub struct DynamicFacts {
     pub flags_1: u64,
     /// Whether `DT_TEXTREL` is present (text relocations).
     pub textrel: bool,
+    /// Whether the dynamic string table names musl's loader entry points (`__dls3`): the file is
+    /// musl's `libc.so`, which is also its dynamic loader (`ld-musl-*.so.1` links to it).
+    pub musl_loader: bool,
+    /// Whether the dynamic symbols name `__stack_chk_fail` (code built with a stack protector).
+    pub stack_chk: bool,
+    /// Fortified functions (`__memcpy_chk`, `__printf_chk`…) among the dynamic symbols: code
+    /// built with `_FORTIFY_SOURCE`. At most a few are kept.
+    pub fortified: Vec<String>,
 }
+
+/// How many fortified function names are kept as evidence.
+const FORTIFIED_KEPT: usize = 4;
 
 /// Placeholder for a string-valued entry whose string cannot be found.
 pub const UNRESOLVABLE: &str = "<unresolvable>";
@@ -38,11 +52,14 @@ pub(super) fn read(
     phdr: &ProgramHeader,
     loads: &[Segment],
     ctx: Ctx,
+    names: &mut Names,
 ) -> Result<DynamicFacts, InspectError> {
     let bytes = src.read_at(phdr.p_offset, phdr.p_filesz).map_err(|_| {
-        malformed(format!(
-            "its dynamic segment (offset {:#x}, {} bytes) lies past the end of the file",
-            phdr.p_offset, phdr.p_filesz
+        malformed(unreadable(
+            "its dynamic segment (PT_DYNAMIC)",
+            phdr.p_offset,
+            phdr.p_filesz,
+            src.len(),
         ))
     })?;
     let word = if ctx.container == Container::Big {
@@ -84,29 +101,54 @@ pub(super) fn read(
         Some(addr) => read_strtab(src, loads, addr, find(dt::DT_STRSZ)),
         None => None,
     };
-    let string = |offset: u64| -> String {
+    // The string table is read once; each name kept is cut and charged to the file's budget.
+    let mut string = |offset: u64| -> String {
         strtab
             .as_deref()
             .and_then(|tab| {
                 let start = usize::try_from(offset).ok()?;
-                let rest = tab.get(start..)?;
-                let end = memchr::memchr(0, rest)?;
-                Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+                let name = c_string(tab.get(start..)?, MAX_NAME + 1)?;
+                Some(names.keep(name))
             })
             .unwrap_or_else(|| UNRESOLVABLE.to_string())
     };
+    let mut push = |list: &mut Vec<String>, val: u64, one: bool| {
+        if list.len() < if one { 1 } else { MAX_LISTED } {
+            list.push(string(val));
+        }
+    };
+    let mut soname = Vec::new();
 
     let mut facts = DynamicFacts::default();
     for &(tag, val) in &entries {
         match tag {
-            dt::DT_NEEDED => facts.needed.push(string(val)),
-            dt::DT_RPATH => facts.rpath.push(string(val)),
-            dt::DT_RUNPATH => facts.runpath.push(string(val)),
-            dt::DT_SONAME if facts.soname.is_none() => facts.soname = Some(string(val)),
+            dt::DT_NEEDED => {
+                facts.needed_count += 1;
+                push(&mut facts.needed, val, false);
+            }
+            dt::DT_RPATH => push(&mut facts.rpath, val, false),
+            dt::DT_RUNPATH => push(&mut facts.runpath, val, false),
+            dt::DT_SONAME => push(&mut soname, val, true),
             dt::DT_FLAGS => facts.flags |= val,
             dt::DT_FLAGS_1 => facts.flags_1 |= val,
             dt::DT_TEXTREL => facts.textrel = true,
             _ => {}
+        }
+    }
+    facts.soname = soname.pop();
+    let tab = strtab.as_deref().unwrap_or_default();
+    facts.musl_loader = memchr::memmem::find(tab, b"\0__dls3\0").is_some();
+    for name in tab.split(|&b| b == 0) {
+        if name == b"__stack_chk_fail" {
+            facts.stack_chk = true;
+        } else if name.starts_with(b"__")
+            && name.ends_with(b"_chk")
+            && !name.starts_with(b"__stack_chk")
+            && facts.fortified.len() < FORTIFIED_KEPT
+        {
+            facts
+                .fortified
+                .push(String::from_utf8_lossy(name).into_owned());
         }
     }
     Ok(facts)

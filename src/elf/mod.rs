@@ -17,7 +17,9 @@ use serde::Serialize;
 
 pub use dynamic::DynamicFacts;
 pub use sections::Section;
-pub use source::{FileSource, ReadAt};
+pub use source::{FileSource, Names, ReadAt};
+
+use source::unreadable;
 
 /// The four magic bytes every ELF file starts with.
 pub const MAGIC: &[u8; 4] = b"\x7fELF";
@@ -76,8 +78,11 @@ pub struct ElfFacts {
     pub file_type: FileType,
     /// The entry point (`e_entry`).
     pub entry: u64,
-    /// Every `PT_INTERP` path, in order (the kernel uses the first); lossy UTF-8, empty when empty.
+    /// The `PT_INTERP` paths, in order (the kernel uses the first); lossy UTF-8, empty when empty.
+    /// At most [`MAX_LISTED`] are kept; [`ElfFacts::interpreter_count`] counts them all.
     pub interpreters: Vec<String>,
+    /// How many `PT_INTERP` headers there are.
+    pub interpreter_count: usize,
     /// How many `PT_DYNAMIC` segments there are (more than one is malformed).
     pub dynamic_segments: usize,
     /// What the first `PT_DYNAMIC` segment says, when there is one.
@@ -86,6 +91,16 @@ pub struct ElfFacts {
     pub loads: Vec<Segment>,
     /// Whether a `PT_GNU_STACK` asks for an executable stack.
     pub exec_stack: bool,
+    /// Whether there is a `PT_GNU_STACK` at all (without one, some kernels make the stack
+    /// executable).
+    pub gnu_stack: bool,
+    /// Whether there is a `PT_GNU_RELRO` (relocated data made read-only after start-up).
+    pub relro: bool,
+    /// The x86 feature bits of the GNU property note (`GNU_PROPERTY_X86_FEATURE_1_AND`: 1 IBT,
+    /// 2 SHSTK).
+    pub x86_features: Option<u32>,
+    /// The aarch64 feature bits of the GNU property note (1 BTI, 2 PAC).
+    pub aarch64_features: Option<u32>,
     /// The GNU build-id, hex.
     pub build_id: Option<String>,
     /// The `NT_GNU_ABI_TAG` note ("for GNU/Linux x.y.z"), which glibc's start files carry.
@@ -96,6 +111,9 @@ pub struct ElfFacts {
     pub sections: Vec<Section>,
     /// Whether a symbol table (`SHT_SYMTAB`) is present, i.e. the file is not stripped.
     pub has_symtab: bool,
+    /// The file offset of UPX's loader info (`l_info`, with its `UPX!` magic), which UPX puts right
+    /// after the program header table of a file it packs.
+    pub upx_loader_info: Option<u64>,
 }
 
 impl ElfFacts {
@@ -130,6 +148,10 @@ impl ElfFacts {
             .map(|s| s.name.as_str())
     }
 }
+
+/// The most entries of one list (interpreters, libraries, search paths) kept from a file; a hostile
+/// file lists tens of thousands. Counts stay exact.
+pub const MAX_LISTED: usize = 256;
 
 /// `DF_1_PIE` in `DT_FLAGS_1`.
 pub const DF_1_PIE: u64 = 0x0800_0000;
@@ -201,16 +223,35 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
 
     check_table_is_real(&hdr, &phdrs)?;
 
+    let mut names = Names::default();
     let mut interpreters = Vec::new();
-    for p in phdrs.iter().filter(|p| p.p_type == ph::PT_INTERP) {
-        let bytes = src.read_at(p.p_offset, p.p_filesz).map_err(|_| {
-            malformed(format!(
-                "its interpreter path (PT_INTERP at offset {:#x}, {} bytes) lies past the end of the file",
-                p.p_offset, p.p_filesz
+    let interps: Vec<&ProgramHeader> = phdrs.iter().filter(|p| p.p_type == ph::PT_INTERP).collect();
+    for p in &interps {
+        if p.p_offset
+            .checked_add(p.p_filesz)
+            .is_none_or(|end| end > len)
+        {
+            return Err(malformed(unreadable(
+                "its interpreter path (PT_INTERP)",
+                p.p_offset,
+                p.p_filesz,
+                len,
+            )));
+        }
+    }
+    for p in interps.iter().take(MAX_LISTED) {
+        // Only the path up to its NUL matters, and no path is longer than MAX_NAME.
+        let head = p.p_filesz.min(source::MAX_NAME as u64 + 1);
+        let bytes = src.read_at(p.p_offset, head).map_err(|_| {
+            malformed(unreadable(
+                "its interpreter path (PT_INTERP)",
+                p.p_offset,
+                head,
+                len,
             ))
         })?;
         let path = bytes.split(|&b| b == 0).next().unwrap_or_default();
-        interpreters.push(String::from_utf8_lossy(path).into_owned());
+        interpreters.push(names.keep(path));
     }
 
     let dynamics: Vec<&ProgramHeader> = phdrs
@@ -218,7 +259,7 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         .filter(|p| p.p_type == ph::PT_DYNAMIC)
         .collect();
     let dynamic = match dynamics.first() {
-        Some(p) => Some(dynamic::read(src, p, &loads, ctx)?),
+        Some(p) => Some(dynamic::read(src, p, &loads, ctx, &mut names)?),
         None => None,
     };
 
@@ -226,7 +267,12 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         .iter()
         .any(|p| p.p_type == ph::PT_GNU_STACK && p.p_flags & ph::PF_X != 0);
 
-    let (sections, has_symtab) = sections::read(src, &hdr, ctx)?;
+    let gnu_stack = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_STACK);
+    let relro = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_RELRO);
+    let (sections, has_symtab) = sections::read(src, &hdr, ctx, &mut names)?;
+    let upx_loader_info = (!phdrs.is_empty())
+        .then(|| hdr.e_phoff + phdrs.len() as u64 * u64::from(hdr.e_phentsize) + 4)
+        .filter(|&at| src.read_at(at, 4).is_ok_and(|m| m == b"UPX!"));
     let note_facts = notes::read(src, &phdrs, &sections, little_endian);
 
     Ok(ElfFacts {
@@ -243,15 +289,21 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         },
         entry: hdr.e_entry,
         interpreters,
+        interpreter_count: interps.len(),
         dynamic_segments: dynamics.len(),
         dynamic,
         loads,
         exec_stack,
+        gnu_stack,
+        relro,
+        x86_features: note_facts.x86_features,
+        aarch64_features: note_facts.aarch64_features,
         build_id: note_facts.build_id,
         gnu_abi_tag: note_facts.gnu_abi_tag,
         go_build_id: note_facts.go_build_id,
         sections,
         has_symtab,
+        upx_loader_info,
     })
 }
 
@@ -270,18 +322,34 @@ fn program_headers(
             hdr.e_phentsize
         )));
     }
-    let table_len = u64::from(hdr.e_phnum) * entsize as u64;
+    // Extended numbering (PN_XNUM): with 0xffff or more program headers, e_phnum is 0xffff and
+    // section 0's sh_info holds the count (cores of processes with many mappings).
+    let count = match hdr.e_phnum {
+        PN_XNUM => match sections::zeroth(src, hdr, ctx) {
+            Some(zeroth) => u64::from(zeroth.sh_info),
+            None => {
+                return Err(malformed(
+                    "its program header count is 0xffff (PN_XNUM), which says the real count is in section 0, but it has no readable section 0",
+                ));
+            }
+        },
+        n => u64::from(n),
+    };
+    let table_len = count * entsize as u64;
     let table = src.read_at(hdr.e_phoff, table_len).map_err(|_| {
-        malformed(format!(
-            "its program header table ({} entries at offset {:#x}) runs past the end of the file ({} bytes): the file is truncated",
-            hdr.e_phnum,
+        malformed(unreadable(
+            &format!("its program header table ({count} entries)"),
             hdr.e_phoff,
-            src.len()
+            table_len,
+            src.len(),
         ))
     })?;
-    ProgramHeader::parse(&table, 0, usize::from(hdr.e_phnum), ctx)
+    ProgramHeader::parse(&table, 0, count as usize, ctx)
         .map_err(|e| malformed(format!("its program header table cannot be parsed ({e})")))
 }
+
+/// `e_phnum` when the real count is in section 0.
+const PN_XNUM: u16 = 0xffff;
 
 /// Reject program headers that cannot be the ones the file was linked with. A corrupt `e_phoff`
 /// or `e_phnum` makes the table start in the wrong place or end early: the entries read are then
@@ -289,7 +357,7 @@ fn program_headers(
 /// dynamic program look static. Two facts every linker guarantees catch this: a `PT_PHDR` entry
 /// describes the table itself, and a program's entry point lies in one of its loadable segments.
 fn check_table_is_real(hdr: &Header, phdrs: &[ProgramHeader]) -> Result<(), InspectError> {
-    let table_len = u64::from(hdr.e_phnum) * u64::from(hdr.e_phentsize);
+    let table_len = phdrs.len() as u64 * u64::from(hdr.e_phentsize);
     if let Some(p) = phdrs.iter().find(|p| p.p_type == ph::PT_PHDR)
         && (p.p_offset != hdr.e_phoff || p.p_filesz != table_len)
     {
@@ -315,7 +383,7 @@ fn check_table_is_real(hdr: &Header, phdrs: &[ProgramHeader]) -> Result<(), Insp
             hdr.e_entry,
             loads.count(),
             hdr.e_phoff,
-            hdr.e_phnum
+            phdrs.len()
         )));
     }
     Ok(())

@@ -4,7 +4,7 @@ use goblin::container::Ctx;
 use goblin::elf::header::Header;
 use goblin::elf::section_header::{SHT_NOBITS, SHT_SYMTAB, SectionHeader};
 
-use super::source::{MAX_STRUCTURE, ReadAt};
+use super::source::{MAX_STRUCTURE, Names, ReadAt, c_string, unreadable};
 use super::{InspectError, malformed};
 
 /// One section.
@@ -29,12 +29,31 @@ impl Section {
     }
 }
 
+/// Section names longer than this are cut: real ones are short, and every header naming one long
+/// string would otherwise copy it.
+const MAX_SECTION_NAME: usize = 256;
+
 /// Read the section headers and their names. A file without a table gives an empty list; a table
 /// that lies past the end of the file means the file is truncated.
+/// Section 0, which holds the real counts under extended numbering; `None` when there is no
+/// section header table or it cannot be read.
+pub(super) fn zeroth(src: &dyn ReadAt, hdr: &Header, ctx: Ctx) -> Option<SectionHeader> {
+    let entsize = SectionHeader::size(ctx) as u64;
+    if hdr.e_shoff == 0 || u64::from(hdr.e_shentsize) != entsize {
+        return None;
+    }
+    let first = src.read_at(hdr.e_shoff, entsize).ok()?;
+    SectionHeader::parse_from(&first, 0, 1, ctx)
+        .ok()?
+        .into_iter()
+        .next()
+}
+
 pub(super) fn read(
     src: &dyn ReadAt,
     hdr: &Header,
     ctx: Ctx,
+    kept: &mut Names,
 ) -> Result<(Vec<Section>, bool), InspectError> {
     if hdr.e_shoff == 0 {
         return Ok((Vec::new(), false));
@@ -60,13 +79,15 @@ pub(super) fn read(
         0 => zeroth.first().map_or(0, |s| s.sh_size),
         n => u64::from(n),
     };
-    let table_len = count
-        .checked_mul(entsize)
-        .filter(|&n| n <= MAX_STRUCTURE)
-        .ok_or_else(past_end)?;
-    let table = src
-        .read_at(hdr.e_shoff, table_len)
-        .map_err(|_| past_end())?;
+    let table_len = count.saturating_mul(entsize);
+    let table = src.read_at(hdr.e_shoff, table_len).map_err(|_| {
+        malformed(unreadable(
+            &format!("its section header table ({count} entries)"),
+            hdr.e_shoff,
+            table_len,
+            src.len(),
+        ))
+    })?;
     let headers = SectionHeader::parse_from(&table, 0, count as usize, ctx)
         .map_err(|e| malformed(format!("its section header table cannot be parsed ({e})")))?;
 
@@ -79,11 +100,11 @@ pub(super) fn read(
         .filter(|s| s.sh_type != SHT_NOBITS)
         .and_then(|s| src.read_at(s.sh_offset, s.sh_size.min(MAX_STRUCTURE)).ok())
         .unwrap_or_default();
-    let name_at = |offset: usize| -> String {
+    let mut name_at = |offset: usize| -> String {
         names
             .get(offset..)
-            .and_then(|rest| memchr::memchr(0, rest).map(|end| &rest[..end]))
-            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .and_then(|rest| c_string(rest, MAX_SECTION_NAME))
+            .map(|n| kept.keep(n))
             .unwrap_or_default()
     };
 

@@ -12,6 +12,75 @@ use std::os::unix::fs::FileExt;
 /// Real binaries stay far below it; anything larger is treated as corrupt.
 pub const MAX_STRUCTURE: u64 = 64 << 20;
 
+/// The longest name kept from a file (a section name, a library, an interpreter path): `PATH_MAX`.
+/// Longer ones are cut, with `…` at the end.
+pub const MAX_NAME: usize = 4096;
+
+/// The bytes of names kept from one file in all (section names, dynamic strings, interpreters).
+/// Hostile files point thousands of entries at one long string; past this budget a name is kept
+/// as [`OVER_BUDGET`], so the analysis of any file stays within a fixed memory.
+pub const NAME_BUDGET: usize = 8 << 20;
+
+/// The stand-in for a name past the [`NAME_BUDGET`].
+pub const OVER_BUDGET: &str = "<name budget exhausted>";
+
+/// Names kept from one file, within the [`NAME_BUDGET`].
+#[derive(Debug)]
+pub struct Names {
+    left: usize,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names { left: NAME_BUDGET }
+    }
+}
+
+impl Names {
+    /// `bytes` as a (lossy UTF-8) name, cut at [`MAX_NAME`], or [`OVER_BUDGET`].
+    pub fn keep(&mut self, bytes: &[u8]) -> String {
+        let cut = bytes.len() > MAX_NAME;
+        let bytes = &bytes[..bytes.len().min(MAX_NAME)];
+        if bytes.len() > self.left {
+            self.left = 0;
+            return OVER_BUDGET.to_string();
+        }
+        self.left -= bytes.len();
+        let mut name = String::from_utf8_lossy(bytes).into_owned();
+        if cut {
+            name.push('…');
+        }
+        name
+    }
+}
+
+/// The NUL-terminated string at the start of `bytes`, looked for only within `max` bytes (a
+/// hostile file points thousands of entries at one long string: each search must stay short).
+/// Cut at `max` when no NUL comes by then; `None` when `bytes` end before a NUL and before `max`.
+pub fn c_string(bytes: &[u8], max: usize) -> Option<&[u8]> {
+    let window = &bytes[..bytes.len().min(max)];
+    match memchr::memchr(0, window) {
+        Some(end) => Some(&window[..end]),
+        None if window.len() == max => Some(window),
+        None => None,
+    }
+}
+
+/// Why a structure of `len` bytes at `offset` cannot be read from a file of `file_len` bytes, as
+/// a clause: it runs past the end of the file, or it is larger than [`MAX_STRUCTURE`].
+pub fn unreadable(what: &str, offset: u64, len: u64, file_len: u64) -> String {
+    if offset.checked_add(len).is_none_or(|end| end > file_len) {
+        format!(
+            "{what} (offset {offset:#x}, {len} bytes) runs past the end of the file ({file_len} bytes): the file is truncated or the size is corrupt"
+        )
+    } else {
+        format!(
+            "{what} (offset {offset:#x}) would be {len} bytes, more than the {} MiB repro-check reads for one structure: its size is corrupt",
+            MAX_STRUCTURE >> 20
+        )
+    }
+}
+
 /// Positioned reads from something with a known length.
 pub trait ReadAt {
     /// Length in bytes.

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Style, human_size};
+use super::{Style, escape, human_size};
+use crate::check::host::HostFacts;
 use crate::check::{Finding, Libc, Linkage, Role, Severity, Verdict};
 use crate::elf::{ElfFacts, FileType};
 
@@ -56,6 +57,8 @@ pub struct FileReport {
     pub libc: Libc,
     /// Why that libc.
     pub libc_evidence: Vec<String>,
+    /// TLS stack, trust roots, allocator and hardening, with evidence.
+    pub host: HostFacts,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
 }
@@ -93,6 +96,7 @@ impl FileReport {
             debug_info: facts.has_debug_info(),
             libc: verdict.libc,
             libc_evidence: verdict.libc_evidence,
+            host: verdict.host,
             findings: verdict.findings,
         }
     }
@@ -151,9 +155,12 @@ pub fn text(doc: &Document, style: Style, verbose: bool) -> String {
     for entry in &doc.files {
         match entry {
             Entry::Checked(r) => file_text(&mut out, r, style, verbose),
-            Entry::Failed(e) => {
-                out.push_str(&format!("{} {}: {}\n", style.bad("ERROR"), e.path, e.error))
-            }
+            Entry::Failed(e) => out.push_str(&format!(
+                "{} {}: {}\n",
+                style.bad("ERROR"),
+                escape::text(&e.path),
+                escape::text(&e.error)
+            )),
         }
     }
     out.push_str(&summary_text(&doc.summary));
@@ -172,7 +179,7 @@ fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
     };
     out.push_str(&format!(
         "{status} {}: {what}, {}, {}, {}\n",
-        style.bold(&r.path),
+        style.bold(&escape::text(&r.path)),
         r.machine,
         libc_name(r.libc),
         human_size(r.size)
@@ -201,7 +208,45 @@ fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
                 },
             ),
         ];
+        let fact = |f: &crate::check::host::Fact| {
+            let mut s = f.value.to_string();
+            if let Some(d) = &f.detail {
+                s.push_str(&format!(" ({d})"));
+            }
+            if !f.evidence.is_empty() {
+                s.push_str(&format!(": {}", f.evidence.join("; ")));
+            }
+            s
+        };
+        let h = &r.host.hardening;
+        let mut hardening = vec![
+            format!("NX stack {}", yes(h.nx_stack)),
+            format!("RELRO {}", h.relro),
+            format!("PIE {}", yes(h.pie)),
+            format!("stack protector {}", h.stack_protector),
+            format!("FORTIFY {}", h.fortify),
+        ];
+        for (name, v) in [
+            ("IBT", h.ibt),
+            ("SHSTK", h.shstk),
+            ("BTI", h.bti),
+            ("PAC", h.pac),
+        ] {
+            if let Some(v) = v {
+                hardening.push(format!("{name} {}", yes(v)));
+            }
+        }
+        let facts = facts.into_iter().chain([
+            ("tls", fact(&r.host.tls)),
+            ("trust roots", fact(&r.host.trust_roots)),
+            ("allocator", fact(&r.host.allocator)),
+            (
+                "hardening",
+                format!("{}: {}", hardening.join(", "), h.evidence.join("; ")),
+            ),
+        ]);
         for (k, v) in facts {
+            let v = escape::text(&v);
             out.push_str(&format!("  {}\n", style.dim(&format!("{k:<13} {v}"))));
         }
     }
@@ -212,11 +257,15 @@ fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
             Severity::Warning => style.warn(&label),
             Severity::Info => style.dim(&label),
         };
-        out.push_str(&format!("  {label}: {}\n", f.message));
+        out.push_str(&format!("  {label}: {}\n", escape::text(&f.message)));
         if let Some(hint) = &f.hint {
-            out.push_str(&format!("    hint: {hint}\n"));
+            out.push_str(&format!("    hint: {}\n", escape::text(hint)));
         }
     }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
 }
 
 fn role_name(role: Role) -> &'static str {

@@ -1,0 +1,253 @@
+//! What a hardened host needs to know about a program: its TLS stack, where its trust roots come
+//! from, its allocator, and its hardening (as checksec reports it, and for static programs too).
+//! Each fact comes with the evidence it rests on.
+
+use serde::Serialize;
+
+use super::{Libc, Linkage};
+use crate::elf::{DF_1_PIE, ElfFacts};
+use crate::scan::{Marker, ScanResult};
+
+/// One fact and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    /// The answer, lower-case (`openssl`, `embedded`, `musl`…).
+    pub value: &'static str,
+    /// More about it: OpenSSL's version, rustls's crypto provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// What the answer rests on.
+    pub evidence: Vec<String>,
+}
+
+impl Fact {
+    fn new(value: &'static str, evidence: Vec<String>) -> Self {
+        Fact {
+            value,
+            detail: None,
+            evidence,
+        }
+    }
+}
+
+/// Hardening, as checksec names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hardening {
+    /// A `PT_GNU_STACK` without execute permission.
+    pub nx_stack: bool,
+    /// `full` (`PT_GNU_RELRO` and bind-now), `partial` (`PT_GNU_RELRO`), or `none`.
+    pub relro: &'static str,
+    /// Position-independent, so the kernel can randomise where it loads (PIE or static-pie).
+    pub pie: bool,
+    /// `yes`, `no`, or `unknown` (a static program has no dynamic symbols to tell).
+    pub stack_protector: &'static str,
+    /// `yes`, `no`, or `unknown`: fortified (`__*_chk`) functions, from `_FORTIFY_SOURCE`.
+    pub fortify: &'static str,
+    /// x86 CET indirect-branch tracking (`IBT` in the GNU property note); absent off x86.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ibt: Option<bool>,
+    /// x86 CET shadow stack (`SHSTK`); absent off x86.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shstk: Option<bool>,
+    /// aarch64 branch target identification; absent off aarch64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bti: Option<bool>,
+    /// aarch64 pointer authentication; absent off aarch64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pac: Option<bool>,
+    /// What the answers rest on.
+    pub evidence: Vec<String>,
+}
+
+/// Everything a hardened host needs to know.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostFacts {
+    /// `openssl`, `rustls`, `native-tls` or `none`.
+    pub tls: Fact,
+    /// `embedded`, `host`, or `none` (no TLS).
+    pub trust_roots: Fact,
+    /// `musl`, `glibc`, `jemalloc`, `mimalloc`, or `unknown`.
+    pub allocator: Fact,
+    /// NX stack, RELRO, PIE, stack protector, FORTIFY, CET, BTI/PAC.
+    pub hardening: Hardening,
+}
+
+/// The facts of one file.
+pub fn describe(facts: &ElfFacts, scan: &ScanResult, linkage: Linkage, libc: Libc) -> HostFacts {
+    let at = |m: Marker| scan.markers.get(&m).copied();
+    let seen = |m: Marker, what: &str| at(m).map(|off| format!("{what} (offset {off:#x})"));
+    let needed = facts
+        .dynamic
+        .as_ref()
+        .map(|d| d.needed.as_slice())
+        .unwrap_or_default();
+    let needs = |prefix: &str| needed.iter().find(|n| n.starts_with(prefix)).cloned();
+
+    let tls = if let Some(lib) = needs("libssl.so") {
+        let mut f = Fact::new("openssl", vec![format!("needs {lib}")]);
+        f.detail = Some("shared: the host's version".into());
+        f
+    } else if let Some(version) = scan.texts.get(&Marker::OpenSslVersion) {
+        let mut f = Fact::new(
+            "openssl",
+            seen(Marker::OpenSslVersion, version).into_iter().collect(),
+        );
+        f.detail = Some(version.clone());
+        f
+    } else if at(Marker::Rustls).is_some() {
+        let mut f = Fact::new(
+            "rustls",
+            seen(Marker::Rustls, "rustls sources").into_iter().collect(),
+        );
+        let aws = seen(Marker::AwsLc, "aws-lc sources");
+        let ring = seen(Marker::Ring, "ring sources");
+        f.detail = match (&aws, &ring) {
+            (Some(_), _) => Some("aws-lc-rs".into()),
+            (None, Some(_)) => Some("ring".into()),
+            _ => None,
+        };
+        f.evidence.extend(aws.into_iter().chain(ring));
+        f
+    } else if at(Marker::NativeTls).is_some() {
+        Fact::new(
+            "native-tls",
+            seen(Marker::NativeTls, "native-tls sources")
+                .into_iter()
+                .collect(),
+        )
+    } else {
+        Fact::new("none", Vec::new())
+    };
+
+    let trust_roots = if tls.value == "none" {
+        Fact::new("none", Vec::new())
+    } else if let Some(e) = seen(Marker::WebpkiRoots, "webpki-roots sources") {
+        Fact::new("embedded", vec![e])
+    } else if let (Some(isrg), Some(digicert)) = (
+        seen(Marker::IsrgRoot, "root CA subject \"ISRG Root X1\""),
+        seen(
+            Marker::DigiCertRoot,
+            "root CA subject \"DigiCert Global Root G2\"",
+        ),
+    ) {
+        Fact::new("embedded", vec![isrg, digicert])
+    } else {
+        let evidence: Vec<String> = [
+            seen(Marker::CaBundlePath, "a CA bundle path under /etc"),
+            seen(Marker::SslCertFile, "SSL_CERT_FILE"),
+            seen(
+                Marker::NativeCerts,
+                "rustls-native-certs / platform-verifier sources",
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // OpenSSL reads the host's bundle (OPENSSLDIR, SSL_CERT_FILE) unless told otherwise.
+        if evidence.is_empty() && tls.value != "openssl" {
+            Fact::new("unknown", evidence)
+        } else {
+            Fact::new("host", evidence)
+        }
+    };
+
+    let allocator = if let Some(e) = seen(Marker::Mimalloc, "mimalloc's messages") {
+        Fact::new("mimalloc", vec![e])
+    } else if let Some(e) = seen(Marker::Jemalloc, "jemalloc's messages") {
+        Fact::new("jemalloc", vec![e])
+    } else {
+        match libc {
+            Libc::Musl => Fact::new(
+                "musl",
+                vec!["musl's malloc, no other allocator found".into()],
+            ),
+            Libc::Glibc => Fact::new(
+                "glibc",
+                vec!["glibc's malloc, no other allocator found".into()],
+            ),
+            _ => Fact::new("unknown", Vec::new()),
+        }
+    };
+
+    HostFacts {
+        tls,
+        trust_roots,
+        allocator,
+        hardening: hardening(facts, linkage),
+    }
+}
+
+fn hardening(facts: &ElfFacts, linkage: Linkage) -> Hardening {
+    let mut evidence = Vec::new();
+    let nx_stack = facts.gnu_stack && !facts.exec_stack;
+    evidence.push(match (facts.gnu_stack, facts.exec_stack) {
+        (false, _) => "no PT_GNU_STACK".to_string(),
+        (true, true) => "PT_GNU_STACK is executable".to_string(),
+        (true, false) => "PT_GNU_STACK not executable".to_string(),
+    });
+    let dynamic = facts.dynamic.as_ref();
+    let bind_now = dynamic.is_some_and(|d| d.flags & 0x8 != 0 || d.flags_1 & 0x1 != 0);
+    // A program without PT_DYNAMIC relocates nothing after start-up: its RELRO is all there is.
+    let relro = match (facts.relro, bind_now || dynamic.is_none()) {
+        (true, true) => "full",
+        (true, false) => "partial",
+        (false, _) => "none",
+    };
+    if facts.relro {
+        evidence.push(format!(
+            "PT_GNU_RELRO{}",
+            if bind_now { ", BIND_NOW" } else { "" }
+        ));
+    }
+    let pie = facts.is_pie() || linkage == Linkage::StaticPie;
+    if dynamic.is_some_and(|d| d.flags_1 & DF_1_PIE != 0) {
+        evidence.push("DF_1_PIE".into());
+    }
+    let (stack_protector, fortify) = match dynamic {
+        Some(d) if linkage == Linkage::Dynamic => {
+            if d.stack_chk {
+                evidence.push("dynamic symbol __stack_chk_fail".into());
+            }
+            if !d.fortified.is_empty() {
+                evidence.push(format!("fortified functions {}", d.fortified.join(", ")));
+            }
+            (yes_no(d.stack_chk), yes_no(!d.fortified.is_empty()))
+        }
+        _ => ("unknown", "unknown"),
+    };
+    let bit = |features: Option<u32>, mask: u32| Some(features.unwrap_or(0) & mask != 0);
+    let (mut ibt, mut shstk, mut bti, mut pac) = (None, None, None, None);
+    match facts.machine.as_str() {
+        "x86_64" | "i686" | "x32" => {
+            ibt = bit(facts.x86_features, 1);
+            shstk = bit(facts.x86_features, 2);
+            if let Some(f) = facts.x86_features {
+                evidence.push(format!("GNU property x86 feature bits {f:#x}"));
+            }
+        }
+        "aarch64" => {
+            bti = bit(facts.aarch64_features, 1);
+            pac = bit(facts.aarch64_features, 2);
+            if let Some(f) = facts.aarch64_features {
+                evidence.push(format!("GNU property aarch64 feature bits {f:#x}"));
+            }
+        }
+        _ => {}
+    }
+    Hardening {
+        nx_stack,
+        relro,
+        pie,
+        stack_protector,
+        fortify,
+        ibt,
+        shstk,
+        bti,
+        pac,
+        evidence,
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
