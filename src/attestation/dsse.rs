@@ -77,41 +77,49 @@ impl Envelope {
         decode_base64(&self.payload)
     }
 
-    /// Add `key`'s signature over the payload. A key that already signed is not added twice.
+    /// Add `key`'s signature over the payload, unless the envelope already holds a valid signature
+    /// by that key, in whatever base64 form (standard or URL-safe, padded or not) or however made.
     /// Returns false when the payload is not base64 (nothing is signed then).
     pub fn sign(&mut self, key: &SecretKey) -> bool {
         let Some(body) = self.body() else {
             return false;
         };
-        let sig = STANDARD.encode(key.sign(&pae(&self.payload_type, &body)));
-        if !self.signatures.iter().any(|s| s.sig == sig) {
+        let message = pae(&self.payload_type, &body);
+        let signed = self
+            .signatures
+            .iter()
+            .filter_map(|s| decode_base64(&s.sig))
+            .any(|sig| key.made(&message, &sig));
+        if !signed {
             self.signatures.push(Sig {
                 keyid: key.keyid.clone(),
-                sig,
+                sig: STANDARD.encode(key.sign(&message)),
             });
         }
         true
     }
 
-    /// The keys among `keys` that made at least one valid signature, as indexes into `keys`.
-    /// Each key counts once however many signatures it made (DSSE's multi-signature rule). The
-    /// keyid is only a hint, so every signature is tried against every key.
-    pub fn signers(&self, keys: &[PublicKey]) -> Vec<usize> {
-        let Some(body) = self.body() else {
-            return Vec::new();
-        };
-        let message = pae(&self.payload_type, &body);
-        let sigs: Vec<Vec<u8>> = self
-            .signatures
+    /// For each signature, in order, the first of `keys` (as an index) that made it, or `None`:
+    /// not base64, made by none of them, or the payload is not base64. The keyid is only a hint,
+    /// so every signature is tried against every key.
+    pub fn check(&self, keys: &[PublicKey]) -> Vec<Option<usize>> {
+        let message = self.body().map(|body| pae(&self.payload_type, &body));
+        self.signatures
             .iter()
-            .filter_map(|s| decode_base64(&s.sig))
-            .collect();
-        keys.iter()
-            .enumerate()
-            .filter(|(_, key)| sigs.iter().any(|sig| key.verifies(&message, sig)))
-            .map(|(i, _)| i)
+            .map(|s| {
+                let message = message.as_deref()?;
+                let sig = decode_base64(&s.sig)?;
+                keys.iter().position(|key| key.verifies(message, &sig))
+            })
             .collect()
     }
+}
+
+/// The keys that made at least one of the signatures [`Envelope::check`] found, as sorted
+/// indexes, each once however many signatures it made (DSSE's multi-signature rule).
+pub fn signers(checked: &[Option<usize>]) -> Vec<usize> {
+    let set: std::collections::BTreeSet<usize> = checked.iter().flatten().copied().collect();
+    set.into_iter().collect()
 }
 
 #[cfg(test)]
