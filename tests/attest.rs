@@ -404,6 +404,21 @@ fn signed_envelope_flipped_payload_or_signature_bytes_fail() {
             "signature byte {i}"
         );
     }
+    // A payload that is not base64, and one of another type, are named as such.
+    let mut e = envelope.clone();
+    e["payload"] = "not base64!".into();
+    let found = failures(&serde_json::to_vec(&e).unwrap(), b"artifact", &[], 0);
+    assert!(
+        matches!(
+            found.as_slice(),
+            [Failure::PayloadEncoding, Failure::NotSubject { .. }]
+        ),
+        "{found:?}"
+    );
+    let mut e = envelope.clone();
+    e["payloadType"] = "text/plain".into();
+    let found = failures(&serde_json::to_vec(&e).unwrap(), b"artifact", &[], 0);
+    assert_eq!(found, [Failure::PayloadType("text/plain".into())]);
     // Through the CLI: one flipped payload byte.
     let mut p = payload.clone();
     p[10] ^= 0x20;
@@ -1194,6 +1209,37 @@ fn json_lines_every_line_about_the_file_counts_whatever_the_order() {
     // Two lines that agree verify; a line about another file is not considered.
     let mut other = same.clone();
     other["subject"][0]["digest"]["sha256"] = sha256(b"elsewhere").into();
+    // The same result twice agrees; a first line with a key twice is skipped like any broken line.
+    let dup = line(&same).replacen('{', "{\"_type\":\"x\",", 1);
+    let agree = format!("{dup}\n{}\n{}\n", line(&same), line(&same));
+    std::fs::write(dir.join("agree.jsonl"), &agree).unwrap();
+    let out = run(dir, &["verify", "agree.jsonl", "x1"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("on line 2 (2 of 2"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("on line 3 (2 of 2"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("  1 other line(s) skipped"));
+    // With --key, every line about the file must be signed, and says which line is not.
+    run(dir, &["keygen", "--out", "k"]);
+    let text = rejected(
+        dir,
+        "agree2.jsonl",
+        agree.as_bytes(),
+        &["x1", "--key", "k.pub"],
+    );
+    assert_eq!(
+        text,
+        "not verified: agree2.jsonl\n  \
+         - line 2: the attestation carries no signature, so it cannot be checked against the --key given\n  \
+         - line 3: the attestation carries no signature, so it cannot be checked against the --key given\n"
+    );
     let two = format!("{}\n{}\n", line(&same), line(&other));
     std::fs::write(dir.join("two.jsonl"), &two).unwrap();
     let out = run(dir, &["verify", "--json", "two.jsonl", "x1"]);

@@ -166,4 +166,56 @@ mod tests {
         assert_eq!(parsed.signatures[0].keyid, "");
         assert_eq!(parsed.body(), Some(b"x".to_vec()));
     }
+
+    /// A fresh key pair in a temporary directory.
+    fn key_pair(dir: &std::path::Path, name: &str) -> (SecretKey, PublicKey) {
+        let written = super::super::keys::generate(&dir.join(name)).unwrap();
+        (
+            SecretKey::load(&written.secret).unwrap(),
+            PublicKey::load(&written.public).unwrap(),
+        )
+    }
+
+    #[test]
+    fn signing_checks_and_never_signs_twice_with_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let (alice, alice_pub) = key_pair(dir.path(), "alice");
+        let (bob, bob_pub) = key_pair(dir.path(), "bob");
+        let mut env = Envelope::new("t", b"body");
+        assert!(env.sign(&alice));
+        assert_eq!(env.signatures.len(), 1);
+        assert_eq!(env.signatures[0].keyid, alice.keyid);
+        // The same key again, and its signature rewritten URL-safe without padding: nothing added.
+        assert!(env.sign(&alice));
+        assert_eq!(env.signatures.len(), 1);
+        let raw = decode_base64(&env.signatures[0].sig).unwrap();
+        env.signatures[0].sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw);
+        assert!(env.sign(&alice));
+        assert_eq!(env.signatures.len(), 1);
+        assert!(env.sign(&bob));
+        assert_eq!(env.signatures.len(), 2);
+        let keys = [bob_pub.clone(), alice_pub.clone()];
+        assert_eq!(env.check(&keys), [Some(1), Some(0)]);
+        assert_eq!(signers(&env.check(&keys)), [0, 1]);
+        assert_eq!(env.check(&[bob_pub.clone()]), [None, Some(0)]);
+        assert_eq!(env.check(&[]), [None, None]);
+        // A signature that is not base64, or over another payload type, is nobody's.
+        env.signatures[0].sig = "not base64!".into();
+        assert_eq!(env.check(&keys), [None, Some(0)]);
+        let mut other = env.clone();
+        other.payload_type = "u".into();
+        assert_eq!(other.check(&keys), [None, None]);
+        // A payload that is not base64: nothing is signed, nothing checks.
+        let mut broken = env.clone();
+        broken.payload = "not base64!".into();
+        assert!(!broken.sign(&alice));
+        assert_eq!(broken.signatures.len(), 2);
+        assert_eq!(broken.check(&keys), [None, None]);
+    }
+
+    #[test]
+    fn each_signer_counts_once() {
+        assert_eq!(signers(&[]), Vec::<usize>::new());
+        assert_eq!(signers(&[None, Some(2), Some(0), Some(2), None]), [0, 2]);
+    }
 }

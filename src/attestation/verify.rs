@@ -289,8 +289,14 @@ pub fn verify_with(attestation: &[u8], files: &[File], trust: &Trust) -> Result<
     };
     let documents = match document(attestation, None) {
         Ok(doc) => vec![doc],
-        Err(Unreadable::Document(why)) => return Err(why),
-        Err(Unreadable::NotJson(whole)) => {
+        // One JSON value that is not an attestation; else perhaps JSON Lines whose first line is
+        // broken (a line with a key twice, say), which are skipped like any other such line.
+        Err(Unreadable::Document(why))
+            if serde_json::from_slice::<IgnoredAny>(attestation).is_ok() =>
+        {
+            return Err(why);
+        }
+        Err(Unreadable::Document(whole) | Unreadable::NotJson(whole)) => {
             let (lines, skipped) = json_lines(attestation).ok_or(whole)?;
             if lines.is_empty() {
                 return Err(format!(
@@ -302,15 +308,7 @@ pub fn verify_with(attestation: &[u8], files: &[File], trust: &Trust) -> Result<
             lines
         }
     };
-    let signatures: usize = documents
-        .iter()
-        .map(|d| d.envelope().map_or(0, |e| e.signatures.len()))
-        .sum();
-    if signatures > MAX_SIGNATURES {
-        return Err(format!(
-            "carries {signatures} signatures, more than the {MAX_SIGNATURES} repro-check checks in one file, so it is not an attestation it can verify"
-        ));
-    }
+    signature_budget(&documents)?;
     let checked: Vec<Document> = documents.into_iter().map(|d| d.check(trust)).collect();
     // The documents about each file; every document when a file names none (to say why).
     let mut about: HashMap<String, Vec<usize>> = HashMap::new();
@@ -386,9 +384,23 @@ pub fn check_document(attestation: &[u8], trust: &Trust) -> Result<Document, Str
     if attestation.len() > MAX_BYTES {
         return Err(too_large(attestation.len()));
     }
-    Ok(document(attestation, None)
-        .map_err(Unreadable::into_sentence)?
-        .check(trust))
+    let doc = document(attestation, None).map_err(Unreadable::into_sentence)?;
+    signature_budget(std::slice::from_ref(&doc))?;
+    Ok(doc.check(trust))
+}
+
+/// Refuse a file with more than [`MAX_SIGNATURES`] signatures in all.
+fn signature_budget(documents: &[Unchecked]) -> Result<(), String> {
+    let signatures: usize = documents
+        .iter()
+        .map(|d| d.envelope().map_or(0, |e| e.signatures.len()))
+        .sum();
+    if signatures > MAX_SIGNATURES {
+        return Err(format!(
+            "carries {signatures} signatures, more than the {MAX_SIGNATURES} repro-check checks in one file, so it is not an attestation it can verify"
+        ));
+    }
+    Ok(())
 }
 
 /// Why a document could not be read.
@@ -740,5 +752,106 @@ fn check_statement(payload: &[u8], keys_checked: bool, trust: &Trust, doc: &mut 
                 .entry(sha.to_string())
                 .or_insert_with(|| s.name.clone().unwrap_or_else(|| "_".into()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigstore_bundle_media_types() {
+        for good in [
+            "application/vnd.dev.sigstore.bundle+json",
+            "application/vnd.dev.sigstore.bundle+json;version=0.1",
+            "application/vnd.dev.sigstore.bundle+json;version=0.2",
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+        ] {
+            assert!(is_bundle_media_type(good), "{good}");
+        }
+        for bad in [
+            "",
+            "application/json",
+            "application/vnd.dev.sigstore.bundle",
+            "application/vnd.dev.sigstore.bundle+jsonx",
+            "application/vnd.dev.sigstore.bundle.v0.3",
+            "application/vnd.dev.sigstore.bundlex+json",
+            "application/vnd.in-toto+json",
+        ] {
+            assert!(!is_bundle_media_type(bad), "{bad}");
+        }
+    }
+
+    /// A bare statement (of some other predicate type) padded with spaces to `len` bytes.
+    fn padded(len: usize) -> Vec<u8> {
+        let mut bytes = br#"{"_type":"https://in-toto.io/Statement/v1"}"#.to_vec();
+        bytes.resize(len, b' ');
+        bytes
+    }
+
+    #[test]
+    fn the_size_cap_is_exact() {
+        assert!(verify(&padded(MAX_BYTES), &[], &[], 0).is_ok());
+        assert!(check_document(&padded(MAX_BYTES), &Trust::default()).is_ok());
+        let err = verify(&padded(MAX_BYTES + 1), &[], &[], 0).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "is {} bytes, more than the 32 MiB an attestation may be, so it is not one repro-check reads",
+                MAX_BYTES + 1
+            )
+        );
+        assert_eq!(
+            check_document(&padded(MAX_BYTES + 1), &Trust::default()).unwrap_err(),
+            err
+        );
+    }
+
+    /// An envelope (payload `{}`) with `n` signatures.
+    fn with_signatures(n: usize) -> Vec<u8> {
+        let sigs = vec![r#"{"sig":"AA=="}"#; n].join(",");
+        format!(r#"{{"payload":"e30=","payloadType":"t","signatures":[{sigs}]}}"#).into_bytes()
+    }
+
+    #[test]
+    fn at_most_a_thousand_signatures_are_checked() {
+        let ok = verify(&with_signatures(MAX_SIGNATURES), &[], &[], 0).unwrap();
+        assert_eq!(ok.documents[0].signatures.len(), MAX_SIGNATURES);
+        assert!(check_document(&with_signatures(MAX_SIGNATURES), &Trust::default()).is_ok());
+        let want = "carries 1001 signatures, more than the 1000 repro-check checks in one file, so it is not an attestation it can verify";
+        assert_eq!(
+            verify(&with_signatures(MAX_SIGNATURES + 1), &[], &[], 0).unwrap_err(),
+            want
+        );
+        assert_eq!(
+            check_document(&with_signatures(MAX_SIGNATURES + 1), &Trust::default()).unwrap_err(),
+            want
+        );
+        // Counted over every line of a JSON Lines file.
+        let line = |n| {
+            let sigs = vec![r#"{"sig":"AA=="}"#; n].join(",");
+            let payload =
+                "eyJwcmVkaWNhdGVUeXBlIjoiaHR0cHM6Ly9zbHNhLmRldi92ZXJpZmljYXRpb25fc3VtbWFyeS92MSJ9";
+            format!(r#"{{"payload":"{payload}","payloadType":"t","signatures":[{sigs}]}}"#)
+        };
+        let two = format!("{}\n{}\n", line(500), line(501));
+        assert_eq!(verify(two.as_bytes(), &[], &[], 0).unwrap_err(), want);
+        let two = format!("{}\n{}\n", line(500), line(500));
+        assert!(verify(two.as_bytes(), &[], &[], 0).is_ok());
+    }
+
+    #[test]
+    fn forms_and_their_names() {
+        let forms = [Form::Statement, Form::Envelope, Form::SigstoreBundle];
+        let names: Vec<&str> = forms.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["statement", "dsse-envelope", "sigstore-bundle"]);
+        let doc = check_document(&with_signatures(1), &Trust::default()).unwrap();
+        assert_eq!(doc.form, Form::Envelope);
+        assert_eq!(
+            doc.failures[0],
+            Failure::PayloadType("t".into()),
+            "{:?}",
+            doc.failures
+        );
     }
 }
