@@ -194,10 +194,10 @@ mod tests {
         assert_eq!(env.signatures.len(), 1);
         assert!(env.sign(&bob));
         assert_eq!(env.signatures.len(), 2);
-        let keys = [bob_pub.clone(), alice_pub.clone()];
+        let keys = [bob_pub.clone(), alice_pub];
         assert_eq!(env.check(&keys), [Some(1), Some(0)]);
         assert_eq!(signers(&env.check(&keys)), [0, 1]);
-        assert_eq!(env.check(&[bob_pub.clone()]), [None, Some(0)]);
+        assert_eq!(env.check(std::slice::from_ref(&bob_pub)), [None, Some(0)]);
         assert_eq!(env.check(&[]), [None, None]);
         // A signature that is not base64, or over another payload type, is nobody's.
         env.signatures[0].sig = "not base64!".into();
