@@ -1586,6 +1586,13 @@ fn duplicate_json_keys_are_rejected_and_re_signing_adds_nothing() {
         &["attest", "--sign", "k.key", "-o", "env.json", "dup.json"],
     );
     assert_eq!(code(&out), 2, "nobody co-signs it");
+    assert!(
+        stderr(&out).starts_with(
+            "error: dup.json is not valid in-toto JSON: the key \"result\" appears twice in one object"
+        ),
+        "{}",
+        stderr(&out)
+    );
     assert!(!dir.join("env.json").exists());
     // Inside a signed envelope: the payload is read the same way.
     let out = run(
