@@ -76,6 +76,18 @@ fn rejected(dir: &Path, name: &str, attestation: &[u8], extra: &[&str]) -> Strin
     stdout(&out)
 }
 
+/// About `n` positions spread over `0..len`, always including the first and last: the sweeps below
+/// test that a flipped byte is caught, which SHA-256 and Ed25519 guarantee for every byte alike, so
+/// a sample says as much as every byte and keeps the suite fast enough for mutation testing.
+fn sample(len: usize, n: usize) -> Vec<usize> {
+    let step = (len / n).max(1);
+    let mut at: Vec<usize> = (0..len).step_by(step).collect();
+    if len > 0 && at.last() != Some(&(len - 1)) {
+        at.push(len - 1);
+    }
+    at
+}
+
 fn run(dir: &Path, args: &[&str]) -> Output {
     run_in(dir, args)
 }
@@ -114,7 +126,7 @@ fn round_trip_two_identical_builds_verify() {
 }
 
 #[test]
-fn flipping_any_byte_of_the_file_fails_verification() {
+fn flipping_a_byte_of_the_file_fails_verification() {
     let tmp = tempdir();
     let Some((a, _)) = attested_builds(tmp.path()) else {
         return;
@@ -122,9 +134,9 @@ fn flipping_any_byte_of_the_file_fails_verification() {
     let attestation = std::fs::read(tmp.path().join("att.json")).unwrap();
     let original = std::fs::read(&a).unwrap();
     assert!(failures(&attestation, &original, &[], 0).is_empty());
-    // Every byte of the binary, in-process (the CLI below runs the same function).
+    // Bytes all over the binary, in-process (the CLI below runs the same function).
     let mut file = original.clone();
-    for i in 0..file.len() {
+    for i in sample(file.len(), 256) {
         file[i] ^= 0x01;
         let found = failures(&attestation, &file, &[], 0);
         assert!(
@@ -331,7 +343,7 @@ fn builds_that_differ_are_recorded_and_do_not_verify() {
 }
 
 #[test]
-fn signed_envelope_any_flipped_payload_or_signature_byte_fails() {
+fn signed_envelope_flipped_payload_or_signature_bytes_fail() {
     let tmp = two_files();
     let dir = tmp.path();
     assert_eq!(code(&run(dir, &["keygen", "--out", "alice"])), 0);
@@ -371,7 +383,7 @@ fn signed_envelope_any_flipped_payload_or_signature_byte_fails() {
         needed: 1,
         keys: 1,
     };
-    for i in 0..payload.len() {
+    for i in sample(payload.len(), 128) {
         let mut p = payload.clone();
         p[i] ^= 0x20;
         let found = failures(&with(&p, &sig), b"artifact", std::slice::from_ref(&key), 1);
@@ -392,6 +404,21 @@ fn signed_envelope_any_flipped_payload_or_signature_byte_fails() {
             "signature byte {i}"
         );
     }
+    // A payload that is not base64, and one of another type, are named as such.
+    let mut e = envelope.clone();
+    e["payload"] = "not base64!".into();
+    let found = failures(&serde_json::to_vec(&e).unwrap(), b"artifact", &[], 0);
+    assert!(
+        matches!(
+            found.as_slice(),
+            [Failure::PayloadEncoding, Failure::NotSubject { .. }]
+        ),
+        "{found:?}"
+    );
+    let mut e = envelope.clone();
+    e["payloadType"] = "text/plain".into();
+    let found = failures(&serde_json::to_vec(&e).unwrap(), b"artifact", &[], 0);
+    assert_eq!(found, [Failure::PayloadType("text/plain".into())]);
     // Through the CLI: one flipped payload byte.
     let mut p = payload.clone();
     p[10] ^= 0x20;
@@ -882,7 +909,7 @@ fn sigstore_bundles_from_gh_attestation_download_are_read() {
     let bundle = |payload: &[u8]| {
         serde_json::json!({
             "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-            "verificationMaterial": {},
+            "verificationMaterial": { "certificate": { "rawBytes": "MIIB" } },
             "dsseEnvelope": {
                 "payload": STANDARD.encode(payload),
                 "payloadType": "application/vnd.in-toto+json",
@@ -897,9 +924,16 @@ fn sigstore_bundles_from_gh_attestation_download_are_read() {
     std::fs::write(dir.join("bundles.jsonl"), &jsonl).unwrap();
     let out = run(dir, &["verify", "bundles.jsonl", "x1"]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains(
-        "Sigstore bundle: its signature is GitHub's, checked by `gh attestation verify`, not here"
-    ));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "verified: x1 (sha256 {}) is subject x1 of a reproducibility attestation on line 2 (2 of 2 builds identical)\n  \
+             line 2: 1 signature(s) not checked (no --key given): it shows the files match what the builds produced, not who said so\n  \
+             line 2: Sigstore bundle: its certificate, Sigstore signature and transparency-log entry were not checked here; check them with `gh attestation verify`\n  \
+             1 other line(s) skipped: not repro-check statements or verification summaries\n",
+            sha256(b"artifact")
+        )
+    );
     // The file must still be a subject, and a repro-check key cannot vouch for GitHub's signature.
     std::fs::write(dir.join("other"), "other").unwrap();
     let text = rejected(dir, "b2.jsonl", jsonl.as_bytes(), &["other"]);
@@ -919,8 +953,7 @@ fn sigstore_bundles_from_gh_attestation_download_are_read() {
     let out = run(dir, &["verify", "prov.jsonl", "x1"]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out)
-            .contains("holds 2 attestations and none is a repro-check reproducibility statement")
+        stderr(&out).contains("holds 2 lines and none is a repro-check reproducibility statement")
     );
 }
 
@@ -1035,4 +1068,627 @@ fn differing_builds_record_the_causes_compare_finds() {
         stdout(&out),
         "not verified: att.json\n  - the attestation records that the builds differ (1 of 2 agree), so it vouches for no file\n"
     );
+}
+
+// ---- Hostile attestations (issue 13): each built from real `attest` output, edited the way the
+// attack did.
+
+/// `repro-check` with `env` set, in `dir`.
+fn run_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = repro_check();
+    cmd.current_dir(dir).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// `same.json` (x1 and x2 agree) and `differ.json` (x1 and y differ; its subject is x1 too),
+/// written by `attest` in `dir`, as JSON values.
+fn same_and_differ(dir: &Path) -> (Value, Value) {
+    for (name, body) in [("x1", "artifact"), ("x2", "artifact"), ("y", "other")] {
+        std::fs::write(dir.join(name), body).unwrap();
+    }
+    assert_eq!(
+        code(&run(dir, &["attest", "-o", "same.json", "x1", "x2"])),
+        0
+    );
+    assert_eq!(
+        code(&run(dir, &["attest", "-o", "differ.json", "x1", "y"])),
+        1
+    );
+    let read = |n: &str| json(&std::fs::read_to_string(dir.join(n)).unwrap());
+    (read("same.json"), read("differ.json"))
+}
+
+/// Rename every occurrence of the file name `from` (subject and build files) to `to`, so the
+/// statement stays consistent.
+fn rename_file(statement: &mut Value, to: &str) {
+    statement["subject"][0]["name"] = to.into();
+    for build in statement["predicate"]["builds"].as_array_mut().unwrap() {
+        build["files"][0]["name"] = to.into();
+    }
+}
+
+#[test]
+fn names_cannot_forge_verify_output_and_attest_refuses_them() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let (mut same, _) = same_and_differ(dir);
+    // The attack: a subject name that ends the line, erases it and prints a fake signature line.
+    let evil = "x1\n  signed by 2 of 2 given key(s), threshold 2: a.pub, b.pub\x1b[2K\r\u{202e}";
+    rename_file(&mut same, evil);
+    std::fs::write(dir.join("evil.json"), serde_json::to_vec(&same).unwrap()).unwrap();
+    let out = run(dir, &["verify", "evil.json", "x1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text,
+        format!(
+            "verified: x1 (sha256 {}) is subject x1\\n  signed by 2 of 2 given key(s), threshold 2: a.pub, b.pub\\u{{1b}}[2K\\r\\u{{202e}} of a reproducibility attestation (2 of 2 builds identical)\n  \
+             unsigned statement: it shows the files match what the builds produced, not who said so\n",
+            sha256(b"artifact")
+        )
+    );
+    // A failure that quotes input (a file name given to verify) is escaped too.
+    let bad_name = "y\n  - forged\x1b[1A";
+    std::fs::write(dir.join(bad_name), "other").unwrap();
+    let text = rejected(
+        dir,
+        "evil2.json",
+        &serde_json::to_vec(&same).unwrap(),
+        &[bad_name],
+    );
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.contains("  - y\\n  - forged\\u{1b}[1A (sha256 "),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'));
+    // The JSON report keeps the raw name (serde escapes it).
+    let out = run(dir, &["verify", "--json", "evil.json", "x1"]);
+    assert_eq!(json(&stdout(&out))["files"][0]["subject"], evil);
+    // attest refuses builds whose files have such names, before writing anything.
+    for side in ["t1", "t2"] {
+        std::fs::create_dir(dir.join(side)).unwrap();
+        std::fs::write(dir.join(side).join("ok\x1b[2Kname"), "x").unwrap();
+    }
+    let out = run(dir, &["attest", "-o", "t.json", "t1", "t2"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: build build-1 has a file named \"ok\\u{1b}[2Kname\", with control or bidirectional-override characters, which cannot be a subject name; rename it\n"
+    );
+    assert!(!dir.join("t.json").exists());
+}
+
+#[test]
+fn json_lines_every_line_about_the_file_counts_whatever_the_order() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let (same, differ) = same_and_differ(dir);
+    let line = |v: &Value| serde_json::to_string(v).unwrap();
+    // IDENTICAL then DIFFERENT, and DIFFERENT then IDENTICAL: both fail, for the same reason.
+    for (name, first, second, passed, failed) in [
+        ("sd.jsonl", &same, &differ, "1", "2"),
+        ("ds.jsonl", &differ, &same, "2", "1"),
+    ] {
+        let text = rejected(
+            dir,
+            name,
+            format!("{}\n{}\n", line(first), line(second)).as_bytes(),
+            &["x1"],
+        );
+        assert!(
+            text.contains(&format!(
+                "  - x1 is a subject of line(s) {passed} that record identical builds and of line(s) {failed} that record builds that differ, so the attestation contradicts itself\n"
+            )),
+            "{name}: {text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "  - line {failed}: the attestation records that the builds differ (1 of 2 agree)"
+            )),
+            "{name}: {text}"
+        );
+    }
+    // Lines that are not statements or envelopes are skipped; a bare statement line is read.
+    let mixed = format!(
+        "not json at all\n{{\"hello\":1}}\n{{\"dsseEnvelope\":{{}}}}\n{}\n",
+        line(&same)
+    );
+    std::fs::write(dir.join("mixed.jsonl"), &mixed).unwrap();
+    let out = run(dir, &["verify", "mixed.jsonl", "x1"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("is subject x1 of a reproducibility attestation on line 4 (2 of 2"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("3 other line(s) skipped"));
+    // Two lines that agree verify; a line about another file is not considered.
+    let mut other = same.clone();
+    other["subject"][0]["digest"]["sha256"] = sha256(b"elsewhere").into();
+    // The same result twice agrees; a first line with a key twice is skipped like any broken line.
+    let dup = line(&same).replacen('{', "{\"_type\":\"x\",", 1);
+    let agree = format!("{dup}\n{}\n{}\n", line(&same), line(&same));
+    std::fs::write(dir.join("agree.jsonl"), &agree).unwrap();
+    let out = run(dir, &["verify", "agree.jsonl", "x1"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("on line 2 (2 of 2"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("on line 3 (2 of 2"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("  1 other line(s) skipped"));
+    // With --key, every line about the file must be signed, and says which line is not.
+    run(dir, &["keygen", "--out", "k"]);
+    let text = rejected(
+        dir,
+        "agree2.jsonl",
+        agree.as_bytes(),
+        &["x1", "--key", "k.pub"],
+    );
+    assert_eq!(
+        text,
+        "not verified: agree2.jsonl\n  \
+         - line 2: the attestation carries no signature, so it cannot be checked against the --key given\n  \
+         - line 3: the attestation carries no signature, so it cannot be checked against the --key given\n"
+    );
+    let two = format!("{}\n{}\n", line(&same), line(&other));
+    std::fs::write(dir.join("two.jsonl"), &two).unwrap();
+    let out = run(dir, &["verify", "--json", "two.jsonl", "x1"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let doc = json(&stdout(&out));
+    assert_eq!(doc["attestations"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["attestations"][0]["line"], 1);
+}
+
+#[test]
+fn a_sigstore_bundle_is_recognised_by_its_media_type_and_claims_nothing_unchecked() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    assert_eq!(
+        code(&run(dir, &["attest", "-o", "att.json", "x1", "x2"])),
+        0
+    );
+    let statement = std::fs::read(dir.join("att.json")).unwrap();
+    let envelope = serde_json::json!({
+        "payload": STANDARD.encode(&statement),
+        "payloadType": "application/vnd.in-toto+json",
+        "signatures": []
+    });
+    let cases = [
+        (
+            "no-media-type.json",
+            serde_json::json!({ "dsseEnvelope": envelope }),
+            "is neither an in-toto statement, a DSSE envelope nor a Sigstore bundle",
+        ),
+        (
+            "no-material.json",
+            serde_json::json!({
+                "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                "dsseEnvelope": envelope
+            }),
+            "has a Sigstore bundle's mediaType but no verification material",
+        ),
+        (
+            "empty-material.json",
+            serde_json::json!({
+                "mediaType": "application/vnd.dev.sigstore.bundle+json;version=0.2",
+                "verificationMaterial": { "certificate": null },
+                "dsseEnvelope": envelope
+            }),
+            "has a Sigstore bundle's mediaType but no verification material",
+        ),
+        (
+            "other-media-type.json",
+            serde_json::json!({
+                "mediaType": "application/json",
+                "verificationMaterial": { "publicKey": {} },
+                "dsseEnvelope": envelope
+            }),
+            "has the mediaType \"application/json\", which is not a Sigstore bundle's",
+        ),
+        (
+            "no-envelope.json",
+            serde_json::json!({
+                "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                "verificationMaterial": { "publicKey": {} },
+                "messageSignature": {}
+            }),
+            "is a Sigstore bundle without a DSSE envelope",
+        ),
+    ];
+    for (name, doc, want) in cases {
+        std::fs::write(dir.join(name), doc.to_string()).unwrap();
+        let out = run(dir, &["verify", name, "x1"]);
+        assert_eq!(code(&out), 2, "{name}: {}", stdout(&out));
+        assert!(stderr(&out).contains(want), "{name}: {}", stderr(&out));
+        assert!(!stdout(&out).contains("GitHub"), "{name}");
+    }
+    // A real bundle shape: recognised, and the output says what was not checked.
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        "verificationMaterial": { "x509CertificateChain": { "certificates": [] } },
+        "dsseEnvelope": envelope
+    });
+    std::fs::write(dir.join("bundle.json"), bundle.to_string()).unwrap();
+    let out = run(dir, &["verify", "bundle.json", "x1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).ends_with(
+        "  0 signature(s) not checked (no --key given): it shows the files match what the builds produced, not who said so\n  \
+         Sigstore bundle: its certificate, Sigstore signature and transparency-log entry were not checked here; check them with `gh attestation verify`\n"
+    ), "{}", stdout(&out));
+    let out = run(dir, &["verify", "--json", "bundle.json", "x1"]);
+    assert_eq!(
+        json(&stdout(&out))["attestations"][0]["form"],
+        "sigstore-bundle"
+    );
+    // Nobody adds a repro-check signature to a Sigstore bundle.
+    run(dir, &["keygen", "--out", "k"]);
+    let out = run(dir, &["attest", "--sign", "k.key", "bundle.json"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("is a Sigstore bundle"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn vsa_verifier_time_uri_and_levels_are_checked_and_attest_refuses_to_sign() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    let sde = [("SOURCE_DATE_EPOCH", "1700000000")];
+    let vsa_args = [
+        "attest",
+        "--format",
+        "vsa",
+        "--resource-uri",
+        "https://example.org/x",
+        "-o",
+        "vsa.json",
+        "x1",
+        "x2",
+    ];
+    assert_eq!(code(&run_env(dir, &sde, &vsa_args)), 0);
+    let vsa = json(&std::fs::read_to_string(dir.join("vsa.json")).unwrap());
+    assert_eq!(code(&run(dir, &["keygen", "--out", "k"])), 0);
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "evil-verifier",
+            Box::new(|v| {
+                v["predicate"]["verifier"]["id"] = "https://evil.example".into();
+                v["predicate"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove(PREDICATE_TYPE);
+            }),
+            "the verification summary was made by the verifier \"https://evil.example\", which is neither repro-check",
+        ),
+        (
+            "no-predicate",
+            Box::new(|v| {
+                v["predicate"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove(PREDICATE_TYPE);
+            }),
+            "the attestation contradicts itself: it names repro-check as its verifier but does not carry the reproducibility predicate",
+        ),
+        (
+            "time",
+            Box::new(|v| v["predicate"]["timeVerified"] = "yesterday".into()),
+            "the verification summary breaks the SLSA VSA v1 rules: its timeVerified \"yesterday\" is not an RFC 3339 time",
+        ),
+        (
+            "uri",
+            Box::new(|v| v["predicate"]["resourceUri"] = "my laptop".into()),
+            "the verification summary breaks the SLSA VSA v1 rules: its resourceUri \"my laptop\" is not a URI",
+        ),
+        (
+            "passed-and-failed",
+            Box::new(|v| {
+                v["predicate"]["verifiedLevels"] =
+                    serde_json::json!(["REPRODUCIBLE_BIT_IDENTICAL", "FAILED"])
+            }),
+            "its verificationResult is PASSED but its verifiedLevels are",
+        ),
+        (
+            "two-build-levels",
+            Box::new(|v| {
+                v["predicate"]["verifiedLevels"] = serde_json::json!([
+                    "REPRODUCIBLE_BIT_IDENTICAL",
+                    "SLSA_BUILD_LEVEL_1",
+                    "SLSA_BUILD_LEVEL_3"
+                ])
+            }),
+            "its verifiedLevels name \"SLSA_BUILD_LEVEL_1\" and \"SLSA_BUILD_LEVEL_3\", which contradict each other",
+        ),
+    ];
+    for (name, edit, want) in cases {
+        let mut edited = vsa.clone();
+        edit(&mut edited);
+        let path = format!("{name}.json");
+        let text = rejected(dir, &path, &serde_json::to_vec(&edited).unwrap(), &["x1"]);
+        assert!(text.contains(want), "{name}: want {want:?} in\n{text}");
+        let out = run(
+            dir,
+            &["attest", "--sign", "k.key", "-o", "signed.json", &path],
+        );
+        assert_eq!(code(&out), 2, "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(&format!("error: {path} was not signed because ")),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.join("signed.json").exists(), "{name}");
+    }
+    // A verifier the user names is trusted; a name that is not a URI is a usage error.
+    let mut other = vsa.clone();
+    other["predicate"]["verifier"]["id"] = "https://verifier.example".into();
+    std::fs::write(dir.join("other.json"), serde_json::to_vec(&other).unwrap()).unwrap();
+    let out = run(
+        dir,
+        &[
+            "verify",
+            "other.json",
+            "x1",
+            "--verifier-id",
+            "https://verifier.example",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let out = run(
+        dir,
+        &["verify", "other.json", "x1", "--verifier-id", "not a uri"],
+    );
+    assert_eq!(code(&out), 2);
+    // The real one, and the same levels plus a SLSA level of one track, verify.
+    let mut extra = vsa.clone();
+    extra["predicate"]["verifiedLevels"] =
+        serde_json::json!(["REPRODUCIBLE_BIT_IDENTICAL", "SLSA_BUILD_LEVEL_3"]);
+    std::fs::write(dir.join("extra.json"), serde_json::to_vec(&extra).unwrap()).unwrap();
+    assert_eq!(code(&run(dir, &["verify", "extra.json", "x1"])), 0);
+    // attest --resource-uri refuses what is not a URI.
+    let mut args = vsa_args;
+    args[4] = "/srv/releases/x";
+    let out = run_env(dir, &sde, &args);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: --resource-uri \"/srv/releases/x\" is not a URI; give where the artifact is published, e.g. https://example.org/releases/app\n"
+    );
+}
+
+#[test]
+fn source_date_epoch_after_the_year_9999_is_an_error_not_a_panic() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    for (value, want) in [
+        (
+            "253402300800",
+            "error: SOURCE_DATE_EPOCH is 253402300800, after the end of the year 9999, which an RFC 3339 time cannot express; set it to e.g. $(git log -1 --format=%ct)\n",
+        ),
+        (
+            "18446744073709551615",
+            "error: SOURCE_DATE_EPOCH is 18446744073709551615, after the end of the year 9999, which an RFC 3339 time cannot express; set it to e.g. $(git log -1 --format=%ct)\n",
+        ),
+        (
+            "18446744073709551616",
+            "error: SOURCE_DATE_EPOCH is \"18446744073709551616\", not a whole number of seconds since 1970; set it to e.g. $(git log -1 --format=%ct)\n",
+        ),
+    ] {
+        let out = run_env(
+            dir,
+            &[("SOURCE_DATE_EPOCH", value)],
+            &["attest", "x1", "x2"],
+        );
+        assert_eq!(code(&out), 2, "{value}: {}", stderr(&out));
+        assert_eq!(stderr(&out), want);
+        assert!(stdout(&out).is_empty());
+    }
+    let out = run_env(
+        dir,
+        &[("SOURCE_DATE_EPOCH", "253402300799")],
+        &["attest", "x1", "x2"],
+    );
+    assert_eq!(code(&out), 0);
+    assert_eq!(
+        json(&stdout(&out))["predicate"]["timeVerified"],
+        "9999-12-31T23:59:59Z"
+    );
+}
+
+#[test]
+fn verify_json_says_whether_signatures_were_checked_and_lists_the_unchecked() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    for who in ["k", "m"] {
+        run(dir, &["keygen", "--out", who]);
+    }
+    run(
+        dir,
+        &["attest", "--sign", "k.key", "-o", "env.json", "x1", "x2"],
+    );
+    let keyid =
+        json(&std::fs::read_to_string(dir.join("env.json")).unwrap())["signatures"][0]["keyid"]
+            .clone();
+    let out = run(dir, &["verify", "--json", "env.json", "x1"]);
+    assert_eq!(code(&out), 0);
+    let doc = json(&stdout(&out));
+    assert_eq!(doc["verified"], true);
+    assert_eq!(doc["signatures_checked"], false);
+    assert_eq!(
+        doc["attestations"][0]["unchecked_signatures"],
+        serde_json::json!([{ "keyid": keyid }])
+    );
+    let out = run(
+        dir,
+        &["verify", "--json", "env.json", "x1", "--key", "k.pub"],
+    );
+    let doc = json(&stdout(&out));
+    assert_eq!(doc["signatures_checked"], true);
+    assert_eq!(
+        doc["attestations"][0]["unchecked_signatures"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        doc["attestations"][0]["signers"],
+        serde_json::json!(["k.pub"])
+    );
+    // Signed by a key not given: listed, and the check fails.
+    let out = run(
+        dir,
+        &["verify", "--json", "env.json", "x1", "--key", "m.pub"],
+    );
+    assert_eq!(code(&out), 1);
+    let doc = json(&stdout(&out));
+    assert_eq!(
+        doc["attestations"][0]["unchecked_signatures"],
+        serde_json::json!([{ "keyid": keyid }])
+    );
+}
+
+#[test]
+fn duplicate_json_keys_are_rejected_and_re_signing_adds_nothing() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    assert_eq!(
+        code(&run(dir, &["attest", "-o", "att.json", "x1", "x2"])),
+        0
+    );
+    run(dir, &["keygen", "--out", "k"]);
+    let text = std::fs::read_to_string(dir.join("att.json")).unwrap();
+    // The attack: a second "result" that serde_json would keep and protobuf parsers reject.
+    let dup = text.replace(
+        "\"result\": \"IDENTICAL\"",
+        "\"result\": \"DIFFERENT\",\n    \"result\": \"IDENTICAL\"",
+    );
+    assert_ne!(dup, text);
+    std::fs::write(dir.join("dup.json"), &dup).unwrap();
+    let out = run(dir, &["verify", "dup.json", "x1"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).starts_with("error: dup.json is not valid in-toto JSON: the key \"result\" appears twice in one object"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        dir,
+        &["attest", "--sign", "k.key", "-o", "env.json", "dup.json"],
+    );
+    assert_eq!(code(&out), 2, "nobody co-signs it");
+    assert!(
+        stderr(&out).starts_with(
+            "error: dup.json is not valid in-toto JSON: the key \"result\" appears twice in one object"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("env.json").exists());
+    // Inside a signed envelope: the payload is read the same way.
+    let out = run(
+        dir,
+        &["attest", "--sign", "k.key", "-o", "env.json", "att.json"],
+    );
+    assert_eq!(code(&out), 0);
+    let env = json(&std::fs::read_to_string(dir.join("env.json")).unwrap());
+    let mut bad = env.clone();
+    bad["payload"] = STANDARD.encode(dup.as_bytes()).into();
+    let text = rejected(dir, "bad.json", &serde_json::to_vec(&bad).unwrap(), &["x1"]);
+    assert!(
+        text.contains("  - the attested statement cannot be read: it is not valid in-toto JSON (the key \"result\" appears twice"),
+        "{text}"
+    );
+    // In the envelope itself (a key written twice, even spelled with an escape).
+    let env_text = serde_json::to_string(&env).unwrap();
+    let twice = env_text.replacen("{", "{\"payloadT\\u0079pe\":\"text/plain\",", 1);
+    std::fs::write(dir.join("twice.json"), twice).unwrap();
+    let out = run(dir, &["verify", "twice.json", "x1"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("the key \"payloadType\" appears twice"),
+        "{}",
+        stderr(&out)
+    );
+    // Signing again with the same key adds nothing, whatever base64 form its signature is in.
+    let sig = STANDARD
+        .decode(env["signatures"][0]["sig"].as_str().unwrap())
+        .unwrap();
+    let mut url_safe = env.clone();
+    url_safe["signatures"][0]["sig"] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(&sig)
+        .into();
+    url_safe["signatures"][0]["keyid"] = "".into();
+    std::fs::write(dir.join("url.json"), serde_json::to_vec(&url_safe).unwrap()).unwrap();
+    let out = run(
+        dir,
+        &["attest", "--sign", "k.key", "-o", "url.json", "url.json"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "url.json now carries 1 signature(s) (0 added)\n"
+    );
+    let out = run(dir, &["verify", "url.json", "x1", "--key", "k.pub"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn large_inputs_are_capped_and_checked_in_linear_time() {
+    let tmp = two_files();
+    let dir = tmp.path();
+    assert_eq!(
+        code(&run(dir, &["attest", "-o", "att.json", "x1", "x2"])),
+        0
+    );
+    let statement = json(&std::fs::read_to_string(dir.join("att.json")).unwrap());
+    // More than the cap: refused with one sentence, before it is parsed.
+    let big = vec![b' '; (32 << 20) + 1];
+    std::fs::write(dir.join("big.json"), &big).unwrap();
+    let out = run(dir, &["verify", "big.json", "x1"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: big.json is larger than 32 MiB, the most an attestation may be; pass the statement, envelope or bundle file itself\n"
+    );
+    // An unknown field full of `{}` is skipped, not built (4 MiB here to keep the test fast; the
+    // README gives the memory for 32 MiB).
+    let mut padded = serde_json::to_string(&statement).unwrap();
+    padded.pop();
+    padded.push_str(",\"x\":[");
+    padded.push_str(&"{},".repeat((4 << 20) / 3));
+    padded.push_str("{}]}");
+    let found = failures(padded.as_bytes(), b"artifact", &[], 0);
+    assert!(found.is_empty(), "{found:?}");
+    // 40,000 builds that agree: every pass is linear, so this takes seconds, not minutes.
+    let mut many = statement.clone();
+    let build = many["predicate"]["builds"][0].clone();
+    let n = 40_000;
+    let (builds, labels): (Vec<Value>, Vec<Value>) = (0..n)
+        .map(|i| {
+            let mut b = build.clone();
+            b["label"] = format!("build-{i}").into();
+            (b, format!("build-{i}").into())
+        })
+        .unzip();
+    many["predicate"]["builds"] = builds.into();
+    many["predicate"]["agreement"] = serde_json::json!({
+        "groups": [{ "builds": labels }], "agreeing": n, "total": n
+    });
+    let bytes = serde_json::to_vec(&many).unwrap();
+    let started = std::time::Instant::now();
+    let found = failures(&bytes, b"artifact", &[], 0);
+    let took = started.elapsed();
+    assert!(found.is_empty(), "{found:?}");
+    eprintln!("40,000 builds ({} bytes): {took:?}", bytes.len());
+    assert!(took.as_secs() < 20, "40,000 builds took {took:?}");
 }

@@ -77,41 +77,49 @@ impl Envelope {
         decode_base64(&self.payload)
     }
 
-    /// Add `key`'s signature over the payload. A key that already signed is not added twice.
+    /// Add `key`'s signature over the payload, unless the envelope already holds a valid signature
+    /// by that key, in whatever base64 form (standard or URL-safe, padded or not) or however made.
     /// Returns false when the payload is not base64 (nothing is signed then).
     pub fn sign(&mut self, key: &SecretKey) -> bool {
         let Some(body) = self.body() else {
             return false;
         };
-        let sig = STANDARD.encode(key.sign(&pae(&self.payload_type, &body)));
-        if !self.signatures.iter().any(|s| s.sig == sig) {
+        let message = pae(&self.payload_type, &body);
+        let signed = self
+            .signatures
+            .iter()
+            .filter_map(|s| decode_base64(&s.sig))
+            .any(|sig| key.made(&message, &sig));
+        if !signed {
             self.signatures.push(Sig {
                 keyid: key.keyid.clone(),
-                sig,
+                sig: STANDARD.encode(key.sign(&message)),
             });
         }
         true
     }
 
-    /// The keys among `keys` that made at least one valid signature, as indexes into `keys`.
-    /// Each key counts once however many signatures it made (DSSE's multi-signature rule). The
-    /// keyid is only a hint, so every signature is tried against every key.
-    pub fn signers(&self, keys: &[PublicKey]) -> Vec<usize> {
-        let Some(body) = self.body() else {
-            return Vec::new();
-        };
-        let message = pae(&self.payload_type, &body);
-        let sigs: Vec<Vec<u8>> = self
-            .signatures
+    /// For each signature, in order, the first of `keys` (as an index) that made it, or `None`:
+    /// not base64, made by none of them, or the payload is not base64. The keyid is only a hint,
+    /// so every signature is tried against every key.
+    pub fn check(&self, keys: &[PublicKey]) -> Vec<Option<usize>> {
+        let message = self.body().map(|body| pae(&self.payload_type, &body));
+        self.signatures
             .iter()
-            .filter_map(|s| decode_base64(&s.sig))
-            .collect();
-        keys.iter()
-            .enumerate()
-            .filter(|(_, key)| sigs.iter().any(|sig| key.verifies(&message, sig)))
-            .map(|(i, _)| i)
+            .map(|s| {
+                let message = message.as_deref()?;
+                let sig = decode_base64(&s.sig)?;
+                keys.iter().position(|key| key.verifies(message, &sig))
+            })
             .collect()
     }
+}
+
+/// The keys that made at least one of the signatures [`Envelope::check`] found, as sorted
+/// indexes, each once however many signatures it made (DSSE's multi-signature rule).
+pub fn signers(checked: &[Option<usize>]) -> Vec<usize> {
+    let set: std::collections::BTreeSet<usize> = checked.iter().flatten().copied().collect();
+    set.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -157,5 +165,57 @@ mod tests {
         .unwrap();
         assert_eq!(parsed.signatures[0].keyid, "");
         assert_eq!(parsed.body(), Some(b"x".to_vec()));
+    }
+
+    /// A fresh key pair in a temporary directory.
+    fn key_pair(dir: &std::path::Path, name: &str) -> (SecretKey, PublicKey) {
+        let written = super::super::keys::generate(&dir.join(name)).unwrap();
+        (
+            SecretKey::load(&written.secret).unwrap(),
+            PublicKey::load(&written.public).unwrap(),
+        )
+    }
+
+    #[test]
+    fn signing_checks_and_never_signs_twice_with_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let (alice, alice_pub) = key_pair(dir.path(), "alice");
+        let (bob, bob_pub) = key_pair(dir.path(), "bob");
+        let mut env = Envelope::new("t", b"body");
+        assert!(env.sign(&alice));
+        assert_eq!(env.signatures.len(), 1);
+        assert_eq!(env.signatures[0].keyid, alice.keyid);
+        // The same key again, and its signature rewritten URL-safe without padding: nothing added.
+        assert!(env.sign(&alice));
+        assert_eq!(env.signatures.len(), 1);
+        let raw = decode_base64(&env.signatures[0].sig).unwrap();
+        env.signatures[0].sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw);
+        assert!(env.sign(&alice));
+        assert_eq!(env.signatures.len(), 1);
+        assert!(env.sign(&bob));
+        assert_eq!(env.signatures.len(), 2);
+        let keys = [bob_pub.clone(), alice_pub];
+        assert_eq!(env.check(&keys), [Some(1), Some(0)]);
+        assert_eq!(signers(&env.check(&keys)), [0, 1]);
+        assert_eq!(env.check(std::slice::from_ref(&bob_pub)), [None, Some(0)]);
+        assert_eq!(env.check(&[]), [None, None]);
+        // A signature that is not base64, or over another payload type, is nobody's.
+        env.signatures[0].sig = "not base64!".into();
+        assert_eq!(env.check(&keys), [None, Some(0)]);
+        let mut other = env.clone();
+        other.payload_type = "u".into();
+        assert_eq!(other.check(&keys), [None, None]);
+        // A payload that is not base64: nothing is signed, nothing checks.
+        let mut broken = env.clone();
+        broken.payload = "not base64!".into();
+        assert!(!broken.sign(&alice));
+        assert_eq!(broken.signatures.len(), 2);
+        assert_eq!(broken.check(&keys), [None, None]);
+    }
+
+    #[test]
+    fn each_signer_counts_once() {
+        assert_eq!(signers(&[]), Vec::<usize>::new());
+        assert_eq!(signers(&[None, Some(2), Some(0), Some(2), None]), [0, 2]);
     }
 }

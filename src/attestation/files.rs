@@ -1,11 +1,31 @@
 //! Output files are written whole or not at all: a temporary file in the same directory, then a
-//! rename. Nothing half-written is ever left under the final name.
+//! rename. Nothing half-written is ever left under the final name. Attestations are read with a
+//! size limit.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use super::json::MAX_BYTES;
 use crate::Error;
+use crate::report::escape;
+
+/// Read an attestation, refusing one larger than [`MAX_BYTES`] without reading further.
+pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Error> {
+    let file = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::read(path, e))?;
+    if bytes.len() > MAX_BYTES {
+        return Err(Error::Invalid(format!(
+            "{} is larger than {} MiB, the most an attestation may be; pass the statement, envelope or bundle file itself",
+            escape::path(path),
+            MAX_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
 
 /// Write `bytes` to `path`, replacing it if it exists.
 pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {

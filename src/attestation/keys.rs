@@ -62,6 +62,11 @@ impl SecretKey {
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.key.sign(message).to_bytes()
     }
+
+    /// Whether `signature` is a valid signature of `message` by this key (made here or elsewhere).
+    pub fn made(&self, message: &[u8], signature: &[u8]) -> bool {
+        verifies(&self.key.verifying_key(), message, signature)
+    }
 }
 
 impl PublicKey {
@@ -83,11 +88,16 @@ impl PublicKey {
 
     /// Whether `signature` is this key's valid (strict RFC 8032) signature of `message`.
     pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
-        let Ok(signature) = Signature::from_slice(signature) else {
-            return false;
-        };
-        self.key.verify_strict(message, &signature).is_ok()
+        verifies(&self.key, message, signature)
     }
+}
+
+/// Whether `signature` is `key`'s valid signature of `message`, by RFC 8032's strict rules.
+fn verifies(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
+    let Ok(signature) = Signature::from_slice(signature) else {
+        return false;
+    };
+    key.verify_strict(message, &signature).is_ok()
 }
 
 /// Where `keygen` wrote a key pair.

@@ -7,6 +7,7 @@
 pub mod builds;
 pub mod dsse;
 pub mod files;
+pub mod json;
 pub mod keys;
 pub mod predicate;
 pub mod statement;

@@ -248,12 +248,14 @@ pub fn contradictions(statement: &Statement<Predicate>) -> Vec<String> {
     {
         found.push("its agreement groups do not list each build exactly once".to_string());
     }
-    let digest_of = |label: &str| {
-        p.builds
-            .iter()
-            .find(|b| b.label == label)
-            .map(|b| &b.digest)
-    };
+    // One lookup table, so checking n builds stays linear (a search per label made it quadratic).
+    let digests: BTreeMap<&str, &BTreeMap<String, String>> = p
+        .builds
+        .iter()
+        .rev()
+        .map(|b| (b.label.as_str(), &b.digest))
+        .collect();
+    let digest_of = |label: &str| digests.get(label).copied();
     for group in &p.agreement.groups {
         let digests: BTreeSet<_> = group.builds.iter().filter_map(|l| digest_of(l)).collect();
         if digests.len() > 1 {

@@ -112,16 +112,39 @@ pub fn digest_ok(alg: &str, value: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// RFC 3986 `scheme ":" rest`, with the scheme in lowercase as in-toto's TypeURI requires.
+/// Whether `uri` is an RFC 3986 URI (`scheme ":" rest`) with a lowercase scheme, as in-toto's
+/// TypeURI requires.
 pub fn is_type_uri(uri: &str) -> bool {
+    is_uri(uri)
+        && !uri
+            .split(':')
+            .next()
+            .is_some_and(|s| s.bytes().any(|b| b.is_ascii_uppercase()))
+}
+
+/// Whether `uri` is an RFC 3986 URI: a scheme (a letter, then letters, digits, `+`, `-`, `.`),
+/// `:`, and a non-empty rest made only of the characters a URI may hold (unreserved, reserved,
+/// and `%` followed by two hex digits). A character check, not a parse of each component: it
+/// refuses a path, a bare word, spaces, control characters and non-ASCII text.
+pub fn is_uri(uri: &str) -> bool {
     let Some((scheme, rest)) = uri.split_once(':') else {
         return false;
     };
-    let mut chars = scheme.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+-.".contains(c))
-        && !rest.is_empty()
-        && !uri.chars().any(|c| c.is_whitespace() || c.is_control())
+    let mut head = scheme.bytes();
+    let scheme_ok = head.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && head.all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    let mut bytes = rest.bytes();
+    let mut rest_ok = !rest.is_empty();
+    while let Some(b) = bytes.next() {
+        rest_ok &= match b {
+            b'%' => {
+                bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+                    && bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+            }
+            _ => b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b),
+        };
+    }
+    scheme_ok && rest_ok
 }
 
 #[cfg(test)]
@@ -158,6 +181,24 @@ mod tests {
             ["subject name \"a\" appears twice"]
         );
         assert!(!is_type_uri("HTTPS://x/y"));
+        assert!(is_uri("HTTPS://x/y") && is_uri("urn:oid:2.25.1") && is_uri("a+b-c.d:%2F~"));
+        for bad in [
+            "",
+            ":x",
+            "1a:x",
+            "a:",
+            "/usr/bin/x",
+            "x y:z",
+            "a:b c",
+            "a:b\n",
+            "a:%2",
+            "a:%zz",
+            "a:é",
+            "a_b:x",
+            "https://x/\u{202e}",
+        ] {
+            assert!(!is_uri(bad), "{bad:?}");
+        }
         assert!(!is_type_uri("no scheme"));
         assert!(is_type_uri("https://in-toto.io/Statement/v1"));
     }

@@ -1,14 +1,27 @@
 //! Verifying an attestation against files: signatures and threshold, the envelope's payload type,
 //! the in-toto Statement v1 field rules, the predicate's own consistency, its result, and that every
 //! file is a subject. Each failed check is one [`Failure`]; every check that can run does.
+//!
+//! The attestation is one JSON document (a statement, a DSSE envelope, or a Sigstore bundle), or
+//! JSON Lines of them as `gh attestation download` writes. Every line about a file is checked, so
+//! the order of the lines decides nothing.
 
+use std::collections::HashMap;
 use std::fmt;
 
-use super::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::dsse::{self, Envelope, IN_TOTO_PAYLOAD_TYPE};
+use super::json::{self, MAX_BYTES};
 use super::keys::PublicKey;
 use super::predicate::{self, Predicate, Verdict};
 use super::statement::{self, Statement};
 use super::vsa::{self, Vsa};
+
+/// The most signatures checked in one attestation file. Each costs one Ed25519 verification per
+/// key; real envelopes carry a handful.
+pub const MAX_SIGNATURES: usize = 1000;
 
 /// A file to check, with its SHA-256.
 pub struct File {
@@ -51,6 +64,21 @@ pub enum Failure {
         /// "k of n", when the predicate says.
         agreement: Option<(usize, usize)>,
     },
+    /// A verification summary made by a verifier that is not trusted.
+    Verifier(String),
+    /// A verification summary breaks the SLSA VSA v1 field rules.
+    VsaRule(String),
+    /// Lines of a JSON Lines file about the same file record different results.
+    Conflict {
+        /// The file.
+        file: String,
+        /// The lines (1-based) that say the builds were identical.
+        passed: Vec<usize>,
+        /// The lines that say they differ.
+        failed: Vec<usize>,
+    },
+    /// A failure of one line of a JSON Lines file.
+    Line(usize, Box<Failure>),
     /// A file's digest is not among the subjects.
     NotSubject {
         /// The file.
@@ -111,6 +139,26 @@ impl fmt::Display for Failure {
                     "the attestation records a FAILED verification, so it vouches for no file"
                 )
             }
+            Failure::Verifier(id) => write!(
+                f,
+                "the verification summary was made by the verifier {id:?}, which is neither repro-check ({:?}) nor one named with --verifier-id; pass --verifier-id {id:?} if you trust it",
+                predicate::VERIFIER_ID
+            ),
+            Failure::VsaRule(why) => write!(
+                f,
+                "the verification summary breaks the SLSA VSA v1 rules: {why}"
+            ),
+            Failure::Conflict {
+                file,
+                passed,
+                failed,
+            } => write!(
+                f,
+                "{file} is a subject of line(s) {} that record identical builds and of line(s) {} that record builds that differ, so the attestation contradicts itself",
+                list(passed),
+                list(failed)
+            ),
+            Failure::Line(line, failure) => write!(f, "line {line}: {failure}"),
             Failure::NotSubject { file, sha256 } => write!(
                 f,
                 "{file} (sha256 {sha256}) is not a subject of the attestation: it is not the output the builds agreed on"
@@ -119,241 +167,691 @@ impl fmt::Display for Failure {
     }
 }
 
+/// `1, 4, 7`.
+fn list(lines: &[usize]) -> String {
+    lines
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whom to trust: keys, how many of them must have signed, and which verifiers' summaries count.
+#[derive(Default)]
+pub struct Trust<'a> {
+    /// The public keys given (`--key`); without any, signatures are not checked.
+    pub keys: &'a [PublicKey],
+    /// How many of them must have signed.
+    pub threshold: usize,
+    /// `verifier.id`s of SLSA verification summaries trusted besides repro-check's own.
+    pub verifiers: &'a [String],
+}
+
+/// What form an attestation document has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// A bare in-toto statement: nothing signed it.
+    Statement,
+    /// A DSSE envelope.
+    Envelope,
+    /// A Sigstore bundle (recognised by its `mediaType`, with verification material) holding a
+    /// DSSE envelope; its Sigstore signature is not checked here.
+    SigstoreBundle,
+}
+
+impl Form {
+    /// The name used in JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Form::Statement => "statement",
+            Form::Envelope => "dsse-envelope",
+            Form::SigstoreBundle => "sigstore-bundle",
+        }
+    }
+}
+
+/// One signature of an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// Its keyid hint, as written (may be empty).
+    pub keyid: String,
+    /// The given key (index into [`Trust::keys`]) that made it, if any.
+    pub signer: Option<usize>,
+}
+
+/// What was found about one attestation document.
+#[derive(Debug)]
+pub struct Document {
+    /// Its line in a JSON Lines file (1-based); `None` for a file holding one document.
+    pub line: Option<usize>,
+    /// Its form.
+    pub form: Form,
+    /// Its signatures (none for a bare statement).
+    pub signatures: Vec<Signature>,
+    /// The keys (indexes into [`Trust::keys`]) that made a valid signature, each once.
+    pub signers: Vec<usize>,
+    /// The predicate type, when the statement could be read.
+    pub predicate_type: Option<String>,
+    /// "k of n" agreement, when the predicate says.
+    pub agreement: Option<(usize, usize)>,
+    /// Whether it says the builds were identical (`None` when it could not be read that far).
+    pub passed: Option<bool>,
+    /// Every check of the document itself that failed (not about the files).
+    pub failures: Vec<Failure>,
+    /// Subject SHA-256 → subject name (`_` when it has none).
+    subjects: HashMap<String, String>,
+}
+
 /// What verification found.
 #[derive(Debug, Default)]
 pub struct Report {
     /// Every failed check; empty means verified.
     pub failures: Vec<Failure>,
-    /// Whether the attestation is a DSSE envelope (else a bare statement).
-    pub enveloped: bool,
-    /// Whether it came in a Sigstore bundle (whose signature `gh attestation verify` checks).
-    pub sigstore: bool,
-    /// Signatures in the envelope.
-    pub signatures: usize,
-    /// The keys (by index into the keys given) that made a valid signature.
-    pub signers: Vec<usize>,
-    /// The predicate type.
-    pub predicate_type: Option<String>,
-    /// "k of n" agreement.
-    pub agreement: Option<(usize, usize)>,
-    /// For each file, the subject name it matched.
-    pub matched: Vec<(String, String)>,
+    /// The documents checked: every one about one of the files (all the repro-check ones when none
+    /// is), in file order.
+    pub documents: Vec<Document>,
+    /// Whether keys were given, so signatures were checked.
+    pub signatures_checked: bool,
+    /// Lines of a JSON Lines file skipped: not JSON, not a statement, envelope or bundle, or
+    /// about another predicate type.
+    pub skipped: usize,
+    /// For each file, the subject name it matched and the document (index into `documents`).
+    pub matched: Vec<(String, String, usize)>,
 }
 
-/// Verify `attestation` (the file's bytes). `Err` means it is not an attestation at all (a
-/// sentence, to be prefixed with the file's name); check failures are in the report.
+/// Verify `attestation` (the file's bytes) against `files`, trusting no verifier but repro-check.
 pub fn verify(
     attestation: &[u8],
     files: &[File],
     keys: &[PublicKey],
     threshold: usize,
 ) -> Result<Report, String> {
-    let value = document(attestation)?;
-    let mut report = Report::default();
-    let envelope = if value.get("payloadType").is_some() {
-        Some(value.clone())
-    } else {
-        // A Sigstore bundle (what `actions/attest` and `gh attestation download` give) holds one.
-        report.sigstore = value.get("dsseEnvelope").is_some();
-        value.get("dsseEnvelope").cloned()
+    verify_with(
+        attestation,
+        files,
+        &Trust {
+            keys,
+            threshold,
+            verifiers: &[],
+        },
+    )
+}
+
+/// Verify `attestation` (the file's bytes) against `files`. `Err` means it is not an attestation at
+/// all (a sentence, to be prefixed with the file's name); check failures are in the report.
+pub fn verify_with(attestation: &[u8], files: &[File], trust: &Trust) -> Result<Report, String> {
+    if attestation.len() > MAX_BYTES {
+        return Err(too_large(attestation.len()));
+    }
+    let mut report = Report {
+        signatures_checked: !trust.keys.is_empty(),
+        ..Report::default()
     };
-    let payload: Vec<u8> = match envelope {
-        Some(env) => {
-            let env: Envelope = serde_json::from_value(env).map_err(|e| {
-                format!(
-                    "is not a valid DSSE envelope ({e}); pass the file `repro-check attest` wrote"
-                )
-            })?;
-            report.enveloped = true;
-            report.signatures = env.signatures.len();
-            report.signers = env.signers(keys);
-            if !keys.is_empty() && report.signers.len() < threshold {
-                report.failures.push(Failure::Signatures {
-                    valid: report.signers.len(),
-                    needed: threshold,
-                    keys: keys.len(),
-                });
-            }
-            if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
-                report
-                    .failures
-                    .push(Failure::PayloadType(env.payload_type.clone()));
-            }
-            match env.body() {
-                Some(body) => body,
-                None => {
-                    report.failures.push(Failure::PayloadEncoding);
-                    return Ok(report);
-                }
-            }
+    let documents = match document(attestation, None) {
+        Ok(doc) => vec![doc],
+        // One JSON value that is not an attestation; else perhaps JSON Lines whose first line is
+        // broken (a line with a key twice, say), which are skipped like any other such line.
+        Err(Unreadable::Document(why))
+            if serde_json::from_slice::<IgnoredAny>(attestation).is_ok() =>
+        {
+            return Err(why);
         }
-        None if value.get("_type").is_some() => {
-            if !keys.is_empty() {
-                report.failures.push(Failure::Unsigned);
+        Err(Unreadable::Document(whole) | Unreadable::NotJson(whole)) => {
+            let (lines, skipped) = json_lines(attestation).ok_or(whole)?;
+            if lines.is_empty() {
+                return Err(format!(
+                    "holds {skipped} lines and none is a repro-check reproducibility statement or verification summary; download them with --predicate-type {}",
+                    predicate::PREDICATE_TYPE
+                ));
             }
-            attestation.to_vec()
-        }
-        None => {
-            return Err(
-                "is neither an in-toto statement nor a DSSE envelope; pass the file `repro-check attest` wrote".to_string()
-            );
+            report.skipped = skipped;
+            lines
         }
     };
-    check_statement(&payload, files, &mut report);
+    signature_budget(&documents)?;
+    let checked: Vec<Document> = documents.into_iter().map(|d| d.check(trust)).collect();
+    // The documents about each file; every document when a file names none (to say why).
+    let mut about: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, doc) in checked.iter().enumerate() {
+        for sha in doc.subjects.keys() {
+            about.entry(sha.clone()).or_default().push(i);
+        }
+    }
+    let mut wanted: Vec<usize> = files
+        .iter()
+        .flat_map(|f| about.get(f.sha256.as_str()).into_iter().flatten().copied())
+        .collect();
+    if wanted.is_empty() {
+        wanted = (0..checked.len()).collect();
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut index = vec![None; checked.len()];
+    let mut documents: Vec<Document> = Vec::new();
+    for (i, doc) in checked.into_iter().enumerate() {
+        if wanted.binary_search(&i).is_ok() {
+            index[i] = Some(documents.len());
+            documents.push(doc);
+        }
+    }
+    for doc in &documents {
+        report
+            .failures
+            .extend(doc.failures.iter().map(|f| match doc.line {
+                Some(line) => Failure::Line(line, Box::new(f.clone())),
+                None => f.clone(),
+            }));
+    }
+    for file in files {
+        let docs: Vec<usize> = about
+            .get(file.sha256.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| index[i])
+            .collect();
+        if docs.is_empty() {
+            report.failures.push(Failure::NotSubject {
+                file: file.name.clone(),
+                sha256: file.sha256.clone(),
+            });
+        }
+        let lines = |passed: bool| -> Vec<usize> {
+            docs.iter()
+                .filter(|&&d| documents[d].passed == Some(passed))
+                .filter_map(|&d| documents[d].line)
+                .collect()
+        };
+        let (passed, failed) = (lines(true), lines(false));
+        if !passed.is_empty() && !failed.is_empty() {
+            report.failures.push(Failure::Conflict {
+                file: file.name.clone(),
+                passed,
+                failed,
+            });
+        }
+        for d in docs {
+            let subject = documents[d].subjects[file.sha256.as_str()].clone();
+            report.matched.push((file.name.clone(), subject, d));
+        }
+    }
+    report.documents = documents;
     Ok(report)
 }
 
-/// The attestation document: the file's one JSON value, or from JSON Lines (a bundle file as `gh
-/// attestation download` writes it) the first line carrying a repro-check or VSA statement.
-fn document(attestation: &[u8]) -> Result<serde_json::Value, String> {
-    let whole = match serde_json::from_slice(attestation) {
-        Ok(value) => return Ok(value),
-        Err(e) => format!("is not JSON ({e}), so it is not an attestation"),
-    };
-    let text = std::str::from_utf8(attestation).map_err(|_| whole.clone())?;
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    if lines.len() < 2 {
-        return Err(whole);
+/// Check the one document of `attestation` (a statement or envelope file, as `attest --sign` takes
+/// to add a signature) on its own, with no files and no keys.
+pub fn check_document(attestation: &[u8], trust: &Trust) -> Result<Document, String> {
+    if attestation.len() > MAX_BYTES {
+        return Err(too_large(attestation.len()));
     }
-    let docs = lines
+    let doc = document(attestation, None).map_err(Unreadable::into_sentence)?;
+    signature_budget(std::slice::from_ref(&doc))?;
+    Ok(doc.check(trust))
+}
+
+/// Refuse a file with more than [`MAX_SIGNATURES`] signatures in all.
+fn signature_budget(documents: &[Unchecked]) -> Result<(), String> {
+    let signatures: usize = documents
         .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            serde_json::from_str::<serde_json::Value>(line).map_err(|e| {
-                format!(
-                    "line {} is not JSON ({e}), so it is not an attestation",
-                    i + 1
-                )
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let ours = |doc: &&serde_json::Value| {
-        predicate_type_of(doc).is_some_and(|t| t == predicate::PREDICATE_TYPE || t == vsa::VSA_TYPE)
-    };
-    docs.iter().find(ours).cloned().ok_or_else(|| {
-        format!(
-            "holds {} attestations and none is a repro-check reproducibility statement; download them with --predicate-type {}",
-            docs.len(),
-            predicate::PREDICATE_TYPE
-        )
-    })
+        .map(|d| d.envelope().map_or(0, |e| e.signatures.len()))
+        .sum();
+    if signatures > MAX_SIGNATURES {
+        return Err(format!(
+            "carries {signatures} signatures, more than the {MAX_SIGNATURES} repro-check checks in one file, so it is not an attestation it can verify"
+        ));
+    }
+    Ok(())
 }
 
-/// The predicate type of a statement, DSSE envelope or Sigstore bundle, without checking anything.
-fn predicate_type_of(doc: &serde_json::Value) -> Option<String> {
-    let statement = match doc
-        .get("payloadType")
-        .map(|_| doc)
-        .or_else(|| doc.get("dsseEnvelope"))
-    {
-        Some(env) => {
-            let body = super::dsse::decode_base64(env.get("payload")?.as_str()?)?;
-            serde_json::from_slice::<serde_json::Value>(&body).ok()?
+/// Why a document could not be read.
+enum Unreadable {
+    /// It is not one JSON value (perhaps JSON Lines).
+    NotJson(String),
+    /// It is JSON, but not an attestation document.
+    Document(String),
+}
+
+impl Unreadable {
+    fn into_sentence(self) -> String {
+        match self {
+            Unreadable::NotJson(why) | Unreadable::Document(why) => why,
         }
-        None => doc.clone(),
-    };
-    Some(statement.get("predicateType")?.as_str()?.to_string())
+    }
 }
 
-/// The statement-level checks.
-fn check_statement(payload: &[u8], files: &[File], report: &mut Report) {
-    let statement: Statement<serde_json::Value> = match serde_json::from_slice(payload) {
+fn too_large(len: usize) -> String {
+    format!(
+        "is {len} bytes, more than the {} MiB an attestation may be, so it is not one repro-check reads",
+        MAX_BYTES >> 20
+    )
+}
+
+/// One document as read, before any check.
+enum Parsed {
+    Statement(Vec<u8>),
+    Envelope(Envelope, Form),
+}
+
+/// A parsed document and its line.
+struct Unchecked {
+    line: Option<usize>,
+    parsed: Parsed,
+}
+
+/// A Sigstore bundle, as far as it is read here.
+#[derive(Deserialize)]
+struct Bundle {
+    #[serde(rename = "mediaType")]
+    media_type: String,
+    #[serde(rename = "verificationMaterial")]
+    material: Option<Material>,
+    #[serde(rename = "dsseEnvelope")]
+    envelope: Option<Envelope>,
+}
+
+/// A bundle's verification material: one of these says who signed.
+#[derive(Deserialize)]
+struct Material {
+    certificate: Option<IgnoredAny>,
+    #[serde(rename = "x509CertificateChain")]
+    chain: Option<IgnoredAny>,
+    #[serde(rename = "publicKey")]
+    public_key: Option<IgnoredAny>,
+}
+
+/// Which top-level keys a document has, to tell the forms apart.
+#[derive(Deserialize)]
+struct Shape {
+    #[serde(rename = "payloadType")]
+    payload_type: Option<IgnoredAny>,
+    #[serde(rename = "mediaType")]
+    media_type: Option<IgnoredAny>,
+    #[serde(rename = "_type")]
+    type_: Option<IgnoredAny>,
+}
+
+/// Whether `media_type` is a Sigstore bundle's (`application/vnd.dev.sigstore.bundle+json;version=0.1`
+/// … or `application/vnd.dev.sigstore.bundle.v0.3+json`).
+fn is_bundle_media_type(media_type: &str) -> bool {
+    media_type
+        .strip_prefix("application/vnd.dev.sigstore.bundle")
+        .is_some_and(|rest| {
+            rest == "+json"
+                || rest.starts_with("+json;version=")
+                || rest
+                    .strip_prefix(".v")
+                    .is_some_and(|v| v.ends_with("+json"))
+        })
+}
+
+/// Read one JSON document: a statement, an envelope or a bundle.
+fn document(bytes: &[u8], line: Option<usize>) -> Result<Unchecked, Unreadable> {
+    json::unique_keys(bytes).map_err(|e| {
+        if e.is_data() {
+            Unreadable::Document(format!("is not valid in-toto JSON: {e}"))
+        } else {
+            Unreadable::NotJson(format!("is not JSON ({e}), so it is not an attestation"))
+        }
+    })?;
+    document_shape(bytes, line).map_err(Unreadable::Document)
+}
+
+/// Tell a statement, an envelope and a bundle apart, and read it.
+fn document_shape(bytes: &[u8], line: Option<usize>) -> Result<Unchecked, String> {
+    let not_ours = "is neither an in-toto statement, a DSSE envelope nor a Sigstore bundle; pass the file `repro-check attest` wrote";
+    let shape: Shape = serde_json::from_slice(bytes).map_err(|_| not_ours.to_string())?;
+    let parsed = if shape.payload_type.is_some() {
+        let envelope = serde_json::from_slice(bytes).map_err(|e| {
+            format!("is not a valid DSSE envelope ({e}); pass the file `repro-check attest` wrote")
+        })?;
+        Parsed::Envelope(envelope, Form::Envelope)
+    } else if shape.media_type.is_some() {
+        let bundle: Bundle = serde_json::from_slice(bytes)
+            .map_err(|e| format!("is not a valid Sigstore bundle ({e})"))?;
+        if !is_bundle_media_type(&bundle.media_type) {
+            return Err(format!(
+                "has the mediaType {:?}, which is not a Sigstore bundle's, so it is not an attestation",
+                bundle.media_type
+            ));
+        }
+        let material = bundle.material.is_some_and(|m| {
+            m.certificate.is_some() || m.chain.is_some() || m.public_key.is_some()
+        });
+        if !material {
+            return Err(
+                "has a Sigstore bundle's mediaType but no verification material (certificate or public key), so it is not a bundle".to_string(),
+            );
+        }
+        let Some(envelope) = bundle.envelope else {
+            return Err(
+                "is a Sigstore bundle without a DSSE envelope (a signature over a file, not an attestation); download the attestation bundle".to_string(),
+            );
+        };
+        Parsed::Envelope(envelope, Form::SigstoreBundle)
+    } else if shape.type_.is_some() {
+        Parsed::Statement(bytes.to_vec())
+    } else {
+        return Err(not_ours.to_string());
+    };
+    Ok(Unchecked { line, parsed })
+}
+
+/// JSON Lines (`gh attestation download`): the lines that are statements, envelopes or bundles
+/// of a repro-check predicate or a VSA, and how many other lines were skipped, as in-toto's bundle
+/// rules say. `None` when there are fewer than two lines (then it is one broken document).
+fn json_lines(bytes: &[u8]) -> Option<(Vec<Unchecked>, usize)> {
+    let lines: Vec<(usize, &[u8])> = bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !l.trim_ascii().is_empty())
+        .collect();
+    if lines.len() < 2 {
+        return None;
+    }
+    let mut skipped = 0;
+    let mut ours = Vec::new();
+    for (i, line) in lines {
+        match document(line, Some(i + 1)) {
+            Ok(doc)
+                if doc
+                    .predicate_type()
+                    .is_some_and(|t| t == predicate::PREDICATE_TYPE || t == vsa::VSA_TYPE) =>
+            {
+                ours.push(doc)
+            }
+            _ => skipped += 1,
+        }
+    }
+    Some((ours, skipped))
+}
+
+/// Just the predicate type of a statement, read without checking anything.
+#[derive(Deserialize)]
+struct TypeOnly {
+    #[serde(rename = "predicateType")]
+    predicate_type: String,
+}
+
+impl Unchecked {
+    fn envelope(&self) -> Option<&Envelope> {
+        match &self.parsed {
+            Parsed::Envelope(e, _) => Some(e),
+            Parsed::Statement(_) => None,
+        }
+    }
+
+    /// The predicate type, without checking anything.
+    fn predicate_type(&self) -> Option<String> {
+        let body = match &self.parsed {
+            Parsed::Statement(bytes) => bytes.clone(),
+            Parsed::Envelope(e, _) => e.body()?,
+        };
+        Some(
+            serde_json::from_slice::<TypeOnly>(&body)
+                .ok()?
+                .predicate_type,
+        )
+    }
+
+    /// Every check of the document on its own.
+    fn check(self, trust: &Trust) -> Document {
+        let mut doc = Document {
+            line: self.line,
+            form: Form::Statement,
+            signatures: Vec::new(),
+            signers: Vec::new(),
+            predicate_type: None,
+            agreement: None,
+            passed: None,
+            failures: Vec::new(),
+            subjects: HashMap::new(),
+        };
+        let (payload, keys_checked) = match self.parsed {
+            Parsed::Statement(bytes) => {
+                if !trust.keys.is_empty() {
+                    doc.failures.push(Failure::Unsigned);
+                }
+                (bytes, true)
+            }
+            Parsed::Envelope(env, form) => {
+                doc.form = form;
+                let checked = env.check(trust.keys);
+                doc.signers = dsse::signers(&checked);
+                doc.signatures = env
+                    .signatures
+                    .iter()
+                    .zip(checked)
+                    .map(|(s, signer)| Signature {
+                        keyid: s.keyid.clone(),
+                        signer,
+                    })
+                    .collect();
+                if !trust.keys.is_empty() && doc.signers.len() < trust.threshold {
+                    doc.failures.push(Failure::Signatures {
+                        valid: doc.signers.len(),
+                        needed: trust.threshold,
+                        keys: trust.keys.len(),
+                    });
+                }
+                if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
+                    doc.failures
+                        .push(Failure::PayloadType(env.payload_type.clone()));
+                }
+                match env.body() {
+                    Some(body) => (body, false),
+                    None => {
+                        doc.failures.push(Failure::PayloadEncoding);
+                        return doc;
+                    }
+                }
+            }
+        };
+        check_statement(&payload, keys_checked, trust, &mut doc);
+        doc
+    }
+}
+
+/// The statement-level checks. `keys_checked`: [`json::unique_keys`] already passed over these
+/// bytes (a bare statement, read as the document itself).
+fn check_statement(payload: &[u8], keys_checked: bool, trust: &Trust, doc: &mut Document) {
+    if !keys_checked && let Err(e) = json::unique_keys(payload) {
+        doc.failures.push(Failure::Unreadable(format!(
+            "it is not valid in-toto JSON ({e})"
+        )));
+        return;
+    }
+    let statement: Statement<IgnoredAny> = match serde_json::from_slice(payload) {
         Ok(s) => s,
         Err(e) => {
-            report.failures.push(Failure::Unreadable(format!(
+            doc.failures.push(Failure::Unreadable(format!(
                 "it is not an in-toto statement ({e})"
             )));
             return;
         }
     };
-    report.predicate_type = Some(statement.predicate_type.clone());
-    report.failures.extend(
+    doc.predicate_type = Some(statement.predicate_type.clone());
+    doc.failures.extend(
         statement::field_rule_violations(&statement)
             .into_iter()
             .map(Failure::FieldRule),
     );
-    fn retyped<P>(statement: &Statement<serde_json::Value>, predicate: P) -> Statement<P> {
-        Statement {
-            type_: statement.type_.clone(),
-            subject: statement.subject.clone(),
-            predicate_type: statement.predicate_type.clone(),
-            predicate,
-        }
-    }
     let (contradictions, passed, agreement) = match statement.predicate_type.as_str() {
         predicate::PREDICATE_TYPE => {
-            match serde_json::from_value::<Predicate>(statement.predicate.clone()) {
-                Ok(p) => {
-                    let agreement = Some((p.agreement.agreeing, p.agreement.total));
-                    let passed = p.result == Verdict::Identical;
+            match serde_json::from_slice::<Statement<Predicate>>(payload) {
+                Ok(s) => {
+                    let p = &s.predicate;
                     (
-                        predicate::contradictions(&retyped(&statement, p)),
-                        passed,
-                        agreement,
+                        predicate::contradictions(&s),
+                        p.result == Verdict::Identical,
+                        Some((p.agreement.agreeing, p.agreement.total)),
                     )
                 }
                 Err(e) => {
-                    report.failures.push(Failure::Unreadable(format!(
+                    doc.failures.push(Failure::Unreadable(format!(
                         "its predicate is not a repro-check predicate v1 ({e})"
                     )));
                     return;
                 }
             }
         }
-        vsa::VSA_TYPE => match serde_json::from_value::<Vsa>(statement.predicate.clone()) {
-            Ok(v) => {
+        vsa::VSA_TYPE => match serde_json::from_slice::<Statement<Vsa>>(payload) {
+            Ok(s) => {
+                let v = &s.predicate;
                 if v.policy.uri != predicate::POLICY_URI {
-                    report
-                        .failures
+                    doc.failures
                         .push(Failure::ForeignPolicy(v.policy.uri.clone()));
                 }
-                let agreement = v
-                    .reproducibility
-                    .as_ref()
-                    .map(|p| (p.agreement.agreeing, p.agreement.total));
-                let passed = v.verification_result == "PASSED";
+                let own = v.verifier.id == predicate::VERIFIER_ID;
+                if !own && !trust.verifiers.contains(&v.verifier.id) {
+                    doc.failures.push(Failure::Verifier(v.verifier.id.clone()));
+                }
+                doc.failures.extend(
+                    vsa::field_rule_violations(v)
+                        .into_iter()
+                        .map(Failure::VsaRule),
+                );
+                let mut contradictions = vsa::contradictions(&s);
+                if own && v.reproducibility.is_none() {
+                    contradictions.push(format!(
+                        "it names repro-check as its verifier but does not carry the reproducibility predicate ({}) repro-check always writes in it",
+                        predicate::PREDICATE_TYPE
+                    ));
+                }
                 (
-                    vsa::contradictions(&retyped(&statement, v)),
-                    passed,
-                    agreement,
+                    contradictions,
+                    v.verification_result == "PASSED",
+                    v.reproducibility
+                        .as_ref()
+                        .map(|p| (p.agreement.agreeing, p.agreement.total)),
                 )
             }
             Err(e) => {
-                report.failures.push(Failure::Unreadable(format!(
+                doc.failures.push(Failure::Unreadable(format!(
                     "its predicate is not a SLSA verification summary v1 ({e})"
                 )));
                 return;
             }
         },
         other => {
-            report
-                .failures
+            doc.failures
                 .push(Failure::UnknownPredicate(other.to_string()));
             return;
         }
     };
-    report.agreement = agreement;
-    report
-        .failures
+    doc.agreement = agreement;
+    doc.passed = Some(passed);
+    doc.failures
         .extend(contradictions.into_iter().map(Failure::Contradiction));
     if !passed {
-        report.failures.push(Failure::NotIdentical { agreement });
+        doc.failures.push(Failure::NotIdentical { agreement });
     }
-    for file in files {
-        // Subjects are matched purely by digest (in-toto Statement v1).
-        match statement
-            .subject
-            .iter()
-            .find(|s| s.sha256_hex() == Some(file.sha256.as_str()))
-        {
-            Some(s) => report.matched.push((
-                file.name.clone(),
-                s.name.clone().unwrap_or_else(|| "_".into()),
-            )),
-            None => report.failures.push(Failure::NotSubject {
-                file: file.name.clone(),
-                sha256: file.sha256.clone(),
-            }),
+    // Subjects are matched purely by digest (in-toto Statement v1).
+    for s in &statement.subject {
+        if let Some(sha) = s.sha256_hex() {
+            doc.subjects
+                .entry(sha.to_string())
+                .or_insert_with(|| s.name.clone().unwrap_or_else(|| "_".into()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigstore_bundle_media_types() {
+        for good in [
+            "application/vnd.dev.sigstore.bundle+json",
+            "application/vnd.dev.sigstore.bundle+json;version=0.1",
+            "application/vnd.dev.sigstore.bundle+json;version=0.2",
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+        ] {
+            assert!(is_bundle_media_type(good), "{good}");
+        }
+        for bad in [
+            "",
+            "application/json",
+            "application/vnd.dev.sigstore.bundle",
+            "application/vnd.dev.sigstore.bundle+jsonx",
+            "application/vnd.dev.sigstore.bundle.v0.3",
+            "application/vnd.dev.sigstore.bundlex+json",
+            "application/vnd.in-toto+json",
+        ] {
+            assert!(!is_bundle_media_type(bad), "{bad}");
+        }
+    }
+
+    /// A bare statement (of some other predicate type) padded with spaces to `len` bytes.
+    fn padded(len: usize) -> Vec<u8> {
+        let mut bytes = br#"{"_type":"https://in-toto.io/Statement/v1"}"#.to_vec();
+        bytes.resize(len, b' ');
+        bytes
+    }
+
+    #[test]
+    fn the_size_cap_is_exact() {
+        assert!(verify(&padded(MAX_BYTES), &[], &[], 0).is_ok());
+        assert!(check_document(&padded(MAX_BYTES), &Trust::default()).is_ok());
+        let err = verify(&padded(MAX_BYTES + 1), &[], &[], 0).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "is {} bytes, more than the 32 MiB an attestation may be, so it is not one repro-check reads",
+                MAX_BYTES + 1
+            )
+        );
+        assert_eq!(
+            check_document(&padded(MAX_BYTES + 1), &Trust::default()).unwrap_err(),
+            err
+        );
+    }
+
+    /// An envelope (payload `{}`) with `n` signatures.
+    fn with_signatures(n: usize) -> Vec<u8> {
+        let sigs = vec![r#"{"sig":"AA=="}"#; n].join(",");
+        format!(r#"{{"payload":"e30=","payloadType":"t","signatures":[{sigs}]}}"#).into_bytes()
+    }
+
+    #[test]
+    fn at_most_a_thousand_signatures_are_checked() {
+        let ok = verify(&with_signatures(MAX_SIGNATURES), &[], &[], 0).unwrap();
+        assert_eq!(ok.documents[0].signatures.len(), MAX_SIGNATURES);
+        assert!(check_document(&with_signatures(MAX_SIGNATURES), &Trust::default()).is_ok());
+        let want = "carries 1001 signatures, more than the 1000 repro-check checks in one file, so it is not an attestation it can verify";
+        assert_eq!(
+            verify(&with_signatures(MAX_SIGNATURES + 1), &[], &[], 0).unwrap_err(),
+            want
+        );
+        assert_eq!(
+            check_document(&with_signatures(MAX_SIGNATURES + 1), &Trust::default()).unwrap_err(),
+            want
+        );
+        // Counted over every line of a JSON Lines file.
+        let line = |n| {
+            let sigs = vec![r#"{"sig":"AA=="}"#; n].join(",");
+            let payload =
+                "eyJwcmVkaWNhdGVUeXBlIjoiaHR0cHM6Ly9zbHNhLmRldi92ZXJpZmljYXRpb25fc3VtbWFyeS92MSJ9";
+            format!(r#"{{"payload":"{payload}","payloadType":"t","signatures":[{sigs}]}}"#)
+        };
+        let two = format!("{}\n{}\n", line(500), line(501));
+        assert_eq!(verify(two.as_bytes(), &[], &[], 0).unwrap_err(), want);
+        let two = format!("{}\n{}\n", line(500), line(500));
+        assert!(verify(two.as_bytes(), &[], &[], 0).is_ok());
+    }
+
+    #[test]
+    fn forms_and_their_names() {
+        let forms = [Form::Statement, Form::Envelope, Form::SigstoreBundle];
+        let names: Vec<&str> = forms.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["statement", "dsse-envelope", "sigstore-bundle"]);
+        let doc = check_document(&with_signatures(1), &Trust::default()).unwrap();
+        assert_eq!(doc.form, Form::Envelope);
+        assert_eq!(
+            doc.failures[0],
+            Failure::PayloadType("t".into()),
+            "{:?}",
+            doc.failures
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::predicate::{self, Predicate, Verdict};
-use super::statement::{STATEMENT_TYPE, Statement};
+use super::statement::{STATEMENT_TYPE, Statement, is_uri};
 
 /// The VSA's predicate type.
 pub const VSA_TYPE: &str = "https://slsa.dev/verification_summary/v1";
@@ -93,6 +93,28 @@ pub fn from_statement(
     }
 }
 
+/// Every way a VSA breaks the SLSA VSA v1 field rules: `verifier.id`, `resourceUri` and
+/// `policy.uri` are URIs, `timeVerified` is an RFC 3339 time.
+pub fn field_rule_violations(v: &Vsa) -> Vec<String> {
+    let mut found = Vec::new();
+    for (field, value) in [
+        ("verifier.id", &v.verifier.id),
+        ("resourceUri", &v.resource_uri),
+        ("policy.uri", &v.policy.uri),
+    ] {
+        if !is_uri(value) {
+            found.push(format!("its {field} {value:?} is not a URI"));
+        }
+    }
+    if !super::time::is_rfc3339(&v.time_verified) {
+        found.push(format!(
+            "its timeVerified {:?} is not an RFC 3339 time such as 2026-11-24T06:00:00Z",
+            v.time_verified
+        ));
+    }
+    found
+}
+
 /// Every way a VSA contradicts itself or its embedded reproducibility predicate.
 pub fn contradictions(statement: &Statement<Vsa>) -> Vec<String> {
     let v = &statement.predicate;
@@ -109,6 +131,7 @@ pub fn contradictions(statement: &Statement<Vsa>) -> Vec<String> {
     };
     let level_ok = if passed {
         v.verified_levels.iter().any(|l| l == LEVEL)
+            && !v.verified_levels.iter().any(|l| l == "FAILED")
     } else {
         v.verified_levels == ["FAILED"]
     };
@@ -117,6 +140,19 @@ pub fn contradictions(statement: &Statement<Vsa>) -> Vec<String> {
             "its verificationResult is {} but its verifiedLevels are {:?}",
             v.verification_result, v.verified_levels
         ));
+    }
+    // SLSA: at most one level per track (`SLSA_<TRACK>_LEVEL_<n>`), and each level once.
+    let mut tracks = BTreeMap::new();
+    for level in &v.verified_levels {
+        let track = level
+            .strip_prefix("SLSA_")
+            .and_then(|l| l.rsplit_once("_LEVEL_"))
+            .map_or(level.as_str(), |(track, _)| track);
+        if let Some(other) = tracks.insert(track, level) {
+            found.push(format!(
+                "its verifiedLevels name {other:?} and {level:?}, which contradict each other (one level per track)"
+            ));
+        }
     }
     if let Some(inner) = &v.reproducibility {
         if (inner.result == Verdict::Identical) != passed {

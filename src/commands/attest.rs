@@ -10,11 +10,12 @@ use crate::Outcome;
 use crate::attestation::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use crate::attestation::keys::SecretKey;
 use crate::attestation::predicate::{self, Verdict};
-use crate::attestation::statement::{self, ResourceDescriptor};
-use crate::attestation::verify::{self, Failure};
+use crate::attestation::statement::{self, ResourceDescriptor, is_uri};
+use crate::attestation::verify::{self, Failure, Form, Trust};
 use crate::attestation::{builds, files, time, vsa};
 use crate::error::Error;
 use crate::report;
+use crate::report::escape;
 
 /// Write a reproducibility attestation for two or more builds of the same source.
 ///
@@ -90,7 +91,7 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
         if keys.is_empty() {
             return Err(Error::Invalid(format!(
                 "attest needs at least two builds to compare, and got only {}; to add a signature to an existing attestation, also pass --sign KEY",
-                single.display()
+                escape::path(single)
             )));
         }
         return cosign(single, &keys, args.out.as_deref());
@@ -101,7 +102,14 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
         .ok()
         .filter(|v| !v.is_empty());
     let when = time::time_verified(sde.as_deref(), args.timestamp)?;
+    if let Some(uri) = args.resource_uri.as_deref().filter(|uri| !is_uri(uri)) {
+        return Err(Error::Invalid(format!(
+            "--resource-uri \"{}\" is not a URI; give where the artifact is published, e.g. https://example.org/releases/app",
+            escape::text(uri)
+        )));
+    }
     let (outputs, differences) = builds::examine(&args.builds, &labels)?;
+    refuse_unprintable_names(&outputs)?;
     let statement = predicate::statement(&outputs, &differences, inputs, when.clone());
     let verdict = statement.predicate.result;
     let summary = summary(&statement.predicate, statement.subject.len());
@@ -135,6 +143,29 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
     })
 }
 
+/// Refuse a build whose file names hold control characters (a line break, ESC) or bidirectional
+/// overrides: they would become subject names, which no one could read or print safely.
+fn refuse_unprintable_names(outputs: &[builds::BuildOutput]) -> Result<(), Error> {
+    // escape::text changes exactly the characters that are unsafe to print, and the backslash.
+    let unprintable = |name: &str| {
+        name.chars().any(|c| {
+            let mut buf = [0; 4];
+            let c = &*c.encode_utf8(&mut buf);
+            c != "\\" && escape::text(c) != c
+        })
+    };
+    for output in outputs {
+        if let Some(name) = output.files.keys().find(|n| unprintable(n)) {
+            return Err(Error::Invalid(format!(
+                "build {} has a file named \"{}\", with control or bidirectional-override characters, which cannot be a subject name; rename it",
+                escape::text(&output.label),
+                escape::text(name)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `build-1`, `build-2`, … or the `--builder` labels, which must be one per build and distinct.
 fn labels(args: &AttestArgs) -> Result<Vec<String>, Error> {
     if args.builders.is_empty() {
@@ -152,7 +183,8 @@ fn labels(args: &AttestArgs) -> Result<Vec<String>, Error> {
     let mut seen = std::collections::BTreeSet::new();
     if let Some(dup) = args.builders.iter().find(|l| !seen.insert(l.as_str())) {
         return Err(Error::Invalid(format!(
-            "--builder {dup} is given twice; each build needs its own label"
+            "--builder {} is given twice; each build needs its own label",
+            escape::text(dup)
         )));
     }
     Ok(args.builders.clone())
@@ -170,7 +202,8 @@ fn inputs(args: &AttestArgs) -> Result<Vec<ResourceDescriptor>, Error> {
     for spec in &args.input_digests {
         let bad = || {
             Error::Invalid(format!(
-                "--input-digest {spec:?} is not NAME=ALG:HEX with HEX in lowercase and as long as ALG needs, e.g. source=gitCommit:<40 hex digits>"
+                "--input-digest \"{}\" is not NAME=ALG:HEX with HEX in lowercase and as long as ALG needs, e.g. source=gitCommit:<40 hex digits>",
+                escape::text(spec)
             ))
         };
         let (name, digest) = spec.split_once('=').ok_or_else(bad)?;
@@ -211,28 +244,34 @@ fn sign_new(payload: &[u8], keys: &[SecretKey]) -> Result<Vec<u8>, Error> {
 }
 
 /// Add signatures to an existing attestation (a statement or an envelope), leaving its payload
-/// byte for byte as it is so earlier signatures stay valid. Refuses anything that is not a
-/// well-formed reproducibility attestation: a signature vouches for what it signs.
+/// byte for byte as it is so earlier signatures stay valid. Refuses anything `verify` would reject
+/// for what it is (anything but a record that the builds differ): a signature vouches for what it
+/// signs.
 fn cosign(path: &Path, keys: &[SecretKey], out: Option<&Path>) -> Result<Outcome, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
-    let report = verify::verify(&bytes, &[], &[], 0)
-        .map_err(|why| Error::Invalid(format!("{} {why}", path.display())))?;
-    if let Some(failure) = report
+    let shown = escape::path(path);
+    let bytes = files::read_attestation(path)?;
+    let doc = verify::check_document(&bytes, &Trust::default())
+        .map_err(|why| Error::Invalid(format!("{shown} {}", escape::text(&why))))?;
+    if let Some(failure) = doc
         .failures
         .iter()
         .find(|f| !matches!(f, Failure::NotIdentical { .. }))
     {
         return Err(Error::Invalid(format!(
-            "{} was not signed because {failure}",
-            path.display()
+            "{shown} was not signed because {}",
+            escape::text(&failure.to_string())
         )));
     }
-    let mut envelope: Envelope = if report.enveloped {
-        serde_json::from_slice(&bytes).map_err(|e| {
-            Error::Invalid(format!("{} is not a DSSE envelope repro-check can extend ({e}); sign the file `attest` wrote", path.display()))
-        })?
-    } else {
-        Envelope::new(IN_TOTO_PAYLOAD_TYPE, &bytes)
+    let mut envelope: Envelope = match doc.form {
+        Form::Envelope => serde_json::from_slice(&bytes).map_err(|e| {
+            Error::Invalid(format!("{shown} is not a DSSE envelope repro-check can extend ({e}); sign the file `attest` wrote"))
+        })?,
+        Form::Statement => Envelope::new(IN_TOTO_PAYLOAD_TYPE, &bytes),
+        Form::SigstoreBundle => {
+            return Err(Error::Invalid(format!(
+                "{shown} is a Sigstore bundle, whose envelope is signed through Sigstore; sign the statement itself (the file `attest` wrote)"
+            )));
+        }
     };
     let before = envelope.signatures.len();
     for key in keys {
@@ -241,11 +280,11 @@ fn cosign(path: &Path, keys: &[SecretKey], out: Option<&Path>) -> Result<Outcome
     emit(&to_json(&envelope, true)?, out)?;
     eprintln!(
         "{} now carries {} signature(s) ({} added)",
-        out.unwrap_or(Path::new("the envelope")).display(),
+        out.map_or(std::borrow::Cow::Borrowed("the envelope"), escape::path),
         envelope.signatures.len(),
         envelope.signatures.len() - before
     );
-    Ok(if report.failures.is_empty() {
+    Ok(if doc.failures.is_empty() {
         Outcome::Pass
     } else {
         Outcome::Fail

@@ -9,6 +9,7 @@ use crate::Outcome;
 use crate::attestation::keys;
 use crate::error::Error;
 use crate::report;
+use crate::report::escape;
 
 /// Make an Ed25519 key pair for signing attestations offline.
 ///
@@ -27,8 +28,8 @@ pub fn run(args: &KeygenArgs) -> Result<Outcome, Error> {
     let written = keys::generate(&args.out)?;
     report::print(&format!(
         "wrote {} (secret, mode 0600: keep it private) and {} (public: give it to verifiers)\nkeyid {}\n",
-        written.secret.display(),
-        written.public.display(),
+        escape::path(&written.secret),
+        escape::path(&written.public),
         written.keyid
     ))?;
     Ok(Outcome::Pass)

@@ -7,9 +7,12 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::attestation::builds::sha256_file;
+use crate::attestation::files::read_attestation;
 use crate::attestation::keys::PublicKey;
-use crate::attestation::verify::{self, File};
+use crate::attestation::statement::is_uri;
+use crate::attestation::verify::{self, File, Form, Trust};
 use crate::error::Error;
+use crate::report::escape;
 use crate::report::{self, Style};
 
 /// Check files against a reproducibility attestation, offline.
@@ -22,7 +25,8 @@ use crate::report::{self, Style};
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// The attestation: a statement or DSSE envelope written by `repro-check attest`, or a Sigstore
-    /// bundle from `actions/attest` (its Sigstore signature is checked by `gh attestation verify`).
+    /// bundle from `actions/attest` (its Sigstore signature is not checked here: use
+    /// `gh attestation verify`), or JSON Lines of them.
     #[arg(value_name = "ATTESTATION", value_hint = ValueHint::FilePath)]
     pub attestation: PathBuf,
 
@@ -39,6 +43,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "K")]
     pub threshold: Option<usize>,
 
+    /// Trust SLSA verification summaries made by this verifier (its `verifier.id` URI) besides
+    /// repro-check's own. Repeat for several.
+    #[arg(long = "verifier-id", value_name = "URI")]
+    pub verifier_ids: Vec<String>,
+
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -50,12 +59,11 @@ struct JsonReport<'a> {
     attestation: String,
     failures: Vec<String>,
     files: Vec<JsonFile<'a>>,
-    #[serde(rename = "predicateType")]
-    predicate_type: Option<&'a str>,
-    agreement: Option<JsonAgreement>,
-    signatures: usize,
-    signers: Vec<String>,
+    /// Whether keys were given, so signatures were checked.
+    signatures_checked: bool,
     threshold: usize,
+    attestations: Vec<JsonDocument<'a>>,
+    skipped_lines: usize,
 }
 
 #[derive(Serialize)]
@@ -63,6 +71,24 @@ struct JsonFile<'a> {
     path: &'a str,
     sha256: &'a str,
     subject: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonDocument<'a> {
+    line: Option<usize>,
+    form: &'static str,
+    #[serde(rename = "predicateType")]
+    predicate_type: Option<&'a str>,
+    agreement: Option<JsonAgreement>,
+    signatures: usize,
+    signers: Vec<String>,
+    /// Signatures no given key made: every signature when no key was given.
+    unchecked_signatures: Vec<JsonSignature<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSignature<'a> {
+    keyid: &'a str,
 }
 
 #[derive(Serialize)]
@@ -88,6 +114,12 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
         (Some(k), _) => k,
         (None, n) => n,
     };
+    if let Some(id) = args.verifier_ids.iter().find(|id| !is_uri(id)) {
+        return Err(Error::Invalid(format!(
+            "--verifier-id \"{}\" is not a URI; give the verifier.id of the summaries you trust, e.g. https://example.org/verifier",
+            escape::text(id)
+        )));
+    }
     let keys = args
         .keys
         .iter()
@@ -98,8 +130,8 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
         if let Some(first) = keys[..i].iter().find(|k| k.keyid == key.keyid) {
             return Err(Error::Invalid(format!(
                 "--key {} and --key {} are the same key; name each trusted key once",
-                first.path.display(),
-                key.path.display()
+                escape::path(&first.path),
+                escape::path(&key.path)
             )));
         }
     }
@@ -113,22 +145,28 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    let bytes = std::fs::read(&args.attestation).map_err(|e| Error::read(&args.attestation, e))?;
-    let report = verify::verify(&bytes, &files, &keys, threshold)
-        .map_err(|why| Error::Invalid(format!("{} {why}", args.attestation.display())))?;
+    let bytes = read_attestation(&args.attestation)?;
+    let trust = Trust {
+        keys: &keys,
+        threshold,
+        verifiers: &args.verifier_ids,
+    };
+    let report = verify::verify_with(&bytes, &files, &trust).map_err(|why| {
+        Error::Invalid(format!(
+            "{} {}",
+            escape::path(&args.attestation),
+            escape::text(&why)
+        ))
+    })?;
     let verified = report.failures.is_empty();
-    let signers: Vec<String> = report
-        .signers
-        .iter()
-        .map(|&i| keys[i].path.display().to_string())
-        .collect();
+    let key_path = |i: usize| keys[i].path.display().to_string();
     if args.json {
         let subject_of = |name: &str| {
             report
                 .matched
                 .iter()
-                .find(|(f, _)| f == name)
-                .map(|(_, s)| s.as_str())
+                .find(|(f, _, _)| f == name)
+                .map(|(_, s, _)| s.as_str())
         };
         report::print_json(&JsonReport {
             verified,
@@ -142,16 +180,32 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
                     subject: subject_of(&f.name),
                 })
                 .collect(),
-            predicate_type: report.predicate_type.as_deref(),
-            agreement: report
-                .agreement
-                .map(|(agreeing, total)| JsonAgreement { agreeing, total }),
-            signatures: report.signatures,
-            signers,
+            signatures_checked: report.signatures_checked,
             threshold,
+            attestations: report
+                .documents
+                .iter()
+                .map(|d| JsonDocument {
+                    line: d.line,
+                    form: d.form.name(),
+                    predicate_type: d.predicate_type.as_deref(),
+                    agreement: d
+                        .agreement
+                        .map(|(agreeing, total)| JsonAgreement { agreeing, total }),
+                    signatures: d.signatures.len(),
+                    signers: d.signers.iter().map(|&i| key_path(i)).collect(),
+                    unchecked_signatures: d
+                        .signatures
+                        .iter()
+                        .filter(|s| s.signer.is_none())
+                        .map(|s| JsonSignature { keyid: &s.keyid })
+                        .collect(),
+                })
+                .collect(),
+            skipped_lines: report.skipped,
         })?;
     } else {
-        report::print(&text(args, &report, &files, &signers, threshold))?;
+        report::print(&text(args, &report, &files, &keys, threshold))?;
     }
     Ok(if verified {
         Outcome::Pass
@@ -160,11 +214,13 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
     })
 }
 
+/// The text report. Every string that came from an input (paths, subject names, anything quoted
+/// in a failure) is escaped, so an attestation cannot forge a line.
 fn text(
     args: &VerifyArgs,
     report: &verify::Report,
     files: &[File],
-    signers: &[String],
+    keys: &[PublicKey],
     threshold: usize,
 ) -> String {
     let style = Style::new(report::use_colour());
@@ -173,48 +229,70 @@ fn text(
         out.push_str(&format!(
             "{} {}\n",
             style.bad("not verified:"),
-            args.attestation.display()
+            escape::path(&args.attestation)
         ));
         for failure in &report.failures {
-            out.push_str(&format!("  - {failure}\n"));
+            out.push_str(&format!("  - {}\n", escape::text(&failure.to_string())));
         }
         return out;
     }
-    let agreement = report.agreement.map_or_else(String::new, |(k, n)| {
-        format!(" ({k} of {n} builds identical)")
-    });
-    for file in files {
-        let subject = report
-            .matched
+    for (name, subject, d) in &report.matched {
+        let doc = &report.documents[*d];
+        let sha256 = files
             .iter()
-            .find(|(f, _)| *f == file.name)
-            .map_or("_", |(_, s)| s.as_str());
+            .find(|f| f.name == *name)
+            .map_or("", |f| f.sha256.as_str());
+        let line = doc
+            .line
+            .map_or_else(String::new, |l| format!(" on line {l}"));
+        let agreement = doc.agreement.map_or_else(String::new, |(k, n)| {
+            format!(" ({k} of {n} builds identical)")
+        });
         out.push_str(&format!(
-            "{} {} (sha256 {}) is subject {subject} of a reproducibility attestation{agreement}\n",
+            "{} {} (sha256 {sha256}) is subject {} of a reproducibility attestation{line}{agreement}\n",
             style.good("verified:"),
-            file.name,
-            file.sha256
+            escape::text(name),
+            escape::text(subject),
         ));
     }
-    let signatures = if !report.enveloped {
-        "unsigned statement: it shows the files match what the builds produced, not who said so"
-            .to_string()
-    } else if report.sigstore && args.keys.is_empty() {
-        "Sigstore bundle: its signature is GitHub's, checked by `gh attestation verify`, not here"
-            .to_string()
-    } else if args.keys.is_empty() {
-        format!(
-            "{} signature(s) not checked (no --key given): it shows the files match what the builds produced, not who said so",
-            report.signatures
-        )
-    } else {
-        format!(
-            "signed by {} of {} given key(s), threshold {threshold}: {}",
-            signers.len(),
-            args.keys.len(),
-            signers.join(", ")
-        )
-    };
-    out.push_str(&format!("  {}\n", style.dim(&signatures)));
+    for doc in &report.documents {
+        let line = doc.line.map_or_else(String::new, |l| format!("line {l}: "));
+        let n = doc.signatures.len();
+        let signatures = match doc.form {
+            Form::Statement => "unsigned statement: it shows the files match what the builds produced, not who said so".to_string(),
+            _ if keys.is_empty() => format!(
+                "{n} signature(s) not checked (no --key given): it shows the files match what the builds produced, not who said so"
+            ),
+            _ => format!(
+                "signed by {} of {} given key(s), threshold {threshold}: {}",
+                doc.signers.len(),
+                keys.len(),
+                doc.signers
+                    .iter()
+                    .map(|&i| escape::path(&keys[i].path).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        out.push_str(&format!(
+            "  {}\n",
+            style.dim(&format!("{line}{signatures}"))
+        ));
+        if doc.form == Form::SigstoreBundle {
+            out.push_str(&format!(
+                "  {}\n",
+                style.dim(&format!("{line}Sigstore bundle: its certificate, Sigstore signature and transparency-log entry were not checked here; check them with `gh attestation verify`"))
+            ));
+        }
+    }
+    if report.skipped > 0 {
+        out.push_str(&format!(
+            "  {}\n",
+            style.dim(&format!(
+                "{} other line(s) skipped: not repro-check statements or verification summaries",
+                report.skipped
+            ))
+        ));
+    }
     out
 }
