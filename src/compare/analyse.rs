@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::regions::{self, FileFacts};
-use super::{FileReport, SectionRow, causes, letter, text};
+use super::{FileReport, SectionRow, causes, letter, members, text};
 use crate::Error;
 use crate::manifest::Build;
 
@@ -49,7 +49,22 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
     let Some((first, rest)) = opened.split_first() else {
         return Ok(());
     };
+    let name = report
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&report.path)
+        .to_string();
     for other in rest {
+        if let Some(found) =
+            members::compare(&first.path, &other.path, &name, [first.build, other.build])?
+        {
+            report.causes.extend(found.causes);
+            report.members.extend(found.members);
+            report.members_compared = report.members_compared.max(found.total);
+            report.notes.extend(found.notes);
+            continue;
+        }
         report.causes.extend(causes::explain(
             &side(first),
             &side(other),

@@ -4,12 +4,15 @@
 use std::io::{self, Write};
 
 use super::Style;
+use super::escape;
 use crate::compare::{Comparison, FileReport, Role, letter};
 
 /// Differing files shown in full; the rest are counted (the JSON has them all).
 const MAX_FILES: usize = 50;
 /// Differing sections listed per file.
 const MAX_SECTIONS: usize = 6;
+/// Differing members listed per file.
+const MAX_MEMBERS: usize = 6;
 
 /// Write the report.
 pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Result<()> {
@@ -78,7 +81,14 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
 fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result<()> {
     let changes: Vec<&str> = f.changes.iter().map(|c| c.detail.as_str()).collect();
     let differing: Vec<_> = f.sections.iter().filter(|s| !s.identical).collect();
-    let what = if f.sections.is_empty() {
+    let what = if !f.members.is_empty() {
+        let differing = f.members.len();
+        format!(
+            "{} ({differing} of {} members differ)",
+            changes.join("; "),
+            f.members_compared
+        )
+    } else if f.sections.is_empty() {
         changes.join("; ")
     } else {
         format!(
@@ -88,7 +98,33 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
             f.sections.len()
         )
     };
-    writeln!(out, "{}: {what}", paint.bold(&f.path))?;
+    writeln!(out, "{}: {what}", paint.bold(&escape::text(&f.path)))?;
+    for m in f.members.iter().take(MAX_MEMBERS) {
+        let name = m.name.split_once('!').map_or(m.name.as_str(), |(_, r)| r);
+        let detail = match m.fields.first() {
+            _ if m.change != "differs" => m.change.clone(),
+            Some(d) => {
+                let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(none)".into());
+                let mut s = format!("{} {} vs {}", d.field, v(&d.a), v(&d.b));
+                if m.fields.len() > 1 {
+                    s.push_str(&format!(" (+{} more fields)", m.fields.len() - 1));
+                }
+                if m.content_differs {
+                    s.push_str("; contents differ");
+                }
+                s
+            }
+            None => "contents differ".to_string(),
+        };
+        writeln!(out, "  {}: {}", escape::text(name), escape::text(&detail))?;
+    }
+    if f.members.len() > MAX_MEMBERS {
+        writeln!(
+            out,
+            "  … {} more differing members (--json lists them)",
+            f.members.len() - MAX_MEMBERS
+        )?;
+    }
     for s in differing.iter().take(MAX_SECTIONS) {
         let sizes = if s.sizes.windows(2).all(|w| w[0] == w[1]) {
             match s.sizes.first().copied().flatten() {
@@ -123,7 +159,7 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
         writeln!(out, "  first difference at byte {at} ({at:#x})")?;
     }
     for line in &f.line_diff {
-        writeln!(out, "    {line}")?;
+        writeln!(out, "    {}", escape::text(line))?;
     }
     for (k, cause) in f.causes.iter().enumerate() {
         let builds = if f.digests.len() > 2 {
@@ -140,12 +176,12 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
             "  {}. {}{builds}: {}",
             k + 1,
             paint.warn(cause.kind.name()),
-            cause.evidence
+            escape::text(&cause.evidence)
         )?;
         writeln!(out, "     fix: {}", cause.hint)?;
     }
     for note in &f.notes {
-        writeln!(out, "  note: {note}")?;
+        writeln!(out, "  note: {}", escape::text(note))?;
     }
     Ok(())
 }
