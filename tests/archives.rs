@@ -34,7 +34,13 @@ fn json(out: &Output) -> Value {
 /// Compare `a` and `b` in `dir`: exit 1, and the cause kinds of the first file, in rank order.
 fn kinds(dir: &Path, a: &str, b: &str) -> (Value, Vec<String>) {
     let out = run_in(dir, &["compare", "--json", a, b]);
-    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let v = json(&out);
     let k = v["files"][0]["causes"]
         .as_array()
@@ -54,7 +60,13 @@ fn text(dir: &Path, a: &str, b: &str) -> String {
 
 fn identical(dir: &Path, a: &str, b: &str) {
     let out = run_in(dir, &["compare", a, b]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 const TREE: &str = "mkdir -p d/sub && printf 'hello\\n' > d/a && printf 'world\\n' > d/sub/b && chmod 644 d/a d/sub/b && chmod 755 d d/sub && touch -d @1600000000 d d/a d/sub d/sub/b";
@@ -106,11 +118,21 @@ fn tar_owner_mode_and_order() {
     assert_eq!(k, ["ownership"]);
     let (v, k) = kinds(dir.path(), "base.tar", "mode.tar");
     assert_eq!(k, ["permissions"]);
-    assert!(v["files"][0]["causes"][0]["evidence"].as_str().unwrap().contains("0644 vs 0664"));
+    assert!(
+        v["files"][0]["causes"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("mode 0755 vs 0775")
+    );
     // order.tar lists d/sub before d/a, and d again at the end (tar adds it twice).
     let (v, k) = kinds(dir.path(), "base.tar", "order.tar");
     assert!(k.contains(&"ordering".to_string()), "{k:?}");
-    let ordering = v["files"][0]["causes"].as_array().unwrap().iter().find(|c| c["kind"] == "ordering").unwrap();
+    let ordering = v["files"][0]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "ordering")
+        .unwrap();
     assert!(ordering["hint"].as_str().unwrap().contains("--sort=name"));
 }
 
@@ -127,7 +149,12 @@ fn gzip_name_and_time_vs_level() {
     );
     let (v, k) = kinds(dir.path(), "a.gz", "b.gz");
     assert_eq!(k, ["timestamp"]);
-    assert!(v["files"][0]["causes"][0]["hint"].as_str().unwrap().contains("gzip -n"));
+    assert!(
+        v["files"][0]["causes"][0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("gzip -n")
+    );
     let (_, k) = kinds(dir.path(), "fast.gz", "best.gz");
     assert_eq!(k, ["compression"]);
 }
@@ -153,7 +180,12 @@ fn zip_entry_times_and_order() {
     identical(dir.path(), "a.whl", "same.whl");
     let (v, k) = kinds(dir.path(), "a.whl", "b.whl");
     assert_eq!(k, ["timestamp"]);
-    assert!(v["files"][0]["causes"][0]["hint"].as_str().unwrap().contains("zip -X"));
+    assert!(
+        v["files"][0]["causes"][0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("zip -X")
+    );
     let (_, k) = kinds(dir.path(), "a.whl", "c.whl");
     assert_eq!(k, ["ordering"]);
 }
@@ -171,7 +203,12 @@ fn ar_dates_are_timestamp_with_ar_d() {
     identical(dir.path(), "a.a", "same.a");
     let (v, k) = kinds(dir.path(), "a.a", "b.a");
     assert_eq!(k.first().map(String::as_str), Some("timestamp"), "{k:?}");
-    assert!(v["files"][0]["causes"][0]["hint"].as_str().unwrap().contains("ar D"));
+    assert!(
+        v["files"][0]["causes"][0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("ar D")
+    );
 }
 
 #[test]
@@ -192,9 +229,22 @@ fn deb_nested_members_are_named_by_level() {
     );
     identical(dir.path(), "a.deb", "same.deb");
     let (v, _) = kinds(dir.path(), "a.deb", "b.deb");
-    let names: Vec<&str> = v["files"][0]["members"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"a.deb!data.tar.xz!./usr/share/doc/demo/README"), "{names:?}");
-    let m = v["files"][0]["members"].as_array().unwrap().iter().find(|m| m["name"] == "a.deb!data.tar.xz!./usr/share/doc/demo/README").unwrap();
+    let names: Vec<&str> = v["files"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"a.deb!data.tar.xz!./usr/share/doc/demo/README"),
+        "{names:?}"
+    );
+    let m = v["files"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "a.deb!data.tar.xz!./usr/share/doc/demo/README")
+        .unwrap();
     assert_eq!(m["line_diff"], serde_json::json!(["-hi", "+changed"]));
 }
 
@@ -213,7 +263,12 @@ fn pyc_source_mtime_is_timestamp() {
     identical(dir.path(), "a.pyc", "same.pyc");
     let (v, k) = kinds(dir.path(), "a.pyc", "b.pyc");
     assert_eq!(k, ["timestamp"]);
-    assert!(v["files"][0]["causes"][0]["hint"].as_str().unwrap().contains("checked-hash"));
+    assert!(
+        v["files"][0]["causes"][0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("checked-hash")
+    );
 }
 
 /// An OCI image archive written per the image-spec: oci-layout, index.json → manifest → config
@@ -262,12 +317,23 @@ fn oci_archive_pairs_layers_by_position() {
     let (v, k) = kinds(dir.path(), "a.tar", "b.tar");
     assert_eq!(k, ["timestamp"], "{v:#}");
     let cause = &v["files"][0]["causes"][0];
-    assert!(cause["evidence"].as_str().unwrap().contains("config created"), "{cause}");
+    assert!(
+        cause["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("config created"),
+        "{cause}"
+    );
     assert!(!v.to_string().contains("build-path"));
     // Other layer content: the member inside layer 1 is named and diffed, never by blob name.
     let (v, k) = kinds(dir.path(), "a.tar", "c.tar");
     assert!(!k.contains(&"build-path".to_string()), "{k:?}");
-    let names: Vec<&str> = v["files"][0]["members"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["files"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"a.tar!layer 1!app/hello.txt"), "{names:?}");
 }
 
@@ -284,24 +350,44 @@ fn hostile_archives_fail_cleanly() {
          echo x > deep; for i in $(seq 1 20); do gzip -nc deep > deep.gz; mv deep.gz deep; done; cp deep deep2; \
          printf y > y; for i in $(seq 1 20); do gzip -nc y > y.gz; mv y.gz y; done",
     );
-    for (a, b, want) in [("bomb.zst", "small.zst", "expands more than"), ("many.tar", "many.tar", "")] {
+    for (a, b, want) in [
+        ("bomb.zst", "small.zst", "expands more than"),
+        ("many.tar", "many.tar", ""),
+    ] {
         let out = run_in(dir.path(), &["compare", a, b]);
         if want.is_empty() {
             // Identical files are never unpacked.
             assert_eq!(out.status.code(), Some(0));
             continue;
         }
-        assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
         let err = stderr(&out);
         assert!(err.contains(want) && err.contains(a), "{err}");
         assert!(err.lines().count() <= 2, "{err}");
     }
-    sh(dir.path(), "python3 -c \"import tarfile, io\nwith tarfile.open('many2.tar', 'w') as t:\n  for i in range(100001):\n    t.addfile(tarfile.TarInfo('g%d' % i), io.BytesIO(b''))\"");
+    sh(
+        dir.path(),
+        "python3 -c \"import tarfile, io\nwith tarfile.open('many2.tar', 'w') as t:\n  for i in range(100001):\n    t.addfile(tarfile.TarInfo('g%d' % i), io.BytesIO(b''))\"",
+    );
     let out = run_in(dir.path(), &["compare", "many.tar", "many2.tar"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
-    assert!(stderr(&out).contains("more than 100000 members"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more than 100000 members"),
+        "{}",
+        stderr(&out)
+    );
     // Twenty nested gzip layers: past the depth limit, compared by digest, with a note.
     let out = run_in(dir.path(), &["compare", "deep", "y"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stdout(&out).contains("nested more than"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("nested more than"),
+        "{}",
+        stdout(&out)
+    );
 }

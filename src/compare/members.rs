@@ -58,6 +58,8 @@ pub struct Found {
     pub total: usize,
 }
 
+const CONTENT_HINT: &str = "the member's own contents differ (evidence: the first differing lines or strings): compare the inputs and steps that produce it";
+
 /// A cause found for one member, before the members are summed up.
 struct Finding {
     kind: CauseKind,
@@ -141,7 +143,7 @@ fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Fou
                 if causes.is_empty() {
                     findings.push(Finding {
                         kind: CauseKind::Code,
-                        hint: CauseKind::Code.hint().to_string(),
+                        hint: CONTENT_HINT.to_string(),
                         what: strings_sample(da, db, &lines),
                         member: x.name.clone(),
                     });
@@ -175,7 +177,8 @@ fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Fou
             }
         }
         // A container whose bytes differ only because its members do is shown by them.
-        let shown_by_members = x.container && fields.is_empty() && x.content != y.content;
+        let shown_by_members =
+            x.container && fields.is_empty() && (x.content.is_none() || x.content != y.content);
         if members.len() < MAX_MEMBERS && !shown_by_members {
             members.push(MemberDiff {
                 name: x.name.clone(),
@@ -442,6 +445,14 @@ fn reordered(la: &Listing, lb: &Listing) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for (parent, va) in &ca {
         let Some(vb) = cb.get(parent) else { continue };
+        // Image blobs are stored in digest order, which is no choice of the build.
+        let image = va.iter().any(|n| {
+            let last = n.rsplit('!').next().unwrap_or(n);
+            last == "config" || last.starts_with("layer ")
+        });
+        if image {
+            continue;
+        }
         let sb: HashSet<&str> = vb.iter().copied().collect();
         let sa: HashSet<&str> = va.iter().copied().collect();
         let oa: Vec<&str> = va.iter().copied().filter(|n| sb.contains(n)).collect();

@@ -207,7 +207,9 @@ pub fn list(
             let file = File::open(path).map_err(|e| Error::read(path, e))?;
             let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
             let (sha, _) = crate::digest::sha256_file(path)?;
-            w.push(member(name, "", 0, "zip", len, sha));
+            let mut top = member(name, "", 0, "zip", len, sha);
+            top.container = true;
+            w.push(top);
             formats::zip(&mut w, io::BufReader::new(file), name, 0, 1)
         }
         Format::Tar => {
