@@ -65,11 +65,12 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
             report.notes.extend(found.notes);
             continue;
         }
-        report.causes.extend(causes::explain(
-            &side(first),
-            &side(other),
-            &mut report.notes,
-        )?);
+        let found = causes::explain(&side(first), &side(other), &mut report.notes)?;
+        let unexplained = found.is_empty() && !first.facts.is_elf && !other.facts.is_elf;
+        report.causes.extend(found);
+        if unexplained {
+            report.causes.push(unexplained_cause(first, other)?);
+        }
         if !first.facts.is_elf && report.first_difference.is_none() {
             let (sa, sb) = (first.facts.source(), other.facts.source());
             report.first_difference = regions::first_difference(&first.path, &sa, &sb)?;
@@ -77,6 +78,26 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
         }
     }
     Ok(())
+}
+
+/// When no cause fits a file that is not ELF: the differing strings themselves as evidence.
+fn unexplained_cause(a: &Opened, b: &Opened) -> Result<super::Cause, Error> {
+    const MAX: u64 = 4 << 20;
+    let evidence = if a.facts.len <= MAX && b.facts.len <= MAX {
+        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| Error::read(p, e));
+        let (da, db) = (read(&a.path)?, read(&b.path)?);
+        let lines = text::line_diff(&a.path, &b.path)?;
+        members::strings_sample(&da, &db, &lines)
+    } else {
+        format!("{} vs {} bytes", a.facts.len, b.facts.len)
+    };
+    Ok(super::Cause {
+        kind: super::CauseKind::Code,
+        evidence,
+        hint: "the contents differ and no known cause fits: compare the inputs and steps that produce this file".into(),
+        sections: Vec::new(),
+        builds: [a.build, b.build],
+    })
 }
 
 /// One distinct version of the file, opened from the first build that has it on this machine.
