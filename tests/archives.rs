@@ -391,3 +391,52 @@ fn hostile_archives_fail_cleanly() {
         stdout(&out)
     );
 }
+
+#[test]
+fn go_build_id_and_vcs_revision() {
+    if !have_tool("go") || !have_tool("git") {
+        return;
+    }
+    let dir = tempdir();
+    sh(
+        dir.path(),
+        "export HOME=$PWD GOCACHE=$PWD/cache GOFLAGS= GOPATH=$PWD/gopath CGO_ENABLED=0 GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1; \
+         mkdir src && cd src && printf 'module demo\\n\\ngo 1.19\\n' > go.mod && printf 'package main\\nfunc main() { println(1) }\\n' > main.go; \
+         go build -trimpath -ldflags=-buildid=one -o ../id1; go build -trimpath -ldflags=-buildid=two -o ../id2; \
+         git init -q . && git -c user.name=t -c user.email=t@e add . && git -c user.name=t -c user.email=t@e commit -qm one --date=@1600000000; \
+         go build -trimpath -ldflags=-buildid=x -o ../vcs1; echo x > README; git -c user.name=t -c user.email=t@e add README; \
+         git -c user.name=t -c user.email=t@e commit -qm two --date=@1700000000; go build -trimpath -ldflags=-buildid=x -o ../vcs2",
+    );
+    let (_, k) = kinds(dir.path(), "id1", "id2");
+    assert_eq!(k, ["build-id-only"]);
+    let (v, k) = kinds(dir.path(), "vcs1", "vcs2");
+    assert_eq!(k.first().map(String::as_str), Some("version-info"), "{v:#}");
+    assert!(!k.contains(&"code".to_string()), "{k:?}");
+    assert!(
+        v["files"][0]["causes"][0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("-buildvcs=false")
+    );
+}
+
+#[test]
+fn gcc_opt_level_is_flags() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    sh(
+        dir.path(),
+        "printf 'int sq(int x){int s=0; for(int i=0;i<x;i++) s+=i*x; return s;}\\nint main(int c, char **v){return sq(c);}\\n' > f.c; \
+         gcc -g -O1 -o o1 f.c; gcc -g -O2 -o o2 f.c",
+    );
+    let (v, k) = kinds(dir.path(), "o1", "o2");
+    assert_eq!(k.first().map(String::as_str), Some("flags"), "{v:#}");
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("-O1") && evidence.contains("-O2"),
+        "{evidence}"
+    );
+    assert!(!k.contains(&"code".to_string()), "{k:?}");
+}

@@ -290,9 +290,15 @@ fn timestamps(pair: &mut Pair<'_>) {
     let mut sections = Vec::new();
     for (name, d) in &pair.diffs {
         let tokens = |side: &[(String, u32)]| -> Vec<String> {
+            // A VCS commit time is version information, said by `version_info`.
             side.iter()
-                .flat_map(|(s, _)| patterns::time_tokens(s))
-                .map(str::to_string)
+                .flat_map(|(s, _)| {
+                    let masked = patterns::mask_version(s);
+                    patterns::time_tokens(&masked)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
                 .collect()
         };
         let (ta, tb) = (tokens(&d.only_a), tokens(&d.only_b));
