@@ -440,3 +440,24 @@ fn gcc_opt_level_is_flags() {
     );
     assert!(!k.contains(&"code".to_string()), "{k:?}");
 }
+
+#[test]
+fn many_files_with_one_cause_are_said_once() {
+    if !have_tool("gzip") {
+        return;
+    }
+    let dir = tempdir();
+    sh(
+        dir.path(),
+        "mkdir a b; for i in 1 2 3 4; do seq $i 999 > f$i; touch -d @1600000000 f$i; gzip -c f$i > a/f$i.gz; \
+         touch -d @1700000000 f$i; gzip -c f$i > b/f$i.gz; done",
+    );
+    let out = run_in(dir.path(), &["compare", "a", "b"]);
+    assert_eq!(out.status.code(), Some(1));
+    let t = stdout(&out);
+    assert_eq!(t.matches("gzip -n").count(), 1, "{t}");
+    assert!(
+        t.contains("and 3 more files for the same reason: f2.gz, f3.gz, f4.gz"),
+        "{t}"
+    );
+}

@@ -65,8 +65,36 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
             .collect();
         writeln!(out, "groups: {}", groups.join("; "))?;
     }
+    // Files that differ for the same reasons are said once: the first in full, then their names.
+    let mut said: Vec<Vec<(&str, &str)>> = Vec::new();
     for f in differing.iter().take(MAX_FILES) {
+        let sig = signature(f);
+        if !sig.is_empty() && said.contains(&sig) {
+            continue;
+        }
         write_file(out, f, &paint)?;
+        let same: Vec<String> = (differing.iter().take(MAX_FILES))
+            .filter(|g| !std::ptr::eq(**g, *f) && !sig.is_empty() && signature(g) == sig)
+            .map(|g| escape::text(&g.path).into_owned())
+            .collect();
+        if !same.is_empty() {
+            let shown: Vec<&str> = same.iter().take(4).map(String::as_str).collect();
+            let more = same.len().saturating_sub(shown.len());
+            writeln!(
+                out,
+                "  … and {} more file{} for the same reason{}: {}{}",
+                same.len(),
+                plural(same.len()),
+                plural(sig.len()),
+                shown.join(", "),
+                if more > 0 {
+                    format!(" (+{more} more)")
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+        said.push(sig);
     }
     if differing.len() > MAX_FILES {
         writeln!(
@@ -184,6 +212,14 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
         writeln!(out, "  note: {}", escape::text(note))?;
     }
     Ok(())
+}
+
+/// What a file's causes are, for saying once the causes many files share.
+fn signature(f: &FileReport) -> Vec<(&str, &str)> {
+    f.causes
+        .iter()
+        .map(|c| (c.kind.name(), c.hint.as_str()))
+        .collect()
 }
 
 fn short(digest: &str) -> &str {
