@@ -461,3 +461,22 @@ fn many_files_with_one_cause_are_said_once() {
         "{t}"
     );
 }
+
+#[test]
+fn nar_and_nar_xz_members() {
+    if !have_tool("nix-store") || !have_tool("xz") {
+        return;
+    }
+    let dir = tempdir();
+    sh(
+        dir.path(),
+        "mkdir -p t/bin && echo one > t/bin/x && chmod +x t/bin/x && ln -s bin/x t/link && nix-store --dump t > a.nar; \
+         nix-store --dump t | xz > same.nar.xz; xz -c a.nar > a.nar.xz; chmod -x t/bin/x; echo two > t/bin/x; nix-store --dump t | xz > b.nar.xz",
+    );
+    identical(dir.path(), "a.nar.xz", "same.nar.xz");
+    let (v, k) = kinds(dir.path(), "a.nar.xz", "b.nar.xz");
+    assert_eq!(k, ["permissions", "code"], "{v:#}");
+    let m = &v["files"][0]["members"][0];
+    assert_eq!(m["name"], "a.nar.xz!/bin/x");
+    assert_eq!(m["line_diff"], serde_json::json!(["-one", "+two"]));
+}
