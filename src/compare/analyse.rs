@@ -25,10 +25,27 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
     variants.sort_by_key(|(_, m)| std::cmp::Reverse(m.len()));
     let local = |i: usize| builds[i].local_path(&report.path).map(|p| (i, p));
     let mut opened: Vec<Opened> = Vec::new();
+    // Containers are compared member by member: their bytes need not be scanned as one region.
+    let name = report
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&report.path)
+        .to_string();
+    let containers = (variants.iter()).all(|(_, members)| {
+        members
+            .iter()
+            .find_map(|&i| local(i))
+            .is_some_and(|(_, p)| crate::container::detect_path(&p, &name).is_some())
+    });
     for (_, members) in &variants {
         match members.iter().find_map(|&i| local(i)) {
             Some((i, path)) => {
-                let facts = regions::read(&path)?;
+                let facts = if containers {
+                    regions::unscanned(&path)?
+                } else {
+                    regions::read(&path)?
+                };
                 opened.push(Opened {
                     build: i,
                     members: members.clone(),

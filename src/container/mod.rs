@@ -175,6 +175,17 @@ impl Listing {
 /// Which members' bytes to keep: called with a member's name and SHA-256.
 pub type Hold<'a> = &'a dyn Fn(&str, &str) -> bool;
 
+/// The container format of the file at `path` (shown as `name`), from its first bytes.
+pub fn detect_path(path: &Path, name: &str) -> Option<Format> {
+    let mut head = Vec::new();
+    File::open(path)
+        .ok()?
+        .take(1024)
+        .read_to_end(&mut head)
+        .ok()?;
+    detect(&head, name)
+}
+
 /// Flatten the file at `path` (shown as `name`) when it is a container; `None` when it is not.
 pub fn list(
     path: &Path,

@@ -24,7 +24,8 @@ pub fn aliases(path: &Path) -> Result<BTreeMap<String, String>, Error> {
     let mut archive = tar::Archive::new(BufReader::with_capacity(1 << 16, file));
     let mut json: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut total = 0u64;
-    let Ok(entries) = archive.entries() else {
+    // Seeking past the layers: only headers and small JSON files are read.
+    let Ok(entries) = archive.entries_with_seek() else {
         return Ok(BTreeMap::new());
     };
     for entry in entries {
