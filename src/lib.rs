@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod container;
 pub mod digest;
 pub mod elf;
 pub mod error;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::regions::{self, FileFacts};
-use super::{FileReport, SectionRow, causes, letter, text};
+use super::{FileReport, SectionRow, causes, letter, members, text};
 use crate::Error;
 use crate::manifest::Build;
 
@@ -25,10 +25,27 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
     variants.sort_by_key(|(_, m)| std::cmp::Reverse(m.len()));
     let local = |i: usize| builds[i].local_path(&report.path).map(|p| (i, p));
     let mut opened: Vec<Opened> = Vec::new();
+    // Containers are compared member by member: their bytes need not be scanned as one region.
+    let name = report
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&report.path)
+        .to_string();
+    let containers = (variants.iter()).all(|(_, members)| {
+        members
+            .iter()
+            .find_map(|&i| local(i))
+            .is_some_and(|(_, p)| crate::container::detect_path(&p, &name).is_some())
+    });
     for (_, members) in &variants {
         match members.iter().find_map(|&i| local(i)) {
             Some((i, path)) => {
-                let facts = regions::read(&path)?;
+                let facts = if containers {
+                    regions::unscanned(&path)?
+                } else {
+                    regions::read(&path)?
+                };
                 opened.push(Opened {
                     build: i,
                     members: members.clone(),
@@ -49,12 +66,28 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
     let Some((first, rest)) = opened.split_first() else {
         return Ok(());
     };
+    let name = report
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&report.path)
+        .to_string();
     for other in rest {
-        report.causes.extend(causes::explain(
-            &side(first),
-            &side(other),
-            &mut report.notes,
-        )?);
+        if let Some(found) =
+            members::compare(&first.path, &other.path, &name, [first.build, other.build])?
+        {
+            report.causes.extend(found.causes);
+            report.members.extend(found.members);
+            report.members_compared = report.members_compared.max(found.total);
+            report.notes.extend(found.notes);
+            continue;
+        }
+        let found = causes::explain(&side(first), &side(other), &mut report.notes)?;
+        let unexplained = found.is_empty() && !first.facts.is_elf && !other.facts.is_elf;
+        report.causes.extend(found);
+        if unexplained {
+            report.causes.push(unexplained_cause(first, other)?);
+        }
         if !first.facts.is_elf && report.first_difference.is_none() {
             let (sa, sb) = (first.facts.source(), other.facts.source());
             report.first_difference = regions::first_difference(&first.path, &sa, &sb)?;
@@ -62,6 +95,26 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
         }
     }
     Ok(())
+}
+
+/// When no cause fits a file that is not ELF: the differing strings themselves as evidence.
+fn unexplained_cause(a: &Opened, b: &Opened) -> Result<super::Cause, Error> {
+    const MAX: u64 = 4 << 20;
+    let evidence = if a.facts.len <= MAX && b.facts.len <= MAX {
+        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| Error::read(p, e));
+        let (da, db) = (read(&a.path)?, read(&b.path)?);
+        let lines = text::line_diff(&a.path, &b.path)?;
+        members::strings_sample(&da, &db, &lines)
+    } else {
+        format!("{} vs {} bytes", a.facts.len, b.facts.len)
+    };
+    Ok(super::Cause {
+        kind: super::CauseKind::Code,
+        evidence,
+        hint: "the contents differ and no known cause fits: compare the inputs and steps that produce this file".into(),
+        sections: Vec::new(),
+        builds: [a.build, b.build],
+    })
 }
 
 /// One distinct version of the file, opened from the first build that has it on this machine.

@@ -14,6 +14,18 @@ pub enum CauseKind {
     BuildPath,
     /// Date- or time-like values differ.
     Timestamp,
+    /// Owner or group ids or names differ.
+    Ownership,
+    /// Permission bits differ.
+    Permissions,
+    /// User or host names are embedded.
+    HostInfo,
+    /// A version-control revision or time is embedded.
+    VersionInfo,
+    /// Same content, other compressor or compressor settings.
+    Compression,
+    /// Same source and toolchain, other code-generation flags.
+    Flags,
     /// Same bytes in a different order.
     Ordering,
     /// Only debug information (and the build-id) differs.
@@ -32,6 +44,12 @@ impl CauseKind {
             CauseKind::Toolchain => "toolchain",
             CauseKind::BuildPath => "build-path",
             CauseKind::Timestamp => "timestamp",
+            CauseKind::Ownership => "ownership",
+            CauseKind::Permissions => "permissions",
+            CauseKind::HostInfo => "host-info",
+            CauseKind::VersionInfo => "version-info",
+            CauseKind::Compression => "compression",
+            CauseKind::Flags => "flags",
             CauseKind::Ordering => "ordering",
             CauseKind::DebugOnly => "debug-only",
             CauseKind::Layout => "layout",
@@ -53,6 +71,24 @@ impl CauseKind {
             }
             CauseKind::Timestamp => {
                 "set SOURCE_DATE_EPOCH to a fixed time (e.g. $(git log -1 --format=%ct)) and make build scripts use it instead of the clock; avoid __DATE__/__TIME__"
+            }
+            CauseKind::Ownership => {
+                "archive members record the builder's user and group: tar --owner=0 --group=0 --numeric-owner"
+            }
+            CauseKind::Permissions => {
+                "permission bits follow the builder's umask: set umask 022 before building, or tar --mode=go-w"
+            }
+            CauseKind::HostInfo => {
+                "the build embeds the user or host it ran on: pass fixed values (e.g. KBUILD_BUILD_USER/KBUILD_BUILD_HOST) or drop them"
+            }
+            CauseKind::VersionInfo => {
+                "the build embeds a version-control revision or time: build from the same commit and a clean tree (Go: -buildvcs=false; git describe: use a tag or $SOURCE_DATE_EPOCH)"
+            }
+            CauseKind::Compression => {
+                "the content is identical; the compressor or its settings differ: use the same compressor, version and level (and thread count for xz/zstd) on every builder"
+            }
+            CauseKind::Flags => {
+                "the same toolchain compiled with other code-generation flags: use the same optimisation level, target CPU and codegen settings on every builder"
             }
             CauseKind::Ordering => {
                 "something writes entries in arbitrary order (HashMap/HashSet iteration or directory listing in a build script or proc-macro): use BTreeMap or sort before writing"

@@ -14,6 +14,12 @@ use super::strings::{self, Span, StringDiff};
 use crate::Error;
 
 const BUILD_ID: &str = ".note.gnu.build-id";
+/// Go's own build ID note (a hash of the inputs, like the GNU one).
+const GO_BUILD_ID: &str = ".note.go.buildid";
+
+fn is_build_id(name: &str) -> bool {
+    name == BUILD_ID || name == GO_BUILD_ID
+}
 
 fn is_debug(name: &str) -> bool {
     name.starts_with(".debug_")
@@ -149,11 +155,16 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Ve
         );
         return Ok(pair.causes);
     }
-    if pair.differing == [BUILD_ID] {
+    if pair.differing.iter().all(|n| is_build_id(n)) {
+        let ids: Vec<String> = pair.differing.iter().map(|s| s.to_string()).collect();
         pair.cause(
             CauseKind::BuildIdOnly,
-            format!("only {BUILD_ID} differs; every other section is identical"),
-            vec![BUILD_ID.to_string()],
+            format!(
+                "only {} differ{}; every other section is identical",
+                list(&ids, 2),
+                plural_s(ids.len())
+            ),
+            ids,
         );
         return Ok(pair.causes);
     }
@@ -162,6 +173,8 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Ve
     let subs = build_paths(&mut pair);
     timestamps(&mut pair);
     toolchain(&mut pair);
+    version_info(&mut pair);
+    flags(&mut pair);
     mark_explained_by_strings(&mut pair, &subs);
     ordering(&mut pair);
     debug_only(&mut pair);
@@ -177,7 +190,7 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Ve
 fn string_diffs(pair: &mut Pair<'_>, notes: &mut Vec<String>) -> Result<(), Error> {
     let (a, b) = (pair.a, pair.b);
     let (src_a, src_b) = (a.facts.source(), b.facts.source());
-    for &name in pair.changed.iter().filter(|&&n| n != BUILD_ID) {
+    for &name in pair.changed.iter().filter(|&&n| !is_build_id(n)) {
         let Some((ra, rb)) = pair.regions(name) else {
             continue;
         };
@@ -231,17 +244,40 @@ fn build_paths(pair: &mut Pair<'_>) -> Vec<Substitution> {
         let sections = pair.sections_where(|s| s.contains(&sub.a));
         let na = occurrences(&mut pair.all_a(), &sub.a);
         let nb = occurrences(&mut pair.all_b(), &sub.b);
+        let times = |n: u64| {
+            if n > 0 {
+                format!(" ({n}×)")
+            } else {
+                String::new()
+            }
+        };
         let evidence = format!(
-            "{} embeds {} ({na}×) where {} embeds {} ({nb}×), in {}",
+            "{} embeds {}{} where {} embeds {}{}{}",
             letter(pair.a.build),
             sub.a,
+            times(na),
             letter(pair.b.build),
             sub.b,
-            list(&sections, 4)
+            times(nb),
+            within(&sections)
         );
         pair.cause(CauseKind::BuildPath, evidence, sections);
     }
     subs
+}
+
+/// ` in .rodata, .debug_str`, or nothing for a file without sections.
+fn within(sections: &[String]) -> String {
+    let named: Vec<String> = sections
+        .iter()
+        .filter(|s| *s != "(file)")
+        .cloned()
+        .collect();
+    if named.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", list(&named, 4))
+    }
 }
 
 fn rewrite(subs: &[Substitution], s: &str) -> String {
@@ -254,9 +290,15 @@ fn timestamps(pair: &mut Pair<'_>) {
     let mut sections = Vec::new();
     for (name, d) in &pair.diffs {
         let tokens = |side: &[(String, u32)]| -> Vec<String> {
+            // A VCS commit time is version information, said by `version_info`.
             side.iter()
-                .flat_map(|(s, _)| patterns::time_tokens(s))
-                .map(str::to_string)
+                .flat_map(|(s, _)| {
+                    let masked = patterns::mask_version(s);
+                    patterns::time_tokens(&masked)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
                 .collect()
         };
         let (ta, tb) = (tokens(&d.only_a), tokens(&d.only_b));
@@ -271,7 +313,7 @@ fn timestamps(pair: &mut Pair<'_>) {
         }
     }
     if !shown.is_empty() {
-        let evidence = format!("{} in {}", shown.join(", "), list(&sections, 4));
+        let evidence = format!("{}{}", shown.join(", "), within(&sections));
         pair.cause(CauseKind::Timestamp, evidence, sections);
     }
 }
@@ -299,12 +341,83 @@ fn toolchain(pair: &mut Pair<'_>) {
             .map_or_else(|| "(none)".to_string(), |s| format!("{:?}", clip(s, 60)))
     };
     let evidence = format!(
-        "{} vs {} in {}",
+        "{} vs {}{}",
         first(&only_a),
         first(&only_b),
-        list(&sections, 4)
+        within(&sections)
     );
     pair.cause(CauseKind::Toolchain, evidence, sections);
+}
+
+/// The same compiler run with other flags, as DWARF's producer strings record them
+/// (`GNU C17 12.2.0 -mtune=generic -march=x86-64 -O2`).
+fn flags(pair: &mut Pair<'_>) {
+    let producers = |side: &mut dyn Iterator<Item = &(String, u32)>| -> BTreeSet<String> {
+        side.filter(|(s, _)| s.starts_with("GNU ") && s.contains(" -"))
+            .map(|(s, _)| s.clone())
+            .collect()
+    };
+    let (pa, pb) = (producers(&mut pair.all_a()), producers(&mut pair.all_b()));
+    let (Some(a), Some(b)) = (pa.first(), pb.first()) else {
+        return;
+    };
+    let split = |s: &str| -> (String, BTreeSet<String>) {
+        let (version, rest) = s.split_once(" -").unwrap_or((s, ""));
+        let flags = format!("-{rest}")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        (version.to_string(), flags)
+    };
+    let ((va, fa), (vb, fb)) = (split(a), split(b));
+    if va != vb || fa == fb {
+        return;
+    }
+    let only = |x: &BTreeSet<String>, y: &BTreeSet<String>| -> String {
+        let v: Vec<String> = x.difference(y).cloned().collect();
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            v.join(" ")
+        }
+    };
+    let evidence = format!(
+        "{va} compiled with {} vs {} (DWARF producer)",
+        only(&fa, &fb),
+        only(&fb, &fa)
+    );
+    let sections = pair.sections_where(|s| s.starts_with("GNU ") && s.contains(" -"));
+    pair.cause(CauseKind::Flags, evidence, sections);
+    // The code follows from the flags.
+    let code: Vec<&str> = pair
+        .changed
+        .iter()
+        .copied()
+        .filter(|n| is_code(n))
+        .collect();
+    pair.explained.extend(code);
+}
+
+/// Version-control revisions and times embedded by the build (Go's `vcs.*` build settings,
+/// `git describe` output).
+fn version_info(pair: &mut Pair<'_>) {
+    let tokens = |side: &mut dyn Iterator<Item = &(String, u32)>| -> Vec<String> {
+        side.flat_map(|(s, _)| patterns::version_tokens(s))
+            .map(str::to_string)
+            .collect()
+    };
+    let (ta, tb) = (tokens(&mut pair.all_a()), tokens(&mut pair.all_b()));
+    if ta.is_empty() || tb.is_empty() || ta == tb {
+        return;
+    }
+    let sections = pair.sections_where(|s| !patterns::version_tokens(s).is_empty());
+    let evidence = format!(
+        "{:?} vs {:?}{}",
+        clip(&ta[0], 60),
+        clip(&tb[0], 60),
+        within(&sections)
+    );
+    pair.cause(CauseKind::VersionInfo, evidence, sections);
 }
 
 /// Regions whose differing strings all match once A's directories are replaced by B's and dates,
@@ -317,7 +430,9 @@ fn mark_explained_by_strings<'a>(pair: &mut Pair<'a>, subs: &[Substitution]) {
         let mut v: Vec<String> = side
             .iter()
             .flat_map(|(s, n)| {
-                let masked = patterns::mask_times(&patterns::mask_toolchain(&rewrite(subs, s)));
+                let masked = patterns::mask_times(&patterns::mask_version(
+                    &patterns::mask_toolchain(&rewrite(subs, s)),
+                ));
                 std::iter::repeat_n(masked, *n as usize)
             })
             .collect();
@@ -340,7 +455,7 @@ fn ordering(pair: &mut Pair<'_>) {
         .changed
         .iter()
         .copied()
-        .filter(|n| *n != BUILD_ID && !pair.explained.contains(n))
+        .filter(|n| !is_build_id(n) && !pair.explained.contains(n))
         .filter(|n| {
             pair.regions(n).is_some_and(|(ra, rb)| {
                 ra.size == rb.size && ra.size > 0 && ra.histogram == rb.histogram
@@ -378,7 +493,7 @@ fn debug_only(pair: &mut Pair<'_>) {
         .copied()
         .filter(|n| is_debug(n))
         .collect();
-    if debug.is_empty() || !pair.differing.iter().all(|n| is_debug(n) || *n == BUILD_ID) {
+    if debug.is_empty() || !pair.differing.iter().all(|n| is_debug(n) || is_build_id(n)) {
         return;
     }
     let mut parts = Vec::new();
@@ -410,7 +525,7 @@ fn debug_only(pair: &mut Pair<'_>) {
 fn residual(pair: &mut Pair<'_>) {
     let primary = !pair.causes.is_empty();
     let residual: Vec<&str> = (pair.differing.iter().copied())
-        .filter(|n| *n != BUILD_ID && !pair.explained.contains(n) && !(primary && is_debug(n)))
+        .filter(|n| !(is_build_id(n) || pair.explained.contains(n) || (primary && is_debug(n))))
         .collect();
     let one_sided: Vec<&str> = (residual.iter().copied())
         .filter(|n| pair.only_a.contains(n) || pair.only_b.contains(n))

@@ -7,6 +7,7 @@
 mod analyse;
 mod cause;
 mod causes;
+mod members;
 mod patterns;
 mod regions;
 mod strings;
@@ -19,6 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use cause::{Cause, CauseKind};
+pub use members::{FieldDiff, MemberDiff};
 
 use crate::Error;
 use crate::manifest::{self, Build, Node, Source};
@@ -104,9 +106,19 @@ pub struct FileReport {
     /// A short line diff, for text files.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub line_diff: Vec<String>,
+    /// For containers (archives, compressed files, images): the members that differ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberDiff>,
+    /// For containers: how many members were compared (all levels).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub members_compared: usize,
     /// Anything that limited the analysis.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// How one build's entry differs from the reference build's.
@@ -321,6 +333,8 @@ fn file_report(
         causes: Vec::new(),
         first_difference: None,
         line_diff: Vec::new(),
+        members: Vec::new(),
+        members_compared: 0,
         notes: Vec::new(),
     };
     if identical {

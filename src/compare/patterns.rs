@@ -89,10 +89,28 @@ fn directory_pair(sa: &str, sb: &str) -> Option<Substitution> {
     let plausible = |d: &str| {
         d.len() >= 4 && d.starts_with('/') && d.contains(|c: char| c.is_ascii_alphabetic())
     };
-    (da != db && plausible(da) && plausible(db)).then(|| Substitution {
-        a: da.to_string(),
-        b: db.to_string(),
-    })
+    // The rest of the string must agree: a shared tail after the directory, or two bare paths.
+    let bare = |s: &str| s.bytes().all(is_path_byte);
+    let rest_agrees =
+        ba.len() - end_a >= 2 || (end_a == ba.len() && end_b == bb.len() && bare(sa) && bare(sb));
+    // A content digest (OCI blob names, store hashes) is not a directory of the build.
+    let digest = |d: &str| d.split(['/', ':', '-', '.']).any(is_digest);
+    (da != db && plausible(da) && plausible(db) && rest_agrees && !digest(da) && !digest(db)).then(
+        || Substitution {
+            a: da.to_string(),
+            b: db.to_string(),
+        },
+    )
+}
+
+/// A run of 32 or more hex digits (or Nix base-32 hashes of 32 characters): a digest, not a name.
+fn is_digest(part: &str) -> bool {
+    part.len() >= 32
+        && (part.bytes().all(|c| c.is_ascii_hexdigit())
+            || (part.len() == 32
+                && part
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())))
 }
 
 fn is_path_byte(c: u8) -> bool {
@@ -239,6 +257,50 @@ pub fn toolchain_tokens(s: &str) -> Vec<&str> {
     found
 }
 
+/// Version-control facts in `s`: Go's `vcs.revision=…`, `vcs.time=…`, `vcs.modified=…` build
+/// settings (to the end of the line), and `git describe` suffixes (`-12-gdeadbee`).
+pub fn version_tokens(s: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for marker in ["vcs.revision=", "vcs.time=", "vcs.modified="] {
+        let mut from = 0;
+        while let Some(i) = s[from..].find(marker) {
+            let start = from + i;
+            let end = s[start..].find(['\n', '\t']).map_or(s.len(), |e| start + e);
+            found.push(&s[start..end]);
+            from = end;
+        }
+    }
+    let b = s.as_bytes();
+    for (i, w) in b.windows(2).enumerate() {
+        if w == b"-g" {
+            let hex = b[i + 2..]
+                .iter()
+                .take_while(|c| c.is_ascii_hexdigit())
+                .count();
+            let digits_before = b[..i]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            if (7..=40).contains(&hex)
+                && digits_before > 0
+                && i > digits_before
+                && b.get(i - digits_before - 1).is_some_and(|&c| c == b'-')
+            {
+                found.push(&s[i - digits_before - 1..i + 2 + hex]);
+            }
+        }
+    }
+    found
+}
+
+/// `s` with its version-control facts replaced by `#`.
+pub fn mask_version(s: &str) -> String {
+    version_tokens(s)
+        .iter()
+        .fold(s.to_string(), |acc, t| acc.replace(t, "#"))
+}
+
 /// `s` with its compiler identifications replaced by `#`.
 pub fn mask_toolchain(s: &str) -> String {
     toolchain_tokens(s)
@@ -267,6 +329,24 @@ mod tests {
         );
         assert_eq!(find_substitution(&["12:00:01"], &["12:00:02"]), None);
         assert_eq!(find_substitution(&["x\u{1}/6a"], &["x\u{1}/7a"]), None);
+        // Layer digests are not build directories.
+        let (da, db) = ("a".repeat(64), "b".repeat(64));
+        assert_eq!(
+            find_substitution(
+                &[&format!("blobs/sha256/{da}/layer.tar")],
+                &[&format!("blobs/sha256/{db}/layer.tar")]
+            ),
+            None
+        );
+        assert_eq!(
+            find_substitution(
+                &[&format!("/nix/store/{}-x/bin", "a".repeat(32))],
+                &[&format!("/nix/store/{}-x/bin", "c".repeat(32))]
+            ),
+            None
+        );
+        // Strings that share nothing after the directory are not paired.
+        assert_eq!(find_substitution(&["see /tmp/a: x=1"], &["/tmp/b"]), None);
     }
 
     #[test]
@@ -279,6 +359,16 @@ mod tests {
             time_tokens("Jan 01 2020 00:00:00"),
             vec!["Jan 01 2020", "00:00:00"]
         );
+    }
+
+    #[test]
+    fn recognises_version_info() {
+        assert_eq!(
+            version_tokens("build\tvcs.revision=abc123\nbuild\tvcs.time=2024"),
+            ["vcs.revision=abc123", "vcs.time=2024"]
+        );
+        assert_eq!(version_tokens("v1.2.0-14-g1a2b3c4d"), ["-14-g1a2b3c4d"]);
+        assert!(version_tokens("x-gcc -g").is_empty());
     }
 
     #[test]

@@ -107,6 +107,26 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
     })
 }
 
+/// Open `path` without reading its bytes: one `(file)` region without digest or byte counts,
+/// for a container that is compared member by member.
+pub fn unscanned(path: &Path) -> Result<FileFacts, Error> {
+    let (file, len) = input::open_regular(path)?;
+    let region = Region {
+        name: "(file)".to_string(),
+        offset: 0,
+        size: len,
+        sha256: None,
+        histogram: Box::new([0u64; 256]),
+    };
+    Ok(FileFacts {
+        file,
+        len,
+        is_elf: false,
+        by_name: HashMap::from([(region.name.clone(), 0)]),
+        regions: vec![region],
+    })
+}
+
 fn scan(
     path: &Path,
     src: &dyn ReadAt,

@@ -4,12 +4,15 @@
 use std::io::{self, Write};
 
 use super::Style;
+use super::escape;
 use crate::compare::{Comparison, FileReport, Role, letter};
 
 /// Differing files shown in full; the rest are counted (the JSON has them all).
 const MAX_FILES: usize = 50;
 /// Differing sections listed per file.
 const MAX_SECTIONS: usize = 6;
+/// Differing members listed per file.
+const MAX_MEMBERS: usize = 6;
 
 /// Write the report.
 pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Result<()> {
@@ -62,8 +65,36 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
             .collect();
         writeln!(out, "groups: {}", groups.join("; "))?;
     }
+    // Files that differ for the same reasons are said once: the first in full, then their names.
+    let mut said: Vec<Vec<(&str, &str)>> = Vec::new();
     for f in differing.iter().take(MAX_FILES) {
+        let sig = signature(f);
+        if !sig.is_empty() && said.contains(&sig) {
+            continue;
+        }
         write_file(out, f, &paint)?;
+        let same: Vec<String> = (differing.iter().take(MAX_FILES))
+            .filter(|g| !std::ptr::eq(**g, *f) && !sig.is_empty() && signature(g) == sig)
+            .map(|g| escape::text(&g.path).into_owned())
+            .collect();
+        if !same.is_empty() {
+            let shown: Vec<&str> = same.iter().take(4).map(String::as_str).collect();
+            let more = same.len().saturating_sub(shown.len());
+            writeln!(
+                out,
+                "  … and {} more file{} for the same reason{}: {}{}",
+                same.len(),
+                plural(same.len()),
+                plural(sig.len()),
+                shown.join(", "),
+                if more > 0 {
+                    format!(" (+{more} more)")
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+        said.push(sig);
     }
     if differing.len() > MAX_FILES {
         writeln!(
@@ -78,7 +109,14 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
 fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result<()> {
     let changes: Vec<&str> = f.changes.iter().map(|c| c.detail.as_str()).collect();
     let differing: Vec<_> = f.sections.iter().filter(|s| !s.identical).collect();
-    let what = if f.sections.is_empty() {
+    let what = if !f.members.is_empty() {
+        let differing = f.members.len();
+        format!(
+            "{} ({differing} of {} members differ)",
+            changes.join("; "),
+            f.members_compared
+        )
+    } else if f.sections.is_empty() {
         changes.join("; ")
     } else {
         format!(
@@ -88,7 +126,33 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
             f.sections.len()
         )
     };
-    writeln!(out, "{}: {what}", paint.bold(&f.path))?;
+    writeln!(out, "{}: {what}", paint.bold(&escape::text(&f.path)))?;
+    for m in f.members.iter().take(MAX_MEMBERS) {
+        let name = m.name.split_once('!').map_or(m.name.as_str(), |(_, r)| r);
+        let detail = match m.fields.first() {
+            _ if m.change != "differs" => m.change.clone(),
+            Some(d) => {
+                let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(none)".into());
+                let mut s = format!("{} {} vs {}", d.field, v(&d.a), v(&d.b));
+                if m.fields.len() > 1 {
+                    s.push_str(&format!(" (+{} more fields)", m.fields.len() - 1));
+                }
+                if m.content_differs {
+                    s.push_str("; contents differ");
+                }
+                s
+            }
+            None => "contents differ".to_string(),
+        };
+        writeln!(out, "  {}: {}", escape::text(name), escape::text(&detail))?;
+    }
+    if f.members.len() > MAX_MEMBERS {
+        writeln!(
+            out,
+            "  … {} more differing members (--json lists them)",
+            f.members.len() - MAX_MEMBERS
+        )?;
+    }
     for s in differing.iter().take(MAX_SECTIONS) {
         let sizes = if s.sizes.windows(2).all(|w| w[0] == w[1]) {
             match s.sizes.first().copied().flatten() {
@@ -123,7 +187,7 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
         writeln!(out, "  first difference at byte {at} ({at:#x})")?;
     }
     for line in &f.line_diff {
-        writeln!(out, "    {line}")?;
+        writeln!(out, "    {}", escape::text(line))?;
     }
     for (k, cause) in f.causes.iter().enumerate() {
         let builds = if f.digests.len() > 2 {
@@ -140,14 +204,22 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
             "  {}. {}{builds}: {}",
             k + 1,
             paint.warn(cause.kind.name()),
-            cause.evidence
+            escape::text(&cause.evidence)
         )?;
         writeln!(out, "     fix: {}", cause.hint)?;
     }
     for note in &f.notes {
-        writeln!(out, "  note: {note}")?;
+        writeln!(out, "  note: {}", escape::text(note))?;
     }
     Ok(())
+}
+
+/// What a file's causes are, for saying once the causes many files share.
+fn signature(f: &FileReport) -> Vec<(&str, &str)> {
+    f.causes
+        .iter()
+        .map(|c| (c.kind.name(), c.hint.as_str()))
+        .collect()
 }
 
 fn short(digest: &str) -> &str {

@@ -1,0 +1,124 @@
+//! OCI image archives (`oci-archive`, an OCI layout in a tar) and `docker save` archives: blobs
+//! are named by their digest, so two builds' blobs never share a name. This follows index →
+//! manifest → config → layers and renames the blobs by role and position (`manifest`, `config`,
+//! `layer 1`…), so that the builds' layers pair by position and differences show inside them.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::Error;
+
+/// Metadata files read in the first pass are at most this large.
+const MAX_JSON: u64 = 1 << 20;
+/// And at most this large together.
+const MAX_TOTAL: u64 = 16 << 20;
+
+/// Member path (without `./`) → name by role, for the image archive at `path`; empty when it is
+/// not one. A damaged archive also gives an empty map: the main pass reports the damage.
+pub fn aliases(path: &Path) -> Result<BTreeMap<String, String>, Error> {
+    let file = File::open(path).map_err(|e| Error::read(path, e))?;
+    let mut archive = tar::Archive::new(BufReader::with_capacity(1 << 16, file));
+    let mut json: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut total = 0u64;
+    // Seeking past the layers: only headers and small JSON files are read.
+    let Ok(entries) = archive.entries_with_seek() else {
+        return Ok(BTreeMap::new());
+    };
+    for entry in entries {
+        let Ok(mut e) = entry else {
+            return Ok(BTreeMap::new());
+        };
+        let size = e.size();
+        let name = String::from_utf8_lossy(&e.path_bytes())
+            .trim_start_matches("./")
+            .to_string();
+        let wanted = name == "index.json"
+            || name == "manifest.json"
+            || name.starts_with("blobs/")
+            || name.ends_with(".json");
+        if wanted && size <= MAX_JSON && total + size <= MAX_TOTAL {
+            let mut peek = [0u8; 1];
+            let mut bytes = Vec::new();
+            // Only JSON objects and arrays are kept; layers are skipped unread.
+            if e.read(&mut peek).is_ok_and(|n| n == 1) && matches!(peek[0], b'{' | b'[') {
+                bytes.push(peek[0]);
+                if e.read_to_end(&mut bytes).is_ok() {
+                    total += size;
+                    json.insert(name, bytes);
+                }
+            }
+        }
+    }
+    let parse = |name: &str| -> Option<Value> { serde_json::from_slice(json.get(name)?).ok() };
+    let blob = |digest: &str| -> Option<String> {
+        let (algo, hex) = digest.split_once(':')?;
+        Some(format!("blobs/{algo}/{hex}"))
+    };
+    let mut out = BTreeMap::new();
+    // docker save: manifest.json lists Config and Layers by path.
+    if let Some(Value::Array(images)) = parse("manifest.json") {
+        for (k, image) in images.iter().enumerate() {
+            let prefix = if images.len() > 1 {
+                format!("image {} ", k + 1)
+            } else {
+                String::new()
+            };
+            if let Some(c) = image["Config"].as_str() {
+                out.insert(c.to_string(), format!("{prefix}config"));
+            }
+            for (i, l) in image["Layers"].as_array().into_iter().flatten().enumerate() {
+                if let Some(l) = l.as_str() {
+                    out.insert(l.to_string(), format!("{prefix}layer {}", i + 1));
+                }
+            }
+        }
+        return Ok(out);
+    }
+    // OCI: index.json → (nested indexes) → manifests → config and layers.
+    let Some(index) = parse("index.json") else {
+        return Ok(out);
+    };
+    let mut manifests: Vec<String> = Vec::new();
+    let mut queue: Vec<(Value, usize)> = vec![(index, 0)];
+    while let Some((idx, level)) = queue.pop() {
+        for m in idx["manifests"].as_array().into_iter().flatten() {
+            let Some(path) = m["digest"].as_str().and_then(blob) else {
+                continue;
+            };
+            let media = m["mediaType"].as_str().unwrap_or_default();
+            if media.contains("index") || media.contains("manifest.list") {
+                if level < 4
+                    && let Some(v) = parse(&path)
+                {
+                    out.insert(path, format!("index {}", level + 2));
+                    queue.push((v, level + 1));
+                }
+            } else {
+                manifests.push(path);
+            }
+        }
+    }
+    for (k, path) in manifests.iter().enumerate() {
+        let prefix = if manifests.len() > 1 {
+            format!("image {} ", k + 1)
+        } else {
+            String::new()
+        };
+        let Some(m) = parse(path) else { continue };
+        out.insert(path.clone(), format!("{prefix}manifest"));
+        if let Some(c) = m["config"]["digest"].as_str().and_then(blob) {
+            out.insert(c, format!("{prefix}config"));
+        }
+        for (i, l) in m["layers"].as_array().into_iter().flatten().enumerate() {
+            if let Some(l) = l["digest"].as_str().and_then(blob) {
+                out.entry(l)
+                    .or_insert_with(|| format!("{prefix}layer {}", i + 1));
+            }
+        }
+    }
+    Ok(out)
+}
