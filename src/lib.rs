@@ -18,6 +18,7 @@ pub mod nar;
 pub mod rebuild;
 pub mod report;
 pub mod scan;
+pub mod snapshot;
 
 pub use error::Error;
 

@@ -88,7 +88,7 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
             f.sections.len()
         )
     };
-    writeln!(out, "{}: {what}", paint.bold(&f.path))?;
+    writeln!(out, "{}: {what}", paint.bold(&f.name.display()))?;
     for s in differing.iter().take(MAX_SECTIONS) {
         let sizes = if s.sizes.windows(2).all(|w| w[0] == w[1]) {
             match s.sizes.first().copied().flatten() {
