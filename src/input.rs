@@ -191,6 +191,26 @@ pub fn stream_open(
     Ok(total)
 }
 
+/// Read an already opened file whose length was `len` when opened, whole, straight into one
+/// buffer of that size (no zeroed staging buffer, no copy). Like [`stream_open`], a file that
+/// grows or shrinks while it is read is an error.
+pub fn read_whole(path: &Path, file: &File, len: u64) -> Result<Vec<u8>, Error> {
+    let changed = || Error::Changed {
+        path: path.to_path_buf(),
+    };
+    let size = usize::try_from(len).map_err(|_| changed())?;
+    let mut bytes = Vec::with_capacity(size);
+    // One byte more than expected shows a file that grew.
+    file.take(len + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::read(path, e))?;
+    let now = file.metadata().map_err(|e| Error::read(path, e))?.len();
+    if bytes.len() != size || now != len {
+        return Err(changed());
+    }
+    Ok(bytes)
+}
+
 /// Say what a non-ELF file looks like, from its first bytes: "a shell script", "empty", ….
 pub fn describe_non_elf(head: &[u8]) -> String {
     let what = match head {

@@ -408,7 +408,7 @@ enum WalkedKind {
 const WHOLE: u64 = 4 << 20;
 /// Bytes of small files read per batch while the NAR hash runs on the previous batch (at most
 /// three batches are in memory at once).
-const BATCH: u64 = 16 << 20;
+const BATCH: u64 = 8 << 20;
 
 fn tree(root: &Path, nar: bool) -> Result<Snapshot, Error> {
     let walker = walkdir::WalkDir::new(root)
@@ -504,19 +504,18 @@ struct Read {
 fn read_file(path: &Path, size: u64, keep: bool) -> Result<Read, Error> {
     let file = File::open(path).map_err(|e| Error::read(path, e))?;
     let mut sha = Hasher::new();
-    let mut bytes = Vec::new();
     if keep {
-        bytes.reserve_exact(usize::try_from(size).unwrap_or(0));
+        let bytes = input::read_whole(path, &file, size)?;
+        sha.update(&bytes);
+        return Ok(Read {
+            sha256: sha.finish_hex(),
+            bytes,
+        });
     }
-    input::stream_open(path, &file, size, |chunk| {
-        sha.update(chunk);
-        if keep {
-            bytes.extend_from_slice(chunk);
-        }
-    })?;
+    input::stream_open(path, &file, size, |chunk| sha.update(chunk))?;
     Ok(Read {
         sha256: sha.finish_hex(),
-        bytes,
+        bytes: Vec::new(),
     })
 }
 
