@@ -200,12 +200,12 @@ pub fn read_whole(path: &Path, file: &File, len: u64) -> Result<Vec<u8>, Error> 
     };
     let size = usize::try_from(len).map_err(|_| changed())?;
     let mut bytes = Vec::with_capacity(size);
-    // One byte more than expected shows a file that grew.
+    // Reading to the end, one byte more than expected shows a file that grew; fewer bytes, one
+    // that shrank.
     file.take(len + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::read(path, e))?;
-    let now = file.metadata().map_err(|e| Error::read(path, e))?.len();
-    if bytes.len() != size || now != len {
+    if bytes.len() != size {
         return Err(changed());
     }
     Ok(bytes)
