@@ -163,14 +163,55 @@ pub enum Node {
     Directory,
 }
 
+/// What an entry is, without its contents: the kind of a [`Node`] (what `rebuild` copies from a
+/// source tree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular file.
+    File,
+    /// A symbolic link.
+    Symlink,
+    /// A directory.
+    Directory,
+}
+
+impl Kind {
+    /// The kind of a file type; `None` for a FIFO, socket or device.
+    pub fn of(ft: &fs::FileType) -> Option<Kind> {
+        if ft.is_dir() {
+            Some(Kind::Directory)
+        } else if ft.is_symlink() {
+            Some(Kind::Symlink)
+        } else if ft.is_file() {
+            Some(Kind::File)
+        } else {
+            None
+        }
+    }
+
+    /// A one-word name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::File => "file",
+            Kind::Symlink => "symlink",
+            Kind::Directory => "directory",
+        }
+    }
+}
+
 impl Node {
+    /// The kind of node.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Node::File { .. } => Kind::File,
+            Node::Symlink { .. } => Kind::Symlink,
+            Node::Directory => Kind::Directory,
+        }
+    }
+
     /// A one-word name for the kind of node.
     pub fn kind_name(&self) -> &'static str {
-        match self {
-            Node::File { .. } => "file",
-            Node::Symlink { .. } => "symlink",
-            Node::Directory => "directory",
-        }
+        self.kind().name()
     }
 
     /// The SHA-256 of a regular file.
@@ -427,27 +468,30 @@ fn tree(root: &Path, nar: bool) -> Result<Snapshot, Error> {
         })?;
         let path = entry.path().to_path_buf();
         let ft = entry.file_type();
-        let kind = if ft.is_dir() {
-            WalkedKind::Directory
-        } else if ft.is_symlink() {
-            let target = fs::read_link(&path).map_err(|e| Error::read(&path, e))?;
-            WalkedKind::Symlink(Name::new(target.as_os_str().as_bytes()))
-        } else if ft.is_file() {
-            let meta = entry.metadata().map_err(|e| Error::read(&path, e.into()))?;
-            WalkedKind::File {
-                executable: is_executable(&meta),
-                size: meta.len(),
+        let kind = match Kind::of(&ft) {
+            Some(Kind::Directory) => WalkedKind::Directory,
+            Some(Kind::Symlink) => {
+                let target = fs::read_link(&path).map_err(|e| Error::read(&path, e))?;
+                WalkedKind::Symlink(Name::new(target.as_os_str().as_bytes()))
             }
-        } else {
-            let what = input::special_kind(&ft);
-            if nar {
-                return Err(Error::Invalid(format!(
-                    "{} is {what}, which a Nix archive cannot hold; remove it or hash a tree without it",
-                    escape::path(&path)
-                )));
+            Some(Kind::File) => {
+                let meta = entry.metadata().map_err(|e| Error::read(&path, e.into()))?;
+                WalkedKind::File {
+                    executable: is_executable(&meta),
+                    size: meta.len(),
+                }
             }
-            specials.push((path, what));
-            continue;
+            None => {
+                let what = input::special_kind(&ft);
+                if nar {
+                    return Err(Error::Invalid(format!(
+                        "{} is {what}, which a Nix archive cannot hold; remove it or hash a tree without it",
+                        escape::path(&path)
+                    )));
+                }
+                specials.push((path, what));
+                continue;
+            }
         };
         let rel = path.strip_prefix(root).unwrap_or(&path);
         walked.push(Walked {

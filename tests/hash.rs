@@ -354,6 +354,22 @@ fn names_that_are_not_utf8_round_trip_through_manifests_and_compare() {
     let text = compare_expect(dir.path(), &["tree", "copy"], 1);
     assert!(stdout(&text).contains("x\\xFF"), "{}", stdout(&text));
 
+    // `attest` keeps the two names apart too, and sees the difference.
+    let att = run_in(dir.path(), &["attest", "-o", "att.json", "tree", "copy"]);
+    assert_eq!(att.status.code(), Some(1), "{}", stderr(&att));
+    let statement: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("att.json")).unwrap()).unwrap();
+    let p = &statement["predicate"];
+    assert_eq!(p["result"], "DIFFERENT", "{statement:#}");
+    let names: Vec<&str> = p["builds"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["x\\xFE", "x\\xFF"]);
+    assert_eq!(p["differences"][0]["name"], "x\\xFF");
+
     // A manifest written by an earlier version (schema v1, no base64 fields) is still read.
     let v1 = String::from_utf8(std::fs::read(dir.path().join("tree.json")).unwrap())
         .unwrap()
