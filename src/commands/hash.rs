@@ -83,7 +83,7 @@ pub fn write_sums(
             };
             let mut full = given.to_vec();
             if !snapshot.single_file {
-                while full.len() > 1 && full.ends_with(b"/") {
+                while full.ends_with(b"/") {
                     full.pop();
                 }
                 full.push(b'/');
