@@ -117,86 +117,6 @@ fn walk(root: &Path, items: &mut Vec<Item>) {
     }
 }
 
-/// One entry of a directory tree, for hashing and comparing whole trees.
-#[derive(Debug, Clone)]
-pub struct TreeEntry {
-    /// The path relative to the tree's root.
-    pub rel: PathBuf,
-    /// The full path.
-    pub path: PathBuf,
-    /// What it is.
-    pub kind: TreeKind,
-}
-
-/// What a tree entry is. Symlinks are reported with their target, never followed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TreeKind {
-    /// A regular file.
-    File {
-        /// Whether its owner may execute it.
-        executable: bool,
-    },
-    /// A symbolic link.
-    Symlink {
-        /// Its target, as stored.
-        target: PathBuf,
-    },
-    /// A directory (listed before its contents).
-    Directory,
-    /// A FIFO, socket or device: never opened.
-    Special {
-        /// What it is, e.g. "a named pipe".
-        what: &'static str,
-    },
-}
-
-/// Every entry under `root` (not `root` itself), depth first, siblings sorted bytewise by name:
-/// the order `sha256sum` listings and Nix archives use. An unreadable entry is an error.
-pub fn tree(root: &Path) -> Result<Vec<TreeEntry>, Error> {
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .min_depth(1);
-    let mut entries = Vec::new();
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            Error::read(
-                &path,
-                e.into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
-            )
-        })?;
-        let path = entry.path().to_path_buf();
-        let file_type = entry.file_type();
-        let kind = if file_type.is_dir() {
-            TreeKind::Directory
-        } else if file_type.is_symlink() {
-            TreeKind::Symlink {
-                target: fs::read_link(&path).map_err(|e| Error::read(&path, e))?,
-            }
-        } else if file_type.is_file() {
-            let meta = entry.metadata().map_err(|e| Error::read(&path, e.into()))?;
-            TreeKind::File {
-                executable: is_executable(&meta),
-            }
-        } else {
-            TreeKind::Special {
-                what: special_kind(&file_type),
-            }
-        };
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        entries.push(TreeEntry { rel, path, kind });
-    }
-    Ok(entries)
-}
-
-/// Whether the owner may execute the file (the one mode bit Nix archives and manifests record).
-pub fn is_executable(meta: &fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o100 != 0
-}
-
 /// What a non-regular, non-directory file type is, in words: "a named pipe", "a socket"….
 pub fn special_kind(kind: &fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
@@ -269,6 +189,26 @@ pub fn stream_open(
         });
     }
     Ok(total)
+}
+
+/// Read an already opened file whose length was `len` when opened, whole, straight into one
+/// buffer of that size (no zeroed staging buffer, no copy). Like [`stream_open`], a file that
+/// grows or shrinks while it is read is an error.
+pub fn read_whole(path: &Path, file: &File, len: u64) -> Result<Vec<u8>, Error> {
+    let changed = || Error::Changed {
+        path: path.to_path_buf(),
+    };
+    let size = usize::try_from(len).map_err(|_| changed())?;
+    let mut bytes = Vec::with_capacity(size);
+    // Reading to the end, one byte more than expected shows a file that grew; fewer bytes, one
+    // that shrank.
+    file.take(len + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::read(path, e))?;
+    if bytes.len() != size {
+        return Err(changed());
+    }
+    Ok(bytes)
 }
 
 /// Say what a non-ELF file looks like, from its first bytes: "a shell script", "empty", ….

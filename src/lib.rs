@@ -19,6 +19,7 @@ pub mod nar;
 pub mod rebuild;
 pub mod report;
 pub mod scan;
+pub mod snapshot;
 
 pub use error::Error;
 

@@ -1,35 +1,42 @@
 //! Build manifests: what a build produced, file by file, as `hash --json` writes it, and the
 //! in-memory [`Build`] that `compare` and `attest` work on, whether it came from a file, a tree
-//! or a manifest written on another machine.
+//! or a manifest written on another machine. Both are a [`Snapshot`]; this module only gives it
+//! a JSON form and a label.
 //!
 //! The manifest is a versioned JSON document ([`SCHEMA`]):
 //!
 //! ```json
-//! {"schema": "repro-check.manifest/v1",
+//! {"schema": "repro-check.manifest/v2",
 //!  "roots": [{"path": "result", "kind": "tree", "nar_hash": "sha256-…",
 //!             "entries": [{"path": "bin", "type": "directory"},
 //!                         {"path": "bin/tool", "type": "file", "sha256": "…", "size": 1234, "executable": true},
+//!                         {"path": "x\\xFE", "path_base64": "eP4=", "type": "file", …},
 //!                         {"path": "lib/libx.so", "type": "symlink", "target": "libx.so.1"}]}]}
 //! ```
+//!
+//! v2 adds `path_base64` (and `target_base64`) holding the exact bytes of a name that is not
+//! UTF-8; `path` then holds its printed form. v1 manifests (which have no such names) are read.
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::digest;
-use crate::input::{self, TreeKind};
+use crate::report::escape;
+pub use crate::snapshot::{Name, Node, Snapshot};
 
-/// The `schema` value of manifests this version writes and reads.
-pub const SCHEMA: &str = "repro-check.manifest/v1";
+/// The `schema` value of manifests this version writes.
+pub const SCHEMA: &str = "repro-check.manifest/v2";
+/// The schemas this version reads.
+pub const READS: [&str; 2] = ["repro-check.manifest/v1", SCHEMA];
 
 /// A manifest: one root per path given to `hash`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
-    /// Always [`SCHEMA`].
+    /// [`SCHEMA`] (or v1, when read).
     pub schema: String,
     /// One per path given to `hash`, in the order given.
     pub roots: Vec<Root>,
@@ -38,14 +45,18 @@ pub struct Manifest {
 /// One hashed path: a single file or a tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Root {
-    /// The path as given on the command line.
+    /// The path as given on the command line (its printed form when it is not UTF-8).
     pub path: String,
+    /// The path's exact bytes, only when it is not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_base64: Option<String>,
     /// Whether it is a single file or a directory tree.
     pub kind: RootKind,
     /// The Nix NAR hash (`sha256-<base64>`), when `--nar` was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nar_hash: Option<String>,
-    /// Every entry, sorted by path. A single file has one entry named after the file.
+    /// Every entry, in Nix archive order (depth first, siblings sorted bytewise). A single file
+    /// has one entry named after the file.
     pub entries: Vec<Entry>,
 }
 
@@ -62,17 +73,21 @@ pub enum RootKind {
 /// One file, symlink or directory of a root, by path relative to the root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// `/`-separated path relative to the root (the file name for a single file).
+    /// `/`-separated path relative to the root (the file name for a single file); its printed
+    /// form when it is not UTF-8.
     pub path: String,
+    /// The path's exact bytes, only when it is not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_base64: Option<String>,
     /// What is there.
     #[serde(flatten)]
-    pub node: Node,
+    pub node: EntryNode,
 }
 
-/// What an entry is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What an entry is, as JSON holds it ([`Node`] with names in JSON form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
-pub enum Node {
+pub enum EntryNode {
     /// A regular file.
     File {
         /// SHA-256 of the contents, lowercase hex.
@@ -84,94 +99,86 @@ pub enum Node {
     },
     /// A symbolic link (never followed inside a tree).
     Symlink {
-        /// The link target, as stored.
+        /// The link target, as stored (its printed form when it is not UTF-8).
         target: String,
+        /// The target's exact bytes, only when it is not UTF-8.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target_base64: Option<String>,
     },
     /// A directory.
     Directory,
 }
 
-impl Node {
-    /// A one-word name for the kind of node.
-    pub fn kind_name(&self) -> &'static str {
-        match self {
-            Node::File { .. } => "file",
-            Node::Symlink { .. } => "symlink",
-            Node::Directory => "directory",
+impl Root {
+    /// The manifest form of `snapshot`, taken of `path`.
+    pub fn new(path: &Path, snapshot: &Snapshot) -> Root {
+        let given = Name::new(path.as_os_str().as_bytes());
+        Root {
+            path: given.json_text().into_owned(),
+            path_base64: given.base64(),
+            kind: if snapshot.single_file {
+                RootKind::File
+            } else {
+                RootKind::Tree
+            },
+            nar_hash: snapshot.nar_hash.clone(),
+            entries: snapshot
+                .entries
+                .iter()
+                .map(|(name, node)| Entry {
+                    path: name.json_text().into_owned(),
+                    path_base64: name.base64(),
+                    node: match node {
+                        Node::File {
+                            sha256,
+                            size,
+                            executable,
+                        } => EntryNode::File {
+                            sha256: sha256.clone(),
+                            size: *size,
+                            executable: *executable,
+                        },
+                        Node::Symlink { target } => EntryNode::Symlink {
+                            target: target.json_text().into_owned(),
+                            target_base64: target.base64(),
+                        },
+                        Node::Directory => EntryNode::Directory,
+                    },
+                })
+                .collect(),
         }
     }
-}
 
-/// Hash one path: a file, or a tree walked without following symlinks inside it. A symlink given
-/// as the path itself (a `result` link) is followed.
-pub fn hash_root(path: &Path, nar: bool) -> Result<Root, Error> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
-    let display = path.to_string_lossy().into_owned();
-    let nar_hash = if nar {
-        Some(crate::nar::nar_hash(path)?)
-    } else {
-        None
-    };
-    if meta.is_file() {
-        let name = path
-            .file_name()
-            .map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
-        let node = file_node(path, input::is_executable(&meta))?;
-        return Ok(Root {
-            path: display,
-            kind: RootKind::File,
-            nar_hash,
-            entries: vec![Entry { path: name, node }],
-        });
+    /// The path as given, exactly.
+    pub fn name(&self) -> Result<Name, String> {
+        Name::from_json(&self.path, self.path_base64.as_deref())
     }
-    if !meta.is_dir() {
-        return Err(Error::NotRegular {
-            path: path.to_path_buf(),
-            what: input::special_kind(&meta.file_type()),
-        });
+}
+
+impl Entry {
+    /// The entry's name and node, exactly.
+    pub fn decode(&self) -> Result<(Name, Node), String> {
+        let name = Name::from_json(&self.path, self.path_base64.as_deref())?;
+        let node = match &self.node {
+            EntryNode::File {
+                sha256,
+                size,
+                executable,
+            } => Node::File {
+                sha256: sha256.clone(),
+                size: *size,
+                executable: *executable,
+            },
+            EntryNode::Symlink {
+                target,
+                target_base64,
+            } => Node::Symlink {
+                target: Name::from_json(target, target_base64.as_deref())?,
+            },
+            EntryNode::Directory => Node::Directory,
+        };
+        Ok((name, node))
     }
-    let walked: Vec<input::TreeEntry> = input::tree(path)?
-        .into_iter()
-        .filter(|e| !matches!(e.kind, TreeKind::Special { .. }))
-        .collect();
-    let entries = walked
-        .par_iter()
-        .map(|e| {
-            let node = match &e.kind {
-                TreeKind::File { executable } => file_node(&e.path, *executable)?,
-                TreeKind::Symlink { target } => Node::Symlink {
-                    target: target.to_string_lossy().into_owned(),
-                },
-                _ => Node::Directory,
-            };
-            Ok(Entry {
-                path: slash_path(&e.rel),
-                node,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    Ok(Root {
-        path: display,
-        kind: RootKind::Tree,
-        nar_hash,
-        entries,
-    })
-}
-
-fn file_node(path: &Path, executable: bool) -> Result<Node, Error> {
-    let (sha256, size) = digest::sha256_file(path)?;
-    Ok(Node::File {
-        sha256,
-        size,
-        executable,
-    })
-}
-
-fn slash_path(rel: &Path) -> String {
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Where a [`Build`] came from.
@@ -186,58 +193,57 @@ pub enum Source {
     Manifest,
 }
 
-/// One build, as `compare` and `attest` see it: entries by relative path.
+/// One build, as `compare`, `attest` and `rebuild` see it: a [`Snapshot`] with a label.
 #[derive(Debug, Clone)]
 pub struct Build {
-    /// The argument it was loaded from, as given.
+    /// The argument it was loaded from, as given (or the run's name in `rebuild`).
     pub label: String,
     /// Where it came from.
     pub source: Source,
-    /// True when the build is a single file (matched against other single files whatever its name).
-    pub single_file: bool,
-    /// The NAR hash, when known (from a manifest written with `--nar`).
-    pub nar_hash: Option<String>,
-    /// Entries by relative path.
-    pub entries: BTreeMap<String, Node>,
+    /// Its entries.
+    pub snapshot: Snapshot,
     /// The local file (single file) or directory (tree) to read contents from; none for a manifest.
     pub local: Option<PathBuf>,
 }
 
 impl Build {
-    /// The file on this machine holding entry `path`, when the contents are available here.
-    pub fn local_path(&self, path: &str) -> Option<PathBuf> {
+    /// A build of the snapshot `snapshot` taken of `local`.
+    pub fn local(label: String, local: &Path, snapshot: Snapshot) -> Build {
+        Build {
+            label,
+            source: if snapshot.single_file {
+                Source::File
+            } else {
+                Source::Tree
+            },
+            snapshot,
+            local: Some(local.to_path_buf()),
+        }
+    }
+
+    /// True when the build is a single file.
+    pub fn single_file(&self) -> bool {
+        self.snapshot.single_file
+    }
+
+    /// Its entries by name.
+    pub fn entries(&self) -> &BTreeMap<Name, Node> {
+        &self.snapshot.entries
+    }
+
+    /// The file on this machine holding entry `name`, when the contents are available here.
+    pub fn local_path(&self, name: &Name) -> Option<PathBuf> {
         let local = self.local.as_ref()?;
-        Some(if self.single_file {
+        Some(if self.snapshot.single_file {
             local.clone()
         } else {
-            local.join(path)
+            name.under(local)
         })
     }
 
-    /// One digest for the whole build: the file's SHA-256 for a single file; for a tree, the
-    /// SHA-256 of its sorted listing (`type "path" sha256|"target" executable` lines), so two trees
-    /// share it exactly when every path, type, content, link target and executable bit agree.
+    /// One digest for the whole build ([`Snapshot::digest`]).
     pub fn digest(&self) -> String {
-        if self.single_file
-            && let Some(Node::File { sha256, .. }) = self.entries.values().next()
-        {
-            return sha256.clone();
-        }
-        // Names are JSON-quoted so that no name can imitate another line.
-        let quote = |s: &str| serde_json::Value::from(s).to_string();
-        let mut h = digest::Hasher::new();
-        for (path, node) in &self.entries {
-            let path = quote(path);
-            let line = match node {
-                Node::File {
-                    sha256, executable, ..
-                } => format!("file {path} {sha256} {executable}\n"),
-                Node::Symlink { target } => format!("symlink {path} {}\n", quote(target)),
-                Node::Directory => format!("directory {path}\n"),
-            };
-            h.update(line.as_bytes());
-        }
-        h.finish_hex()
+        self.snapshot.digest()
     }
 }
 
@@ -256,35 +262,17 @@ pub fn load(path: &Path) -> Result<Build, Error> {
     {
         return from_manifest(label, manifest, path);
     }
+    let snapshot = crate::snapshot::take(path, false)?;
     // `hash` leaves FIFOs, sockets and devices out of its listing; a comparison must not, or a
     // tree with one would be "identical" to a tree without it. Their contents cannot be read, so
     // the job cannot be done.
-    if meta.is_dir()
-        && let Some(special) = input::tree(path)?.into_iter().find_map(|e| match e.kind {
-            TreeKind::Special { what } => Some((e.path, what)),
-            _ => None,
-        })
-    {
+    if let Some((special, what)) = snapshot.specials.first() {
         return Err(Error::Invalid(format!(
-            "{} is {}, whose contents cannot be read or compared; remove it from the build output",
-            special.0.display(),
-            special.1
+            "{} is {what}, whose contents cannot be read or compared; remove it from the build output",
+            escape::path(special)
         )));
     }
-    let root = hash_root(path, false)?;
-    let single_file = root.kind == RootKind::File;
-    Ok(Build {
-        label,
-        source: if single_file {
-            Source::File
-        } else {
-            Source::Tree
-        },
-        single_file,
-        nar_hash: None,
-        entries: root.entries.into_iter().map(|e| (e.path, e.node)).collect(),
-        local: Some(path.to_path_buf()),
-    })
+    Ok(Build::local(label, path, snapshot))
 }
 
 /// Parse `path` as a manifest when it looks like one (JSON naming a `repro-check.manifest/`
@@ -309,16 +297,17 @@ fn read_manifest(path: &Path) -> Result<Option<Manifest>, Error> {
     }
     let schema_error = |schema: &str| {
         Error::Invalid(format!(
-            "{} is a manifest with schema {schema:?}, but this repro-check reads {SCHEMA:?}; write it again with this version's `repro-check hash --json`",
-            path.display()
+            "{} is a manifest with schema {schema:?}, but this repro-check reads {:?} and {SCHEMA:?}; write it again with this version's `repro-check hash --json`",
+            path.display(),
+            READS[0]
         ))
     };
     let file = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
     match serde_json::from_reader::<_, Manifest>(std::io::BufReader::new(file)) {
-        Ok(m) if m.schema == SCHEMA => Ok(Some(m)),
+        Ok(m) if READS.contains(&m.schema.as_str()) => Ok(Some(m)),
         Ok(m) => Err(schema_error(&m.schema)),
         Err(e) => match head_schema(head) {
-            Some(schema) if schema != SCHEMA => Err(schema_error(schema)),
+            Some(schema) if !READS.contains(&schema) => Err(schema_error(schema)),
             _ => Err(Error::Invalid(format!(
                 "{} is not a valid {SCHEMA} manifest ({e}); write it again with `repro-check hash --json`",
                 path.display()
@@ -342,44 +331,54 @@ fn head_schema(head: &[u8]) -> Option<&str> {
 /// A manifest with one root is that root; with several, each root's entries are prefixed by the
 /// root's file name, as if the roots sat side by side in one directory.
 fn from_manifest(label: String, manifest: Manifest, path: &Path) -> Result<Build, Error> {
-    let mut entries = BTreeMap::new();
-    let single = manifest.roots.len() == 1;
-    let single_file = single && manifest.roots[0].kind == RootKind::File;
+    let invalid = |what: String| {
+        Error::Invalid(format!(
+            "{} {what}; write it again with `repro-check hash --json`",
+            path.display()
+        ))
+    };
     if manifest.roots.is_empty() {
         return Err(Error::Invalid(format!(
             "{} is a manifest of no paths; hash at least one path",
             path.display()
         )));
     }
-    let nar_hash = if single {
-        manifest.roots[0].nar_hash.clone()
-    } else {
-        None
+    let single = manifest.roots.len() == 1;
+    let mut snapshot = Snapshot {
+        single_file: single && manifest.roots[0].kind == RootKind::File,
+        nar_hash: if single {
+            manifest.roots[0].nar_hash.clone()
+        } else {
+            None
+        },
+        ..Snapshot::default()
     };
-    for root in manifest.roots {
-        let prefix = Path::new(&root.path)
+    for root in &manifest.roots {
+        let given = root
+            .name()
+            .map_err(|e| invalid(format!("has a root path that is not exact: {e}")))?;
+        let prefix = Path::new(std::ffi::OsStr::from_bytes(given.as_bytes()))
             .file_name()
-            .map_or_else(|| root.path.clone(), |n| n.to_string_lossy().into_owned());
-        for entry in root.entries {
-            let key = if single || root.kind == RootKind::File {
-                if single { entry.path } else { prefix.clone() }
-            } else {
-                format!("{prefix}/{}", entry.path)
+            .map_or(given.clone(), |n| Name::new(n.as_bytes()));
+        for entry in &root.entries {
+            let (name, node) = entry
+                .decode()
+                .map_err(|e| invalid(format!("has an entry name that is not exact: {e}")))?;
+            let key = match (single, root.kind) {
+                (true, _) => name,
+                (false, RootKind::File) => prefix.clone(),
+                (false, RootKind::Tree) => prefix.join(&name),
             };
-            if entries.insert(key.clone(), entry.node).is_some() {
-                return Err(Error::Invalid(format!(
-                    "{} lists {key} twice; write it again with `repro-check hash --json`",
-                    path.display()
-                )));
+            if snapshot.entries.contains_key(&key) {
+                return Err(invalid(format!("lists {} twice", key.display())));
             }
+            snapshot.entries.insert(key, node);
         }
     }
     Ok(Build {
         label,
         source: Source::Manifest,
-        single_file,
-        nar_hash,
-        entries,
+        snapshot,
         local: None,
     })
 }

@@ -8,93 +8,197 @@
 //! `( type directory entry ( name <name> node <node> ) … )` with entries sorted bytewise by name.
 //! Only the executable bit is recorded: no owners, no times, no other mode bits.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path};
-
 use base64::Engine;
 
 use crate::Error;
 use crate::digest::Hasher;
-use crate::input::{self, TreeKind};
+use crate::snapshot;
 
 /// The NAR hash of `path` as `nix hash path PATH` prints it.
 ///
 /// Like Nix, a symlink named on the command line is hashed as a symlink (`result/` hashes the
 /// tree it points to, as it does for Nix). Named pipes, sockets and devices cannot be archived:
-/// Nix refuses them, and so does this function.
-pub fn nar_hash(path: &Path) -> Result<String, Error> {
-    let mut nar = NarWriter::default();
-    nar.str(b"nix-archive-1");
-    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::read(path, e))?;
-    let ft = meta.file_type();
-    if ft.is_dir() {
-        tree(&mut nar, path)?;
-    } else if ft.is_symlink() {
-        let target = std::fs::read_link(path).map_err(|e| Error::read(path, e))?;
-        nar.symlink(target.as_os_str());
-    } else if ft.is_file() {
-        nar.regular(path, input::is_executable(&meta))?;
-    } else {
-        return Err(Error::NotRegular {
-            path: path.to_path_buf(),
-            what: input::special_kind(&ft),
-        });
-    }
-    Ok(format!(
-        "sha256-{}",
-        base64::engine::general_purpose::STANDARD.encode(nar.hasher.finish())
-    ))
+/// Nix refuses them, and so does this function. The walk is [`snapshot::take`]'s, which also
+/// gives every file's SHA-256 from the same read.
+pub fn nar_hash(path: &std::path::Path) -> Result<String, Error> {
+    snapshot::take(path, true)?
+        .nar_hash
+        .ok_or_else(|| Error::Invalid(format!("no NAR hash was computed for {}", path.display())))
 }
 
-/// Serialise a directory: the walk lists entries depth-first with siblings sorted bytewise, which
-/// is exactly NAR order, so a stack of open directories is all the state needed.
-fn tree(nar: &mut NarWriter, root: &Path) -> Result<(), Error> {
-    nar.open_directory();
-    let mut depth = 0usize;
-    for entry in input::tree(root)? {
-        let names: Vec<&OsStr> = entry
-            .rel
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(n) => Some(n),
-                _ => None,
-            })
-            .collect();
-        let Some(name) = names.last() else { continue };
-        let entry_depth = names.len() - 1;
-        while depth > entry_depth {
-            nar.close_directory_entry();
-            depth -= 1;
+/// One step of a NAR serialisation, in archive order: an entry of a directory (at `depth`
+/// components below the root, named by its last component), or the next bytes of the file whose
+/// header came last.
+#[derive(Debug, Clone, Copy)]
+pub enum Piece<'a> {
+    /// A directory entry that is a directory; its entries follow.
+    Directory {
+        /// Components above it (0 for the root's children).
+        depth: usize,
+        /// Its name.
+        name: &'a [u8],
+    },
+    /// A directory entry that is a symlink.
+    Symlink {
+        /// Components above it.
+        depth: usize,
+        /// Its name.
+        name: &'a [u8],
+        /// Its target.
+        target: &'a [u8],
+    },
+    /// A directory entry that is a regular file; `size` bytes of [`Piece::Data`] follow.
+    File {
+        /// Components above it.
+        depth: usize,
+        /// Its name.
+        name: &'a [u8],
+        /// Whether the owner may execute it.
+        executable: bool,
+        /// Its size.
+        size: u64,
+    },
+    /// The next bytes of the current file.
+    Data(&'a [u8]),
+}
+
+/// A NAR serialisation fed piece by piece straight into its SHA-256; the archive itself is never
+/// held in memory.
+pub struct Nar {
+    nar: NarWriter,
+    /// Directories open below the root.
+    depth: usize,
+    /// Bytes of the current file still to come, and whether it is a directory entry.
+    file: Option<(u64, u64, bool)>,
+    root_directory: bool,
+}
+
+impl Nar {
+    fn start() -> Self {
+        let mut nar = NarWriter::default();
+        nar.str(b"nix-archive-1");
+        Nar {
+            nar,
+            depth: 0,
+            file: None,
+            root_directory: false,
         }
-        nar.str(b"entry");
-        nar.str(b"(");
-        nar.str(b"name");
-        nar.str(name.as_bytes());
-        nar.str(b"node");
-        match &entry.kind {
-            TreeKind::Directory => {
-                nar.open_directory();
-                depth += 1;
-                continue;
+    }
+
+    /// An archive whose root is a directory: feed its entries with [`Nar::piece`].
+    pub fn root_directory() -> Self {
+        let mut n = Self::start();
+        n.nar.open_directory();
+        n.root_directory = true;
+        n
+    }
+
+    /// An archive whose root is a regular file of `size` bytes: feed them as [`Piece::Data`].
+    pub fn root_file(executable: bool, size: u64) -> Self {
+        let mut n = Self::start();
+        n.file_header(executable, size, false);
+        n
+    }
+
+    /// An archive whose root is a symlink.
+    pub fn root_symlink(target: &[u8]) -> Self {
+        let mut n = Self::start();
+        n.nar.symlink(target);
+        n
+    }
+
+    /// Add the next piece.
+    pub fn piece(&mut self, piece: Piece<'_>) {
+        match piece {
+            Piece::Data(bytes) => {
+                self.nar.hasher.update(bytes);
+                if let Some((size, left, entry)) = self.file.as_mut() {
+                    *left = left.saturating_sub(bytes.len() as u64);
+                    if *left == 0 {
+                        let (size, entry) = (*size, *entry);
+                        self.end_file(size, entry);
+                    }
+                }
             }
-            TreeKind::Symlink { target } => nar.symlink(target.as_os_str()),
-            TreeKind::File { executable } => nar.regular(&entry.path, *executable)?,
-            TreeKind::Special { what } => {
-                return Err(Error::Invalid(format!(
-                    "{} is {what}, which a Nix archive cannot hold; remove it or hash a tree without it",
-                    entry.path.display()
-                )));
+            Piece::Directory { depth, name } => {
+                self.enter(depth, name);
+                self.nar.open_directory();
+                self.depth += 1;
+            }
+            Piece::Symlink {
+                depth,
+                name,
+                target,
+            } => {
+                self.enter(depth, name);
+                self.nar.symlink(target);
+                self.nar.str(b")");
+            }
+            Piece::File {
+                depth,
+                name,
+                executable,
+                size,
+            } => {
+                self.enter(depth, name);
+                self.file_header(executable, size, true);
             }
         }
-        nar.str(b")");
     }
-    while depth > 0 {
-        nar.close_directory_entry();
-        depth -= 1;
+
+    /// The hash, as `sha256-<base64>`.
+    pub fn finish(mut self) -> String {
+        while self.depth > 0 {
+            self.nar.close_directory_entry();
+            self.depth -= 1;
+        }
+        if self.root_directory {
+            self.nar.str(b")");
+        }
+        format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(self.nar.hasher.finish())
+        )
     }
-    nar.str(b")");
-    Ok(())
+
+    /// Close the directories deeper than `depth` and open the entry `name`.
+    fn enter(&mut self, depth: usize, name: &[u8]) {
+        while self.depth > depth {
+            self.nar.close_directory_entry();
+            self.depth -= 1;
+        }
+        self.nar.str(b"entry");
+        self.nar.str(b"(");
+        self.nar.str(b"name");
+        self.nar.str(name);
+        self.nar.str(b"node");
+    }
+
+    fn file_header(&mut self, executable: bool, size: u64, entry: bool) {
+        self.nar.str(b"(");
+        self.nar.str(b"type");
+        self.nar.str(b"regular");
+        if executable {
+            self.nar.str(b"executable");
+            self.nar.str(b"");
+        }
+        self.nar.str(b"contents");
+        self.nar.hasher.update(&size.to_le_bytes());
+        if size == 0 {
+            self.end_file(0, entry);
+        } else {
+            self.file = Some((size, size, entry));
+        }
+    }
+
+    fn end_file(&mut self, size: u64, entry: bool) {
+        self.file = None;
+        self.nar.pad(size);
+        self.nar.str(b")");
+        if entry {
+            self.nar.str(b")");
+        }
+    }
 }
 
 /// Writes NAR tokens straight into the hash; the archive itself is never held in memory.
@@ -127,30 +231,12 @@ impl NarWriter {
         self.str(b")");
     }
 
-    fn symlink(&mut self, target: &OsStr) {
+    fn symlink(&mut self, target: &[u8]) {
         for token in [&b"("[..], b"type", b"symlink", b"target"] {
             self.str(token);
         }
-        self.str(target.as_bytes());
+        self.str(target);
         self.str(b")");
-    }
-
-    fn regular(&mut self, path: &Path, executable: bool) -> Result<(), Error> {
-        let (file, size) = input::open_regular(path)?;
-        self.str(b"(");
-        self.str(b"type");
-        self.str(b"regular");
-        if executable {
-            self.str(b"executable");
-            self.str(b"");
-        }
-        self.str(b"contents");
-        self.hasher.update(&size.to_le_bytes());
-        let hasher = &mut self.hasher;
-        input::stream_open(path, &file, size, |chunk| hasher.update(chunk))?;
-        self.pad(size);
-        self.str(b")");
-        Ok(())
     }
 }
 

@@ -474,26 +474,35 @@ fn nix_flake_is_checked_with_nix_build_rebuild() {
     assert_eq!(report["outputs"][0]["differences"][0]["path"], ".");
 }
 
+/// `rebuild ARGS --variation VARIATION --attest ATT -o out -- sh build.sh`, and the statement
+/// it wrote.
+fn rebuild_attested(src: &Path, work: &Path, variation: &str, args: &[&str]) -> (Output, Value) {
+    let att = work.join("att.json");
+    let mut full = args.to_vec();
+    full.extend_from_slice(&[
+        "--variation",
+        variation,
+        "--attest",
+        att.to_str().unwrap(),
+        "-o",
+        "out",
+    ]);
+    let out = rebuild_sh(src, work, &full);
+    let statement = fs::read(&att)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    (out, statement)
+}
+
 #[test]
 fn attest_writes_a_statement_that_verify_accepts() {
     let src = project(&[("build.sh", "mkdir -p out && echo hello > out/a.txt\n")]);
     let work = tempdir();
     let att = work.path().join("att.json");
-    let out = rebuild_sh(
-        src.path(),
-        work.path(),
-        &[
-            "--variation",
-            "tz",
-            "--attest",
-            att.to_str().unwrap(),
-            "-o",
-            "out",
-        ],
-    );
+    let (out, statement) = rebuild_attested(src.path(), work.path(), "tz", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("attestation written to"));
-    let statement: Value = serde_json::from_slice(&fs::read(&att).unwrap()).unwrap();
     assert_eq!(statement["subject"][0]["name"], "out/a.txt");
     assert_eq!(statement["predicate"]["result"], "IDENTICAL");
     let labels: Vec<&str> = statement["predicate"]["builds"]
@@ -514,20 +523,8 @@ fn attest_writes_a_statement_that_verify_accepts() {
 
     // A build that differs is attested too, as different.
     let src = project(&[("build.sh", "mkdir -p out && umask > out/umask.txt\n")]);
-    let out = rebuild_sh(
-        src.path(),
-        work.path(),
-        &[
-            "--variation",
-            "umask",
-            "--attest",
-            att.to_str().unwrap(),
-            "-o",
-            "out",
-        ],
-    );
+    let (out, statement) = rebuild_attested(src.path(), work.path(), "umask", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let statement: Value = serde_json::from_slice(&fs::read(&att).unwrap()).unwrap();
     assert_eq!(statement["predicate"]["result"], "DIFFERENT");
 }
 
@@ -603,4 +600,40 @@ fn cargo_home_variation_catches_dependency_paths_and_the_remap_fixes_them() {
         0,
         "a reproducible rebuild leaves nothing behind"
     );
+}
+
+/// The verdict, `--attest` and `compare` on the kept outputs share one build model, so they agree
+/// on modes: a group execute bit (0654 vs 0644) is not recorded (as in NAR and git), the owner's
+/// (0744 vs 0644) is.
+#[test]
+fn verdict_attestation_and_compare_agree_on_modes() {
+    for (mode, code, result) in [("0654", 0, "IDENTICAL"), ("0744", 1, "DIFFERENT")] {
+        let script = format!(
+            "mkdir -p out && echo hi > out/f && chmod 0644 out/f && \
+             case \"$TZ\" in GMT*) chmod {mode} out/f ;; esac\n"
+        );
+        let src = project(&[("build.sh", &script)]);
+        let work = tempdir();
+        let (out, statement) =
+            rebuild_attested(src.path(), work.path(), "tz", &["--json", "--keep"]);
+        assert_eq!(out.status.code(), Some(code), "{mode}: {}", stderr(&out));
+        let report = json(&out);
+        assert_eq!(statement["predicate"]["result"], result, "{mode}");
+        if code == 1 {
+            let diff = &run(&report, "tz")["differences"][0];
+            assert_eq!(diff["path"], "out/f", "{report:#}");
+            assert_eq!(diff["change"], "executable", "{report:#}");
+        }
+        // `compare` on the kept outputs says the same.
+        let kept = Path::new(report["kept"].as_str().unwrap()).join("outputs");
+        let cmp = run_in(
+            work.path(),
+            &[
+                "compare",
+                kept.join("control-1").to_str().unwrap(),
+                kept.join("tz").to_str().unwrap(),
+            ],
+        );
+        assert_eq!(cmp.status.code(), Some(code), "{mode}: {}", stdout(&cmp));
+    }
 }

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::compare;
+use crate::compare::{self, Cause, Comparison};
 use crate::digest;
-use crate::manifest::{self, Node};
+use crate::manifest::{self, Build};
+use crate::snapshot::{self, Name};
 
 /// What one build produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,19 +22,19 @@ pub struct BuildOutput {
     /// exactly when these are equal.
     pub digest: String,
     /// Regular files by `/`-separated relative name (the file name for a single-file build).
-    pub files: BTreeMap<String, String>,
+    pub files: BTreeMap<Name, String>,
 }
 
 /// Why one path differs between builds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileDifference {
     /// The path's relative name.
-    pub name: String,
+    pub name: Name,
     /// Each distinct version (SHA-256, or `None` when absent or not a regular file) and the
     /// builds that have it.
     pub variants: Vec<(Option<String>, Vec<String>)>,
-    /// The causes `compare` found, as its JSON objects (empty when it could not look inside).
-    pub causes: Vec<serde_json::Value>,
+    /// The causes `compare` found (empty when it could not look inside).
+    pub causes: Vec<Cause>,
 }
 
 /// Load every build, label it, and compare them.
@@ -49,18 +50,23 @@ pub fn examine(
         build.label = label.clone();
     }
     let comparison = compare::compare(&builds)?;
+    Ok(reshape(&builds, &comparison))
+}
+
+/// What each of `builds` produced, and why they differ, from their `comparison`.
+pub fn reshape(
+    builds: &[Build],
+    comparison: &Comparison,
+) -> (Vec<BuildOutput>, Vec<FileDifference>) {
     let outputs = builds
         .iter()
         .map(|b| BuildOutput {
             label: b.label.clone(),
             digest: b.digest(),
             files: b
-                .entries
+                .entries()
                 .iter()
-                .filter_map(|(name, node)| match node {
-                    Node::File { sha256, .. } => Some((name.clone(), sha256.clone())),
-                    _ => None,
-                })
+                .filter_map(|(name, node)| Some((name.clone(), node.sha256()?.to_string())))
                 .collect(),
         })
         .collect();
@@ -68,26 +74,19 @@ pub fn examine(
         .files
         .iter()
         .filter(|f| !f.identical)
-        .map(|f| {
-            let mut variants: Vec<(Option<String>, Vec<String>)> = Vec::new();
-            for (digest, build) in f.digests.iter().zip(&builds) {
-                match variants.iter_mut().find(|(d, _)| d == digest) {
-                    Some((_, labels)) => labels.push(build.label.clone()),
-                    None => variants.push((digest.clone(), vec![build.label.clone()])),
-                }
-            }
-            FileDifference {
-                name: f.path.clone(),
-                variants,
-                causes: f
-                    .causes
-                    .iter()
-                    .filter_map(|c| serde_json::to_value(c).ok())
-                    .collect(),
-            }
+        .map(|f| FileDifference {
+            name: f.name.clone(),
+            variants: snapshot::group(&f.digests)
+                .into_iter()
+                .map(|members| {
+                    let labels = members.iter().map(|&i| builds[i].label.clone()).collect();
+                    (f.digests[members[0]].clone(), labels)
+                })
+                .collect(),
+            causes: f.causes.clone(),
         })
         .collect();
-    Ok((outputs, differences))
+    (outputs, differences)
 }
 
 /// The SHA-256 of one file on this machine.

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::builds::{BuildOutput, FileDifference};
 use super::statement::{ResourceDescriptor, STATEMENT_TYPE, Statement};
+use crate::compare::Cause;
+use crate::snapshot;
 
 /// The arc all of this program's identifiers live under: `2.25.N`, N being a random UUID as an
 /// integer (3b1ecc3b-0621-497c-bf79-9a3e072598db). ITU-T X.667 lets anyone who makes a UUID use
@@ -115,7 +117,7 @@ pub struct Difference {
     /// Causes, as `repro-check compare --json` reports them (absent when the contents were not
     /// available, e.g. builds given as manifests).
     #[serde(default)]
-    pub causes: Vec<serde_json::Value>,
+    pub causes: Vec<Cause>,
 }
 
 /// One version of a differing file.
@@ -132,20 +134,15 @@ fn sha256_set(hex: &str) -> BTreeMap<String, String> {
     BTreeMap::from([("sha256".to_string(), hex.to_string())])
 }
 
-/// Builds grouped by identical output: largest group first, ties in order of first appearance.
+/// Builds grouped by identical output ([`snapshot::group`]): largest group first, ties in order
+/// of first appearance.
 fn groups(builds: &[BuildOutput]) -> Vec<Group> {
-    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
-    for build in builds {
-        match groups.iter_mut().find(|(d, _)| *d == build.digest) {
-            Some((_, labels)) => labels.push(build.label.clone()),
-            None => groups.push((&build.digest, vec![build.label.clone()])),
-        }
-    }
-    // A stable sort keeps first-appearance order among groups of equal size.
-    groups.sort_by_key(|(_, labels)| std::cmp::Reverse(labels.len()));
-    groups
+    let digests: Vec<&str> = builds.iter().map(|b| b.digest.as_str()).collect();
+    snapshot::group(&digests)
         .into_iter()
-        .map(|(_, builds)| Group { builds })
+        .map(|members| Group {
+            builds: members.iter().map(|&i| builds[i].label.clone()).collect(),
+        })
         .collect()
 }
 
@@ -167,7 +164,7 @@ pub fn statement(
             files: b
                 .files
                 .iter()
-                .map(|(name, sha)| ResourceDescriptor::sha256(name, sha))
+                .map(|(name, sha)| ResourceDescriptor::sha256(&name.json_text(), sha))
                 .collect(),
         })
         .collect();
@@ -198,7 +195,7 @@ pub fn statement(
         differences: differences
             .iter()
             .map(|d| Difference {
-                name: d.name.clone(),
+                name: d.name.json_text().into_owned(),
                 variants: d
                     .variants
                     .iter()

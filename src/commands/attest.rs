@@ -155,11 +155,11 @@ fn refuse_unprintable_names(outputs: &[builds::BuildOutput]) -> Result<(), Error
         })
     };
     for output in outputs {
-        if let Some(name) = output.files.keys().find(|n| unprintable(n)) {
+        if let Some(name) = output.files.keys().find(|n| unprintable(&n.json_text())) {
             return Err(Error::Invalid(format!(
                 "build {} has a file named \"{}\", with control or bidirectional-override characters, which cannot be a subject name; rename it",
                 escape::text(&output.label),
-                escape::text(name)
+                name.display()
             )));
         }
     }

@@ -1,12 +1,15 @@
 //! `repro-check hash`: SHA-256 of every file of each path, as `sha256sum` prints it, or as a JSON
 //! manifest that `compare` and `attest` read on another machine.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::manifest::{self, Manifest, Node, Root, RootKind};
+use crate::manifest::{self, Manifest, Root};
+use crate::report::escape;
+use crate::snapshot::{self, Snapshot};
 use crate::{Error, Outcome, report};
 
 /// Hash build outputs: SHA-256 of every file in `sha256sum -c` format, a JSON manifest, NAR hashes.
@@ -16,7 +19,7 @@ use crate::{Error, Outcome, report};
 /// directory (a `result` link) is walked.
 #[derive(Debug, Args)]
 pub struct HashArgs {
-    /// Print a JSON manifest (schema `repro-check.manifest/v1`) instead; `compare` accepts it in
+    /// Print a JSON manifest (schema `repro-check.manifest/v2`) instead; `compare` accepts it in
     /// place of a build, so builds on different machines compare without moving binaries.
     #[arg(long)]
     pub json: bool,
@@ -35,73 +38,131 @@ pub struct HashArgs {
 /// Run `hash`.
 pub fn run(args: &HashArgs) -> Result<Outcome, Error> {
     let progress = report::progress::spinner(String::new());
-    let roots = args
+    let snapshots = args
         .paths
         .iter()
         .map(|p| {
             progress.set_message(format!("hashing {}", report::escape::path(p)));
-            manifest::hash_root(p, args.nar)
+            snapshot::take(p, args.nar)
         })
         .collect::<Result<Vec<_>, _>>();
     progress.finish_and_clear();
-    let roots = roots?;
-    let manifest = Manifest {
-        schema: manifest::SCHEMA.to_string(),
-        roots,
-    };
+    let snapshots = snapshots?;
     if args.json {
+        let manifest = Manifest {
+            schema: manifest::SCHEMA.to_string(),
+            roots: (args.paths.iter())
+                .zip(&snapshots)
+                .map(|(p, s)| Root::new(p, s))
+                .collect(),
+        };
         return report::print_json(&manifest).map(|()| Outcome::Pass);
     }
     let stdout = std::io::stdout();
+    let terminal = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    write_sums(&mut out, &manifest.roots).map_err(Error::Output)?;
+    let roots: Vec<(&Path, &Snapshot)> = args
+        .paths
+        .iter()
+        .map(PathBuf::as_path)
+        .zip(&snapshots)
+        .collect();
+    write_sums(&mut out, &roots, terminal).map_err(Error::Output)?;
     out.flush().map_err(Error::Output)?;
     Ok(Outcome::Pass)
 }
 
-/// Write `sha256sum` lines for every regular file, then a `# nar` comment per root.
-pub fn write_sums(out: &mut impl Write, roots: &[Root]) -> std::io::Result<()> {
-    for root in roots {
-        for entry in &root.entries {
-            let Node::File { sha256, .. } = &entry.node else {
+/// Write `sha256sum` lines for every regular file, then a `# nar` comment per root. Names are
+/// written as their bytes, escaped as GNU coreutils does (`\` and line breaks; such a line
+/// starts with `\`), so `sha256sum -c` finds every file, whatever bytes its name has. On a
+/// `terminal`, names are shown through [`escape::bytes`] instead, so no name can act on it.
+pub fn write_sums(
+    out: &mut impl Write,
+    roots: &[(&Path, &Snapshot)],
+    terminal: bool,
+) -> std::io::Result<()> {
+    for (path, snapshot) in roots {
+        let given = path.as_os_str().as_bytes();
+        for (name, node) in &snapshot.entries {
+            let Some(sha256) = node.sha256() else {
                 continue;
             };
-            let path = match root.kind {
-                RootKind::File => root.path.clone(),
-                RootKind::Tree => format!("{}/{}", root.path.trim_end_matches('/'), entry.path),
-            };
-            writeln!(out, "{}", sum_line(sha256, &path))?;
+            let mut full = given.to_vec();
+            if !snapshot.single_file {
+                while full.ends_with(b"/") {
+                    full.pop();
+                }
+                full.push(b'/');
+                full.extend_from_slice(name.as_bytes());
+            }
+            sum_line(out, sha256, &full, terminal)?;
         }
     }
-    for root in roots {
-        if let Some(nar) = &root.nar_hash {
-            writeln!(out, "# nar {nar}  {}", root.path)?;
+    for (path, snapshot) in roots {
+        if let Some(nar) = &snapshot.nar_hash {
+            writeln!(out, "# nar {nar}  {}", escape::path(path))?;
         }
     }
     Ok(())
 }
 
-/// One `sha256sum` line; names with a backslash or line break are escaped and the line starts
-/// with `\`, as GNU coreutils does.
-fn sum_line(sha256: &str, path: &str) -> String {
-    if path.contains(['\\', '\n', '\r']) {
-        let escaped = path
-            .replace('\\', "\\\\")
-            .replace('\n', "\\n")
-            .replace('\r', "\\r");
-        format!("\\{sha256}  {escaped}")
-    } else {
-        format!("{sha256}  {path}")
+/// One `sha256sum` line.
+fn sum_line(
+    out: &mut impl Write,
+    sha256: &str,
+    name: &[u8],
+    terminal: bool,
+) -> std::io::Result<()> {
+    if terminal {
+        let shown = escape::bytes(name);
+        let flag = if shown != String::from_utf8_lossy(name) {
+            "\\"
+        } else {
+            ""
+        };
+        return writeln!(out, "{flag}{sha256}  {shown}");
     }
+    if !name.iter().any(|b| matches!(b, b'\\' | b'\n' | b'\r')) {
+        write!(out, "{sha256}  ")?;
+        out.write_all(name)?;
+        return out.write_all(b"\n");
+    }
+    let mut escaped = Vec::with_capacity(name.len() + 8);
+    for &b in name {
+        match b {
+            b'\\' => escaped.extend_from_slice(b"\\\\"),
+            b'\n' => escaped.extend_from_slice(b"\\n"),
+            b'\r' => escaped.extend_from_slice(b"\\r"),
+            b => escaped.push(b),
+        }
+    }
+    write!(out, "\\{sha256}  ")?;
+    out.write_all(&escaped)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn line(name: &[u8], terminal: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        sum_line(&mut out, "ab", name, terminal).unwrap();
+        out
+    }
+
     #[test]
     fn escapes_like_coreutils() {
-        assert_eq!(sum_line("ab", "x"), "ab  x");
-        assert_eq!(sum_line("ab", "a\nb\\c"), "\\ab  a\\nb\\\\c");
+        assert_eq!(line(b"x", false), b"ab  x\n");
+        assert_eq!(line(b"a\nb\\c", false), b"\\ab  a\\nb\\\\c\n");
+        // Bytes that are not UTF-8 are written as they are, so `sha256sum -c` opens the file.
+        assert_eq!(line(b"x\xfe", false), b"ab  x\xfe\n");
+        assert_ne!(line(b"x\xfe", false), line(b"x\xff", false));
+    }
+
+    #[test]
+    fn a_terminal_sees_escaped_names() {
+        assert_eq!(line(b"x\xfe\x1b[2K", true), b"\\ab  x\\xFE\\u{1b}[2K\n");
+        assert_eq!(line(b"plain", true), b"ab  plain\n");
     }
 }

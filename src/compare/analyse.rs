@@ -23,7 +23,7 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
         return Ok(());
     }
     variants.sort_by_key(|(_, m)| std::cmp::Reverse(m.len()));
-    let local = |i: usize| builds[i].local_path(&report.path).map(|p| (i, p));
+    let local = |i: usize| builds[i].local_path(&report.name).map(|p| (i, p));
     let mut opened: Vec<Opened> = Vec::new();
     // Containers are compared member by member: their bytes need not be scanned as one region.
     let name = report

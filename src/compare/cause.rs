@@ -1,9 +1,9 @@
 //! The causes a difference can have, their fix hints, and the wording helpers evidence uses.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A kind of cause, in rank order (most specific first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CauseKind {
     /// Nothing but the build-id differs.
@@ -107,7 +107,7 @@ impl CauseKind {
 }
 
 /// One cause of a difference between two builds of a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cause {
     /// What kind of cause.
     pub kind: CauseKind,

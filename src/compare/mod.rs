@@ -23,7 +23,9 @@ pub use cause::{Cause, CauseKind};
 pub use members::{FieldDiff, MemberDiff};
 
 use crate::Error;
-use crate::manifest::{self, Build, Node, Source};
+use crate::manifest::{self, Build, Source};
+pub use crate::snapshot::Change as ChangeKind;
+use crate::snapshot::{self, Name, Node};
 
 /// The `schema` value of `compare --json` output.
 pub const SCHEMA: &str = "repro-check.compare/v1";
@@ -87,8 +89,15 @@ pub enum Role {
 /// One path of the builds.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
-    /// Path relative to each build's root (a single file's name).
+    /// Path relative to each build's root (a single file's name); its printed form
+    /// ([`Name::json_text`]) when it is not UTF-8.
     pub path: String,
+    /// The path's exact bytes in base64, only when it is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_base64: Option<String>,
+    /// The path, exactly.
+    #[serde(skip)]
+    pub name: Name,
     /// True when every build has it, identically.
     pub identical: bool,
     /// SHA-256 per build (null where it is missing or not a regular file).
@@ -132,24 +141,6 @@ pub struct Change {
     pub detail: String,
 }
 
-/// Kinds of per-path change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    /// The reference has it, this build does not.
-    Missing,
-    /// This build has it, the reference does not.
-    Extra,
-    /// A file in one, a symlink or directory in the other.
-    Type,
-    /// The executable bit differs.
-    Executable,
-    /// The symlink target differs.
-    Target,
-    /// The contents differ.
-    Content,
-}
-
 /// One section across the builds.
 #[derive(Debug, Clone, Serialize)]
 pub struct SectionRow {
@@ -188,11 +179,11 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
             "compare needs at least two builds; name two or more files, trees or manifests".into(),
         ));
     }
-    let single = builds.iter().filter(|b| b.single_file).count();
+    let single = builds.iter().filter(|b| b.single_file()).count();
     if single != 0 && single != builds.len() {
         let (file, tree) = (
-            builds.iter().find(|b| b.single_file),
-            builds.iter().find(|b| !b.single_file),
+            builds.iter().find(|b| b.single_file()),
+            builds.iter().find(|b| !b.single_file()),
         );
         if let (Some(f), Some(t)) = (file, tree) {
             return Err(Error::Invalid(format!(
@@ -209,19 +200,14 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
         .copied()
         .unwrap_or(0);
 
-    // Rows: path → node per build. Single files are matched whatever their names.
-    let mut rows: BTreeMap<String, Vec<Option<&Node>>> = BTreeMap::new();
+    // Rows: name → node per build. Single files are matched whatever their names.
+    let mut rows: BTreeMap<&Name, Vec<Option<&Node>>> = BTreeMap::new();
+    let single_name = builds[reference].entries().keys().next();
     for (i, build) in builds.iter().enumerate() {
-        for (path, node) in &build.entries {
-            let key = if build.single_file {
-                builds[reference]
-                    .entries
-                    .keys()
-                    .next()
-                    .cloned()
-                    .unwrap_or_default()
-            } else {
-                path.clone()
+        for (name, node) in build.entries() {
+            let key = match (build.single_file(), single_name) {
+                (true, Some(first)) => first,
+                _ => name,
             };
             rows.entry(key).or_insert_with(|| vec![None; builds.len()])[i] = Some(node);
         }
@@ -231,7 +217,7 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
         .filter(|(_, nodes)| {
             nodes.iter().any(|n| matches!(n, Some(Node::File { .. }))) || !all_equal(nodes)
         })
-        .map(|(path, nodes)| file_report(builds, reference, path, &nodes))
+        .map(|(name, nodes)| file_report(builds, reference, name, &nodes))
         .collect::<Result<Vec<_>, Error>>()?;
 
     let info = builds
@@ -243,11 +229,7 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
             label: b.label.clone(),
             source: b.source,
             digest,
-            files: b
-                .entries
-                .values()
-                .filter(|n| matches!(n, Node::File { .. }))
-                .count(),
+            files: b.snapshot.files(),
         })
         .collect();
     Ok(Comparison {
@@ -259,73 +241,49 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
     })
 }
 
+/// Builds grouped by digest ([`snapshot::group`]), with each group's standing.
 fn group(digests: &[String]) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
-    for (i, d) in digests.iter().enumerate() {
-        match groups.iter_mut().find(|g| &g.digest == d) {
-            Some(g) => g.builds.push(i),
-            None => groups.push(Group {
-                digest: d.clone(),
-                builds: vec![i],
-                role: Role::Split,
-            }),
-        }
-    }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.builds.len())); // stable: ties keep argument order
-    let sizes: Vec<usize> = groups.iter().map(|g| g.builds.len()).collect();
+    let groups = snapshot::group(digests);
+    let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
     let has_majority = sizes.len() > 1 && sizes[0] > sizes[1];
-    for (k, g) in groups.iter_mut().enumerate() {
-        g.role = match (sizes.len(), has_majority, k) {
-            (1, _, _) => Role::All,
-            (_, true, 0) => Role::Majority,
-            (_, true, _) => Role::Outlier,
-            _ => Role::Split,
-        };
-    }
     groups
+        .into_iter()
+        .enumerate()
+        .map(|(k, builds)| Group {
+            digest: digests[builds[0]].clone(),
+            builds,
+            role: match (sizes.len(), has_majority, k) {
+                (1, _, _) => Role::All,
+                (_, true, 0) => Role::Majority,
+                (_, true, _) => Role::Outlier,
+                _ => Role::Split,
+            },
+        })
+        .collect()
 }
 
 fn all_equal(nodes: &[Option<&Node>]) -> bool {
     nodes.windows(2).all(|w| w[0] == w[1])
 }
 
-fn same_content(x: &Node, y: &Node) -> bool {
-    match (x, y) {
-        (
-            Node::File {
-                sha256: a,
-                executable: xa,
-                ..
-            },
-            Node::File {
-                sha256: b,
-                executable: xb,
-                ..
-            },
-        ) => a == b && xa == xb,
-        _ => x == y,
-    }
-}
-
 fn file_report(
     builds: &[Build],
     reference: usize,
-    path: String,
+    name: &Name,
     nodes: &[Option<&Node>],
 ) -> Result<FileReport, Error> {
     let digests: Vec<Option<String>> = nodes
         .iter()
-        .map(|n| match n {
-            Some(Node::File { sha256, .. }) => Some(sha256.clone()),
-            _ => None,
-        })
+        .map(|n| n.and_then(Node::sha256).map(str::to_string))
         .collect();
-    let identical = nodes.iter().all(|n| match (n, nodes[0]) {
-        (Some(x), Some(y)) => same_content(x, y),
-        _ => false,
-    });
+    // Sizes and other metadata are not compared: only what [`snapshot::changes`] names.
+    let identical = nodes
+        .iter()
+        .all(|n| n.is_some() && snapshot::changes(nodes[0], *n).is_empty());
     let mut report = FileReport {
-        path,
+        path: name.json_text().into_owned(),
+        path_base64: name.base64(),
+        name: name.clone(),
         identical,
         digests,
         changes: Vec::new(),
@@ -349,63 +307,47 @@ fn file_report(
     Ok(report)
 }
 
-/// How build `build`'s entry differs from the reference build's (both the executable bit and the
-/// contents may differ at once).
+/// How build `build`'s entry differs from the reference build's ([`snapshot::changes`]), in
+/// words.
 fn changes(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -> Vec<Change> {
     let (name, rname) = (letter(build), letter(reference));
-    let change = |kind, detail| Change {
-        kind,
-        build,
-        detail,
-    };
-    match (r, n) {
-        (Some(_), None) => vec![change(ChangeKind::Missing, format!("missing in {name}"))],
-        (None, Some(x)) => vec![change(
-            ChangeKind::Extra,
-            format!("{name} alone has this {}", x.kind_name()),
-        )],
-        (Some(x), Some(y)) if x.kind_name() != y.kind_name() => vec![change(
-            ChangeKind::Type,
-            format!(
-                "a {} in {rname}, a {} in {name}",
-                x.kind_name(),
-                y.kind_name()
-            ),
-        )],
-        (Some(Node::Symlink { target: a }), Some(Node::Symlink { target: b })) if a != b => {
-            vec![change(
-                ChangeKind::Target,
-                format!("links to {a} in {rname}, to {b} in {name}"),
-            )]
-        }
-        (
-            Some(Node::File {
-                sha256: a,
-                executable: xa,
-                ..
-            }),
-            Some(Node::File {
-                sha256: b,
-                executable: xb,
-                ..
-            }),
-        ) => {
-            let mut out = Vec::new();
-            if xa != xb {
-                let mode = |x: &bool| if *x { "executable" } else { "not executable" };
-                out.push(change(
+    snapshot::changes(r, n)
+        .into_iter()
+        .map(|kind| {
+            let detail = match (kind, r, n) {
+                (ChangeKind::Missing, ..) => format!("missing in {name}"),
+                (ChangeKind::Extra, _, Some(x)) => {
+                    format!("{name} alone has this {}", x.kind_name())
+                }
+                (ChangeKind::Type, Some(x), Some(y)) => format!(
+                    "a {} in {rname}, a {} in {name}",
+                    x.kind_name(),
+                    y.kind_name()
+                ),
+                (
+                    ChangeKind::Target,
+                    Some(Node::Symlink { target: a }),
+                    Some(Node::Symlink { target: b }),
+                ) => format!(
+                    "links to {} in {rname}, to {} in {name}",
+                    a.display(),
+                    b.display()
+                ),
+                (
                     ChangeKind::Executable,
-                    format!("{} in {rname}, {} in {name}", mode(xa), mode(xb)),
-                ));
+                    Some(Node::File { executable: xa, .. }),
+                    Some(Node::File { executable: xb, .. }),
+                ) => {
+                    let mode = |x: &bool| if *x { "executable" } else { "not executable" };
+                    format!("{} in {rname}, {} in {name}", mode(xa), mode(xb))
+                }
+                _ => format!("contents differ in {name}"),
+            };
+            Change {
+                kind,
+                build,
+                detail,
             }
-            if a != b {
-                out.push(change(
-                    ChangeKind::Content,
-                    format!("contents differ in {name}"),
-                ));
-            }
-            out
-        }
-        _ => Vec::new(),
-    }
+        })
+        .collect()
 }

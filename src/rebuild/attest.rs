@@ -3,21 +3,20 @@
 //! it produced. The same library code as `attest`; no time is recorded unless SOURCE_DATE_EPOCH
 //! was set by the caller.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::attestation::{builds, files, predicate, time};
+use crate::compare;
 use crate::error::Error;
+use crate::manifest::Build;
 
-/// Write the statement for the runs whose outputs are in `stores` (labelled `labels`) to `path`,
-/// replacing it whole.
-pub fn write(
-    path: &Path,
-    stores: &[PathBuf],
-    labels: &[String],
-    caller_sde: Option<&str>,
-) -> Result<(), Error> {
+/// Write the statement for the runs `runs` (each labelled by its run name, its outputs already
+/// taken in memory) to `path`, replacing it whole. The builds are the very snapshots `rebuild`'s
+/// verdict came from, so the two cannot disagree.
+pub fn write(path: &Path, runs: &[Build], caller_sde: Option<&str>) -> Result<(), Error> {
     let when = time::time_verified(caller_sde, false)?;
-    let (outputs, differences) = builds::examine(stores, labels)?;
+    let comparison = compare::compare(runs)?;
+    let (outputs, differences) = builds::reshape(runs, &comparison);
     let statement = predicate::statement(&outputs, &differences, Vec::new(), when);
     let mut bytes = serde_json::to_vec_pretty(&statement).map_err(|e| Error::Output(e.into()))?;
     bytes.push(b'\n');

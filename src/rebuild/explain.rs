@@ -1,11 +1,9 @@
 //! Why two versions of an output file differ, in the form `rebuild` reports it: the compare
 //! engine's findings for the pair (build A is the reference, B the other).
 
-use std::path::Path;
-
 use serde::Serialize;
 
-use crate::compare::{self, Cause};
+use crate::compare::{Cause, FileReport};
 
 /// What the compare engine says about a pair of differing files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -23,23 +21,14 @@ pub struct Explanation {
     pub notes: Vec<String>,
 }
 
-/// Explain why the files `a` (reference) and `b` differ.
-pub fn explain(a: &Path, b: &Path) -> Explanation {
-    let comparison = match compare::compare_paths(&[a.to_path_buf(), b.to_path_buf()]) {
-        Ok(c) => c,
-        Err(e) => {
-            return Explanation {
-                notes: vec![format!("not analysed: {e}")],
-                ..Explanation::default()
-            };
+impl Explanation {
+    /// What `compare` found about one differing path.
+    pub fn from_report(file: &FileReport) -> Explanation {
+        Explanation {
+            causes: file.causes.clone(),
+            first_difference: file.first_difference,
+            line_diff: file.line_diff.clone(),
+            notes: file.notes.clone(),
         }
-    };
-    let mut out = Explanation::default();
-    for file in comparison.files.into_iter().filter(|f| !f.identical) {
-        out.causes.extend(file.causes);
-        out.first_difference = out.first_difference.or(file.first_difference);
-        out.line_diff.extend(file.line_diff);
-        out.notes.extend(file.notes);
     }
-    out
 }

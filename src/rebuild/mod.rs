@@ -25,7 +25,10 @@ use serde::Serialize;
 
 use crate::error::Error;
 pub use explain::Explanation;
-use outputs::{Change, Listing};
+use outputs::Change;
+
+use crate::manifest::Build;
+use crate::snapshot::Name;
 use plan::{Context, RunSpec};
 use variation::Variation;
 
@@ -98,8 +101,11 @@ pub enum RunStatus {
 /// One path that differs between the reference run and another.
 #[derive(Debug, Clone, Serialize)]
 pub struct Difference {
-    /// Relative to the source tree's root.
+    /// Relative to the source tree's root (its printed form when it is not UTF-8).
     pub path: String,
+    /// The path's exact bytes in base64, only when it is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_base64: Option<String>,
     /// What differs.
     pub change: Change,
     /// SHA-256 in the reference run and in this run (null when not a regular file there).
@@ -152,8 +158,11 @@ pub struct Rebuild {
 /// An output file and its digest.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputDigest {
-    /// Relative to the source tree's root.
+    /// Relative to the source tree's root (its printed form when it is not UTF-8).
     pub path: String,
+    /// The path's exact bytes in base64, only when it is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_base64: Option<String>,
     /// SHA-256, hex.
     pub sha256: String,
 }
@@ -228,7 +237,7 @@ pub fn rebuild_with_progress(
         source_date_epoch: ctx.source_date_epoch,
     });
     let mut runs: Vec<RunReport> = Vec::new();
-    let mut listings: Vec<Listing> = Vec::new();
+    let mut listings: Vec<Build> = Vec::new();
     let mut reference_order: Option<Vec<PathBuf>> = None;
     let mut last_end: Option<Instant> = None;
     let mut failure = None;
@@ -308,11 +317,11 @@ pub fn rebuild_with_progress(
             runs.push(report);
             break;
         }
-        let listing = outputs::list(&store, &opts.outputs)?;
+        let build = outputs::take(&store, &spec.name)?;
         let mut report = report;
         report.status = match listings.first() {
             None => RunStatus::Reference,
-            Some(reference) if outputs::diff(reference, &listing).is_empty() => {
+            Some(reference) if outputs::diff(reference, &build).is_empty() => {
                 RunStatus::Reproduced
             }
             Some(_) => RunStatus::Differs,
@@ -321,24 +330,26 @@ pub fn rebuild_with_progress(
             index,
             run: &report,
         });
-        listings.push(listing);
+        listings.push(build);
         runs.push(report);
     }
 
     let reference = listings
         .first()
         .map(|l| {
-            l.keys()
-                .filter_map(|p| {
-                    outputs::sha256(l, p).map(|sha256| OutputDigest {
-                        path: p.display().to_string(),
-                        sha256,
+            l.entries()
+                .iter()
+                .filter_map(|(name, node)| {
+                    Some(OutputDigest {
+                        path: name.json_text().into_owned(),
+                        path_base64: name.base64(),
+                        sha256: node.sha256()?.to_string(),
                     })
                 })
                 .collect()
         })
         .unwrap_or_default();
-    attribute(&ctx, &specs, &listings, &mut runs)?;
+    attribute(&specs, &listings, &mut runs);
 
     let verdict = if failure.is_some() {
         Verdict::Failed
@@ -349,21 +360,8 @@ pub fn rebuild_with_progress(
     };
     let mut attestation = None;
     if let (Some(path), None) = (&opts.attest, &failure) {
-        let stores: Vec<PathBuf> = specs[..listings.len()]
-            .iter()
-            .map(|s| ctx.store_dir(s))
-            .collect();
-        let labels: Vec<String> = specs[..listings.len()]
-            .iter()
-            .map(|s| s.name.clone())
-            .collect();
         let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
-        attest::write(
-            path,
-            &stores,
-            &labels,
-            sde.as_deref().filter(|v| !v.is_empty()),
-        )?;
+        attest::write(path, &listings, sde.as_deref().filter(|v| !v.is_empty()))?;
         attestation = Some(path.clone());
     }
     let source_date_epoch = ctx.source_date_epoch;
@@ -381,49 +379,26 @@ pub fn rebuild_with_progress(
     })
 }
 
-/// Compare every finished run with the reference run, explain differing files, and decide blame:
-/// a path that differs between the controls is never blamed on a variation.
-fn attribute(
-    ctx: &Context,
-    specs: &[RunSpec],
-    listings: &[Listing],
-    runs: &mut [RunReport],
-) -> Result<(), Error> {
-    let Some(reference) = listings.first() else {
-        return Ok(());
+/// Compare every finished run with the reference run, in memory, explain differing files, and
+/// decide blame: a path that differs between the controls is never blamed on a variation.
+fn attribute(specs: &[RunSpec], builds: &[Build], runs: &mut [RunReport]) {
+    let Some(reference) = builds.first() else {
+        return;
     };
-    let mut control_paths: BTreeSet<PathBuf> = BTreeSet::new();
-    for (i, listing) in listings.iter().enumerate() {
+    let mut control_paths: BTreeSet<Name> = BTreeSet::new();
+    for (i, build) in builds.iter().enumerate() {
         if i == 0 {
             runs[i].status = RunStatus::Reference;
             continue;
         }
-        let diffs = outputs::diff(reference, listing);
         let is_control = specs[i].variation.is_none();
         let mut differences = Vec::new();
-        for (path, change) in diffs {
-            let explanation = if change == Change::Content {
-                explain::explain(
-                    &ctx.store_dir(&specs[0]).join(&path),
-                    &ctx.store_dir(&specs[i]).join(&path),
-                )
-            } else {
-                Explanation::default()
-            };
-            let blamed = !is_control && !control_paths.contains(&path);
+        for d in outputs::diff(reference, build) {
+            let blamed = !is_control && !control_paths.contains(&d.name);
             if is_control {
-                control_paths.insert(path.clone());
+                control_paths.insert(d.name.clone());
             }
-            differences.push(Difference {
-                path: path.display().to_string(),
-                change,
-                sha256: [
-                    outputs::sha256(reference, &path),
-                    outputs::sha256(listing, &path),
-                ],
-                blamed,
-                explanation,
-            });
+            differences.push(Difference::new(d, blamed));
         }
         runs[i].status = if differences.is_empty() {
             RunStatus::Reproduced
@@ -432,5 +407,18 @@ fn attribute(
         };
         runs[i].differences = differences;
     }
-    Ok(())
+}
+
+impl Difference {
+    /// The report of one differing path.
+    pub fn new(d: outputs::Diff, blamed: bool) -> Difference {
+        Difference {
+            path: d.name.json_text().into_owned(),
+            path_base64: d.name.base64(),
+            change: d.change,
+            sha256: d.sha256,
+            blamed,
+            explanation: d.explanation,
+        }
+    }
 }

@@ -6,13 +6,13 @@
 //! (Nix ≥ 2.4, with the `nix-command flakes` features turned on for the call) and is checked with
 //! `nix build --rebuild --keep-failed` (exit 1 plus "may not be deterministic").
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde::Serialize;
 
-use super::outputs::{self, Change};
-use super::{Difference, Failure, TAIL_LINES, Verdict, explain};
+use super::outputs;
+use super::{Difference, Failure, TAIL_LINES, Verdict};
 use crate::error::Error;
 
 /// The result of `rebuild --nix`.
@@ -214,54 +214,14 @@ pub fn rebuild(installable: &str) -> Result<NixRebuild, Error> {
     Ok(result)
 }
 
-/// Compare an output with its `.check` copy (a file or a tree).
+/// Compare an output with its `.check` copy (a file or a tree), in memory.
 fn compare(out: &Path, check: &Path) -> Result<Vec<Difference>, Error> {
-    let (Some(parent_a), Some(name_a), Some(parent_b), Some(name_b)) = (
-        out.parent(),
-        out.file_name(),
-        check.parent(),
-        check.file_name(),
-    ) else {
-        return Ok(Vec::new());
-    };
-    let a = outputs::list(parent_a, &[PathBuf::from(name_a)])?;
-    let b = outputs::list(parent_b, &[PathBuf::from(name_b)])?;
-    // Re-key both listings relative to the output itself.
-    let rekey = |l: outputs::Listing, name: &std::ffi::OsStr| -> outputs::Listing {
-        l.into_iter()
-            .map(|(p, n)| {
-                let rel = p.strip_prefix(name).map(Path::to_path_buf).unwrap_or(p);
-                (
-                    if rel.as_os_str().is_empty() {
-                        PathBuf::from(".")
-                    } else {
-                        rel
-                    },
-                    n,
-                )
-            })
-            .collect()
-    };
-    let (a, b) = (rekey(a, name_a), rekey(b, name_b));
+    let (a, b) = (
+        outputs::take(out, "output")?,
+        outputs::take(check, "check")?,
+    );
     Ok(outputs::diff(&a, &b)
         .into_iter()
-        .map(|(rel, change)| {
-            let (fa, fb) = if rel == Path::new(".") {
-                (out.to_path_buf(), check.to_path_buf())
-            } else {
-                (out.join(&rel), check.join(&rel))
-            };
-            Difference {
-                path: rel.display().to_string(),
-                change,
-                sha256: [outputs::sha256(&a, &rel), outputs::sha256(&b, &rel)],
-                blamed: false,
-                explanation: if change == Change::Content {
-                    explain::explain(&fa, &fb)
-                } else {
-                    explain::Explanation::default()
-                },
-            }
-        })
+        .map(|d| Difference::new(d, false))
         .collect())
 }

@@ -1,36 +1,19 @@
-//! The outputs of one run: moved out of the build tree before it is removed, listed with their
-//! SHA-256, and compared with another run's. Like Nix and git, only contents, the executable bit,
-//! symlink targets and the set of names count: other mode bits and times are the packager's to
-//! normalise (otherwise every build would "differ" under a different umask).
+//! The outputs of one run: moved out of the build tree before it is removed, taken as one
+//! [`Snapshot`] (each file read once), and compared with another run's in memory. Like Nix and
+//! git, only contents, the owner's executable bit, symlink targets and the set of names count
+//! ([`snapshot::changes`]): other mode bits and times are the packager's to normalise (otherwise
+//! every build would "differ" under a different umask).
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
-use crate::digest;
+use super::explain::Explanation;
+use crate::compare;
 use crate::error::Error;
-
-/// One entry of a run's outputs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
-    /// A directory.
-    Dir,
-    /// A regular file.
-    File {
-        /// Its SHA-256, hex.
-        sha256: String,
-        /// Whether any execute bit is set.
-        executable: bool,
-    },
-    /// A symbolic link and its target.
-    Symlink(PathBuf),
-}
-
-/// Every entry of a run's outputs, by path relative to the build tree's root.
-pub type Listing = BTreeMap<PathBuf, Node>;
+use crate::manifest::Build;
+pub use crate::snapshot::Change;
+use crate::snapshot::{self, Name, Node};
 
 /// Move each output `rel` from `tree` into `store` (same relative path). `Ok(Some(rel))` names the
 /// first output the build did not produce.
@@ -55,120 +38,74 @@ pub fn collect(tree: &Path, outputs: &[PathBuf], store: &Path) -> Result<Option<
     Ok(None)
 }
 
-/// List the outputs `outputs` stored under `store`.
-pub fn list(store: &Path, outputs: &[PathBuf]) -> Result<Listing, Error> {
-    let mut listing = Listing::new();
-    for rel in outputs {
-        let walker = walkdir::WalkDir::new(store.join(rel))
-            .follow_links(false)
-            .sort_by_file_name();
-        for entry in walker {
-            let entry = entry.map_err(|e| {
-                let path = e.path().unwrap_or(store).to_path_buf();
-                Error::read(&path, e.into())
-            })?;
-            let path = entry.path();
-            let key = path.strip_prefix(store).unwrap_or(path).to_path_buf();
-            let ft = entry.file_type();
-            let node = if ft.is_dir() {
-                Node::Dir
-            } else if ft.is_symlink() {
-                Node::Symlink(fs::read_link(path).map_err(|e| Error::read(path, e))?)
-            } else if ft.is_file() {
-                let meta = entry.metadata().map_err(|e| Error::read(path, e.into()))?;
-                let (sha256, _) = digest::sha256_file(path)?;
-                Node::File {
-                    sha256,
-                    executable: meta.permissions().mode() & 0o111 != 0,
-                }
-            } else {
-                continue;
-            };
-            listing.insert(key, node);
-        }
-    }
-    Ok(listing)
+/// The outputs stored under `store` as a build labelled `label`: one walk, each file read once.
+pub fn take(store: &Path, label: &str) -> Result<Build, Error> {
+    let snapshot = snapshot::take(store, false)?;
+    Ok(Build::local(label.to_string(), store, snapshot))
 }
 
-/// How one path differs between two runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Change {
-    /// The file's bytes differ.
-    Content,
-    /// The executable bit differs.
-    Executable,
-    /// The symlink points elsewhere.
-    LinkTarget,
-    /// A file in one, a directory or symlink in the other.
-    Type,
-    /// Only the reference run has it.
-    Missing,
-    /// Only the other run has it.
-    Extra,
+/// One path whose entry differs between two builds.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    /// Its name (`.` when both builds are single files).
+    pub name: Name,
+    /// The change reported: the first of contents, executable bit, link target, type, missing,
+    /// extra that applies.
+    pub change: Change,
+    /// Its SHA-256 in each build (none where it is not a regular file).
+    pub sha256: [Option<String>; 2],
+    /// What the compare engine found, for differing contents.
+    pub explanation: Explanation,
 }
 
-impl Change {
-    /// In words, for text reports.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Change::Content => "contents differ",
-            Change::Executable => "executable bit differs",
-            Change::LinkTarget => "symlink target differs",
-            Change::Type => "file type differs",
-            Change::Missing => "missing from this run",
-            Change::Extra => "only in this run",
-        }
-    }
-}
-
-/// The paths whose entries differ between `reference` and `other`, in path order.
-pub fn diff(reference: &Listing, other: &Listing) -> Vec<(PathBuf, Change)> {
-    let mut out = Vec::new();
-    for (path, a) in reference {
-        let change = match (a, other.get(path)) {
-            (_, None) => Some(Change::Missing),
-            (Node::Dir, Some(Node::Dir)) => None,
-            (
-                Node::File {
-                    sha256: x,
-                    executable: ex,
-                },
-                Some(Node::File {
-                    sha256: y,
-                    executable: ey,
-                }),
-            ) => {
-                if x != y {
-                    Some(Change::Content)
-                } else if ex != ey {
-                    Some(Change::Executable)
-                } else {
-                    None
-                }
-            }
-            (Node::Symlink(x), Some(Node::Symlink(y))) => (x != y).then_some(Change::LinkTarget),
-            _ => Some(Change::Type),
+/// Every path whose entry differs between `reference` and `other`, in name order, with the
+/// compare engine's explanation of differing contents: both in memory, nothing is walked or
+/// hashed again (only differing files are opened, to be analysed). Two single files are compared
+/// whatever their names.
+pub fn diff(reference: &Build, other: &Build) -> Vec<Diff> {
+    let (a, b) = (reference.entries(), other.entries());
+    let pairs: Vec<(Name, Option<&Node>, Option<&Node>)> =
+        if reference.single_file() && other.single_file() {
+            vec![(Name::from("."), a.values().next(), b.values().next())]
+        } else {
+            let names: BTreeSet<&Name> = a.keys().chain(b.keys()).collect();
+            names
+                .into_iter()
+                .map(|n| (n.clone(), a.get(n), b.get(n)))
+                .collect()
         };
-        if let Some(change) = change {
-            out.push((path.clone(), change));
-        }
+    let mut diffs: Vec<Diff> = pairs
+        .into_iter()
+        .filter_map(|(name, x, y)| {
+            let change = snapshot::changes(x, y).into_iter().min()?;
+            let sha = |n: Option<&Node>| n.and_then(Node::sha256).map(str::to_string);
+            Some(Diff {
+                name,
+                change,
+                sha256: [sha(x), sha(y)],
+                explanation: Explanation::default(),
+            })
+        })
+        .collect();
+    if !diffs.iter().any(|d| d.change == Change::Content) {
+        return diffs;
     }
-    for path in other.keys() {
-        if !reference.contains_key(path) {
-            out.push((path.clone(), Change::Extra));
-        }
+    let explained = compare::compare(&[reference.clone(), other.clone()]);
+    for d in diffs.iter_mut().filter(|d| d.change == Change::Content) {
+        d.explanation = match &explained {
+            Err(e) => Explanation {
+                notes: vec![format!("not analysed: {e}")],
+                ..Explanation::default()
+            },
+            Ok(c) => c
+                .files
+                .iter()
+                .find(|f| !f.identical && (f.name == d.name || reference.single_file()))
+                .map(Explanation::from_report)
+                .unwrap_or_default(),
+        };
     }
-    out.sort();
-    out
-}
-
-/// The SHA-256 of a file entry, if it is one.
-pub fn sha256(listing: &Listing, path: &Path) -> Option<String> {
-    match listing.get(path) {
-        Some(Node::File { sha256, .. }) => Some(sha256.clone()),
-        _ => None,
-    }
+    diffs
 }
 
 #[cfg(test)]
@@ -178,41 +115,57 @@ mod tests {
     fn file(sha: &str, x: bool) -> Node {
         Node::File {
             sha256: sha.into(),
+            size: 1,
             executable: x,
+        }
+    }
+
+    fn build(entries: &[(&str, Node)]) -> Build {
+        Build {
+            label: "x".into(),
+            source: crate::manifest::Source::Manifest,
+            snapshot: snapshot::Snapshot {
+                entries: entries
+                    .iter()
+                    .map(|(n, node)| (Name::from(*n), node.clone()))
+                    .collect(),
+                ..Default::default()
+            },
+            local: None,
         }
     }
 
     #[test]
     fn diff_names_each_change() {
-        let a: Listing = [
-            ("d".into(), Node::Dir),
-            ("d/same".into(), file("1", false)),
-            ("d/content".into(), file("1", false)),
-            ("d/exec".into(), file("1", false)),
-            ("d/gone".into(), file("1", false)),
-            ("d/link".into(), Node::Symlink("x".into())),
-        ]
-        .into_iter()
-        .collect();
-        let b: Listing = [
-            ("d".into(), Node::Dir),
-            ("d/same".into(), file("1", false)),
-            ("d/content".into(), file("2", false)),
-            ("d/exec".into(), file("1", true)),
-            ("d/new".into(), file("1", false)),
-            ("d/link".into(), Node::Symlink("y".into())),
-        ]
-        .into_iter()
-        .collect();
+        let link = |t: &str| Node::Symlink { target: t.into() };
+        let a = build(&[
+            ("d", Node::Directory),
+            ("d/same", file("1", false)),
+            ("d/content", file("1", false)),
+            ("d/exec", file("1", false)),
+            ("d/gone", file("1", false)),
+            ("d/link", link("x")),
+        ]);
+        let b = build(&[
+            ("d", Node::Directory),
+            ("d/same", file("1", false)),
+            ("d/content", file("2", true)),
+            ("d/exec", file("1", true)),
+            ("d/new", file("1", false)),
+            ("d/link", link("y")),
+        ]);
         let d = diff(&a, &b);
-        let names: Vec<(&str, Change)> = d.iter().map(|(p, c)| (p.to_str().unwrap(), *c)).collect();
+        let names: Vec<(&str, Change)> = d
+            .iter()
+            .map(|d| (d.name.to_str().unwrap(), d.change))
+            .collect();
         assert_eq!(
             names,
             [
                 ("d/content", Change::Content),
                 ("d/exec", Change::Executable),
                 ("d/gone", Change::Missing),
-                ("d/link", Change::LinkTarget),
+                ("d/link", Change::Target),
                 ("d/new", Change::Extra),
             ]
         );

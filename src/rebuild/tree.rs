@@ -10,19 +10,13 @@ use std::path::{Path, PathBuf};
 use ignore::WalkBuilder;
 
 use crate::error::Error;
+use crate::snapshot::Kind;
 
 /// One entry of the source tree, relative to its root.
 #[derive(Debug, Clone)]
 struct Entry {
     rel: PathBuf,
     kind: Kind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Dir,
-    File,
-    Symlink,
 }
 
 /// The list of what to copy from a source tree, read once and copied many times.
@@ -68,15 +62,7 @@ impl Source {
                 continue;
             }
             let Some(ft) = item.file_type() else { continue };
-            let kind = if ft.is_dir() {
-                Kind::Dir
-            } else if ft.is_file() {
-                Kind::File
-            } else if ft.is_symlink() {
-                Kind::Symlink
-            } else {
-                continue;
-            };
+            let Some(kind) = Kind::of(&ft) else { continue };
             let rel = item
                 .path()
                 .strip_prefix(root)
@@ -130,7 +116,7 @@ impl Source {
                 mkdir(parent)?;
             }
             match entry.kind {
-                Kind::Dir => {
+                Kind::Directory => {
                     if !to.exists() {
                         mkdir(&to)?;
                     }
@@ -146,7 +132,12 @@ impl Source {
             }
         }
         // Directory modes and times last, deepest first: filling a directory changes its mtime.
-        for entry in self.entries.iter().rev().filter(|e| e.kind == Kind::Dir) {
+        for entry in self
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| e.kind == Kind::Directory)
+        {
             let from = self.root.join(&entry.rel);
             let to = dest.join(&entry.rel);
             let meta = fs::metadata(&from).map_err(|e| Error::read(&from, e))?;

@@ -126,7 +126,7 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
             f.sections.len()
         )
     };
-    writeln!(out, "{}: {what}", paint.bold(&escape::text(&f.path)))?;
+    writeln!(out, "{}: {what}", paint.bold(&f.name.display()))?;
     for m in f.members.iter().take(MAX_MEMBERS) {
         let name = m.name.split_once('!').map_or(m.name.as_str(), |(_, r)| r);
         let detail = match m.fields.first() {
