@@ -121,7 +121,7 @@ bench() {
     [ "$rss" -gt "$best_rss" ] && best_rss=$rss
     rc_lines=$lines
   done
-  cp "$work/repro.out" "$work/$label.repro.out"
+  cp "$work/repro.out" "$work/bench-$(printf %s "$label" | tr -c 'A-Za-z0-9' _).out"
   measure diffoscope diffoscope --text - "$a" "$b"
   printf '%-34s %-12s %10s %9s MiB %8s\n' "$label" repro-check "$best_wall" "$((best_rss / 1024))" "$rc_lines"
   printf '%-34s %-12s %10s %9s MiB %8s   (%sx faster)\n' "" diffoscope "$wall" "$((rss / 1024))" "$lines" \
@@ -135,4 +135,4 @@ bench ".deb, build path in data.tar.xz" "$work/demo-a.deb" "$work/demo-b.deb"
 bench "zip/wheel, entry times" "$work/pkg-a.whl" "$work/pkg-b.whl"
 bench "OCI archive, config created" "$work/image-a.tar" "$work/image-b.tar"
 echo "repro-check output, .deb pair:"
-sed 's/^/  | /' "$work/.deb, build path in data.tar.xz.repro.out"
+sed 's/^/  | /' "$work/bench-$(printf %s ".deb, build path in data.tar.xz" | tr -c 'A-Za-z0-9' _).out"
