@@ -51,8 +51,8 @@ impl Default for Limits {
             total: 32 << 30,
             ratio: 1000,
             slack: 16 << 20,
-            hold: 4 << 20,
-            held: 16 << 20,
+            hold: 8 << 20,
+            held: 24 << 20,
             zip_in_memory: 16 << 20,
         }
     }
