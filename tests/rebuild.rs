@@ -347,7 +347,6 @@ fn nix_works() -> bool {
     nix_sandbox_works()
 }
 
-
 /// A derivation that needs no nixpkgs: the sandbox's /bin/sh runs `script` (shell builtins only).
 /// The system is spelled out: flakes evaluate purely, without `builtins.currentSystem`.
 fn derivation(name: &str, script: &str) -> String {

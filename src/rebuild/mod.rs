@@ -321,9 +321,7 @@ pub fn rebuild_with_progress(
         let mut report = report;
         report.status = match listings.first() {
             None => RunStatus::Reference,
-            Some(reference) if outputs::diff(reference, &build).is_empty() => {
-                RunStatus::Reproduced
-            }
+            Some(reference) if outputs::diff(reference, &build).is_empty() => RunStatus::Reproduced,
             Some(_) => RunStatus::Differs,
         };
         progress(Event::RunEnd {
