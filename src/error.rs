@@ -1,9 +1,12 @@
 //! The one error type: "could not do the job". Every variant names the path it is about, and its
-//! message is a sentence that says what to do. A failed check is not an error (see [`crate::Outcome`]).
+//! message is a sentence that says what to do, with the path escaped for a terminal. A failed check
+//! is not an error (see [`crate::Outcome`]).
 
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::report::escape;
 
 /// Why a job (or one input of it) could not be done.
 #[derive(Debug)]
@@ -75,32 +78,32 @@ impl fmt::Display for Error {
             Error::Read { path, source } => write!(
                 f,
                 "cannot read {}: {}; check that it exists and that you may read it",
-                path.display(),
+                escape::path(path),
                 io_reason(source)
             ),
             Error::Write { path, source } => write!(
                 f,
                 "cannot write {}: {}; check that its directory exists and is writable",
-                path.display(),
+                escape::path(path),
                 io_reason(source)
             ),
             Error::NotElf { path, what } => {
-                write!(f, "{} is not an ELF file: it is {what}", path.display())
+                write!(f, "{} is not an ELF file: it is {what}", escape::path(path))
             }
             Error::Malformed { path, reason } => write!(
                 f,
                 "{} is a corrupt ELF file: {reason}; rebuild it or check the copy is complete",
-                path.display()
+                escape::path(path)
             ),
             Error::NotRegular { path, what } => write!(
                 f,
                 "{} is {what}, not a regular file; name the file itself",
-                path.display()
+                escape::path(path)
             ),
             Error::Changed { path } => write!(
                 f,
                 "{} changed while it was being read; run again once nothing is writing to it",
-                path.display()
+                escape::path(path)
             ),
             Error::Invalid(sentence) => f.write_str(sentence),
             Error::Output(source) => write!(f, "cannot write the report: {source}"),
@@ -136,5 +139,22 @@ fn io_reason(e: &io::Error) -> String {
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_in_an_error_cannot_forge_a_line() {
+        let err = Error::NotElf {
+            path: PathBuf::from("x\nPASS y\x1b[2K"),
+            what: "a text file".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "x\\nPASS y\\u{1b}[2K is not an ELF file: it is a text file"
+        );
     }
 }
