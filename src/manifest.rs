@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::report::escape;
+use crate::report::progress::Counter;
 pub use crate::snapshot::{Name, Node, Snapshot};
 
 /// The `schema` value of manifests this version writes.
@@ -254,6 +255,11 @@ const MAX_MANIFEST: u64 = 256 << 20;
 /// Load a build from `path`: a directory tree (a `result` symlink is followed), a manifest written
 /// by `hash --json`, or any other file as a single-file build.
 pub fn load(path: &Path) -> Result<Build, Error> {
+    load_counted(path, &Counter::default())
+}
+
+/// [`load`], counting the files of a tree or file in `counter` as they are hashed.
+pub fn load_counted(path: &Path, counter: &Counter) -> Result<Build, Error> {
     let label = path.to_string_lossy().into_owned();
     let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
     if meta.is_file()
@@ -262,7 +268,7 @@ pub fn load(path: &Path) -> Result<Build, Error> {
     {
         return from_manifest(label, manifest, path);
     }
-    let snapshot = crate::snapshot::take(path, false)?;
+    let snapshot = crate::snapshot::take_counted(path, false, counter)?;
     // `hash` leaves FIFOs, sockets and devices out of its listing; a comparison must not, or a
     // tree with one would be "identical" to a tree without it. Their contents cannot be read, so
     // the job cannot be done.

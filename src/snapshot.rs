@@ -28,6 +28,7 @@ use crate::digest::Hasher;
 use crate::input;
 use crate::nar::{Nar, Piece};
 use crate::report::escape;
+use crate::report::progress::Counter;
 
 /// A `/`-separated path relative to a build's root, as the bytes the file system stores.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
@@ -375,6 +376,11 @@ impl Snapshot {
 /// Nix archive hash of `path` as `nix hash path` computes it (a symlink named as `path` is
 /// archived as the link, as Nix does), from the same single read of every file.
 pub fn take(path: &Path, nar: bool) -> Result<Snapshot, Error> {
+    take_counted(path, nar, &Counter::default())
+}
+
+/// [`take`], counting in `counter` the files found and each file as it is hashed (for a bar).
+pub fn take_counted(path: &Path, nar: bool, counter: &Counter) -> Result<Snapshot, Error> {
     let meta = fs::metadata(path).map_err(|e| Error::read(path, e))?;
     let link = fs::symlink_metadata(path)
         .map_err(|e| Error::read(path, e))?
@@ -390,7 +396,9 @@ pub fn take(path: &Path, nar: bool) -> Result<Snapshot, Error> {
     };
     let mut snapshot = if meta.is_file() {
         let name = path.file_name().unwrap_or(path.as_os_str()).as_bytes();
+        counter.found(1, meta.len());
         let (node, nar_hash) = file_once(path, is_executable(&meta), nar)?;
+        counter.done(meta.len());
         Snapshot {
             single_file: true,
             entries: BTreeMap::from([(Name::new(name), node)]),
@@ -398,7 +406,7 @@ pub fn take(path: &Path, nar: bool) -> Result<Snapshot, Error> {
             specials: Vec::new(),
         }
     } else if meta.is_dir() {
-        tree(path, nar)?
+        tree(path, nar, counter)?
     } else {
         return Err(Error::NotRegular {
             path: path.to_path_buf(),
@@ -451,7 +459,7 @@ const WHOLE: u64 = 4 << 20;
 /// three batches are in memory at once).
 const BATCH: u64 = 8 << 20;
 
-fn tree(root: &Path, nar: bool) -> Result<Snapshot, Error> {
+fn tree(root: &Path, nar: bool, counter: &Counter) -> Result<Snapshot, Error> {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name() // bytewise on Unix: NAR order
@@ -501,13 +509,23 @@ fn tree(root: &Path, nar: bool) -> Result<Snapshot, Error> {
             kind,
         });
     }
+    let sizes = walked.iter().filter_map(|w| match w.kind {
+        WalkedKind::File { size, .. } => Some(size),
+        _ => None,
+    });
+    let (files, bytes) = sizes.fold((0, 0), |(n, b), size| (n + 1, b + size));
+    counter.found(files, bytes);
     let (digests, nar_hash) = if nar {
-        read_with_nar(&walked)?
+        read_with_nar(&walked, counter)?
     } else {
         let digests = walked
             .par_iter()
             .map(|w| match w.kind {
-                WalkedKind::File { size, .. } => read_file(&w.path, size, false).map(Some),
+                WalkedKind::File { size, .. } => {
+                    let read = read_file(&w.path, size, false)?;
+                    counter.done(size);
+                    Ok(Some(read))
+                }
                 _ => Ok(None),
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -566,7 +584,10 @@ fn read_file(path: &Path, size: u64, keep: bool) -> Result<Read, Error> {
 /// Read every file once, in walk (= NAR) order: workers hash a batch of files while a second
 /// thread feeds the previous batch into the NAR hash; a large file is streamed, each chunk going
 /// to its own SHA-256 here and to the NAR hash there.
-fn read_with_nar(walked: &[Walked]) -> Result<(Vec<Option<Read>>, Option<String>), Error> {
+fn read_with_nar(
+    walked: &[Walked],
+    counter: &Counter,
+) -> Result<(Vec<Option<Read>>, Option<String>), Error> {
     let (tx, rx) = mpsc::sync_channel::<Vec<OwnedPiece>>(1);
     let archiver = std::thread::spawn(move || {
         let mut nar = Nar::root_directory();
@@ -577,7 +598,7 @@ fn read_with_nar(walked: &[Walked]) -> Result<(Vec<Option<Read>>, Option<String>
         }
         nar.finish()
     });
-    let result = feed(walked, &tx);
+    let result = feed(walked, &tx, counter);
     drop(tx);
     let nar_hash = archiver
         .join()
@@ -588,6 +609,7 @@ fn read_with_nar(walked: &[Walked]) -> Result<(Vec<Option<Read>>, Option<String>
 fn feed(
     walked: &[Walked],
     tx: &mpsc::SyncSender<Vec<OwnedPiece>>,
+    counter: &Counter,
 ) -> Result<Vec<Option<Read>>, Error> {
     let send = |batch: Vec<OwnedPiece>| {
         tx.send(batch)
@@ -614,6 +636,7 @@ fn feed(
             if failed.is_some() {
                 return Err(Error::Invalid("the NAR hash thread stopped".into()));
             }
+            counter.done(size);
             out.push(Some(Read {
                 sha256: sha.finish_hex(),
                 bytes: Vec::new(),
@@ -632,7 +655,11 @@ fn feed(
         let reads = walked[start..i]
             .par_iter()
             .map(|w| match w.kind {
-                WalkedKind::File { size, .. } => read_file(&w.path, size, true).map(Some),
+                WalkedKind::File { size, .. } => {
+                    let read = read_file(&w.path, size, true)?;
+                    counter.done(size);
+                    Ok(Some(read))
+                }
                 _ => Ok(None),
             })
             .collect::<Result<Vec<_>, Error>>()?;

@@ -463,3 +463,61 @@ fn rebuild_draws_a_bar_on_a_terminal_and_keeps_json_clean() {
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["verdict"], "reproducible");
 }
+
+#[test]
+fn hash_and_compare_draw_a_bar_on_a_terminal_and_keep_stdout_clean() {
+    if !have_tool("script") {
+        return;
+    }
+    let dir = tempdir();
+    for build in ["a", "b"] {
+        for sub in 0..20 {
+            let d = dir.path().join(build).join(format!("d{sub}"));
+            std::fs::create_dir_all(&d).unwrap();
+            for f in 0..100 {
+                std::fs::write(d.join(format!("f{f}")), format!("{sub} {f}\n")).unwrap();
+            }
+        }
+    }
+    std::fs::write(dir.path().join("b/d7/f3"), "changed\n").unwrap();
+    for (args, json) in [
+        ("hash a", false),
+        ("hash --json a", true),
+        ("compare a b", false),
+        ("compare --json a b", true),
+    ] {
+        // `script` gives repro-check a terminal for standard error; standard output goes to a file.
+        let line = format!("'{}' {args} > stdout", bin().display());
+        let out = Command::new("script")
+            .args(["-q", "-c", &line, "/dev/null"])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm")
+            .env("REPRO_CHECK_PROGRESS_DELAY_MS", "0")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let terminal = String::from_utf8_lossy(&out.stdout);
+        assert!(terminal.contains("hashing "), "{args}: {terminal}");
+        // Files hashed of all found (both builds for compare), then files compared.
+        if args.starts_with("compare") {
+            assert!(terminal.contains("/4000 files"), "{args}: {terminal}");
+            assert!(terminal.contains("comparing "), "{args}: {terminal}");
+        } else {
+            assert!(terminal.contains("/2000 files"), "{args}: {terminal}");
+        }
+        let stdout = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
+        assert!(
+            !stdout.contains("hashing") && !stdout.contains('\r') && !stdout.contains('\x1b'),
+            "{args}: {stdout}"
+        );
+        if json {
+            let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert!(doc["schema"].is_string(), "{args}: {stdout}");
+        } else if args.starts_with("hash") {
+            assert_eq!(stdout.lines().count(), 2000, "{args}");
+        } else {
+            assert!(stdout.contains("d7/f3"), "{args}: {stdout}");
+        }
+    }
+}

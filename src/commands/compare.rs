@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::{Error, Outcome, compare, report};
+use crate::report::progress::{self, Counter};
+use crate::{Error, Outcome, compare, manifest, report};
 
 /// Compare two or more builds and explain why they differ.
 ///
@@ -28,10 +29,17 @@ pub struct CompareArgs {
 
 /// Run `compare`.
 pub fn run(args: &CompareArgs) -> Result<Outcome, Error> {
-    let progress = report::progress::spinner(format!("comparing {} builds", args.builds.len()));
-    let comparison = compare::compare_paths(&args.builds);
-    progress.finish_and_clear();
-    let comparison = comparison?;
+    // Two bars on a terminal: files hashed while the builds load, then files compared.
+    let hashed = Counter::default();
+    let builds = progress::counting("hashing", &hashed, || {
+        (args.builds.iter())
+            .map(|p| manifest::load_counted(p, &hashed))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let compared = Counter::default();
+    let comparison = progress::counting("comparing", &compared, || {
+        compare::compare_counted(&builds, &compared)
+    })?;
     if args.json {
         report::print_json(&comparison)?;
     } else {

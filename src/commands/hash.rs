@@ -37,17 +37,12 @@ pub struct HashArgs {
 
 /// Run `hash`.
 pub fn run(args: &HashArgs) -> Result<Outcome, Error> {
-    let progress = report::progress::spinner(String::new());
-    let snapshots = args
-        .paths
-        .iter()
-        .map(|p| {
-            progress.set_message(format!("hashing {}", report::escape::path(p)));
-            snapshot::take(p, args.nar)
-        })
-        .collect::<Result<Vec<_>, _>>();
-    progress.finish_and_clear();
-    let snapshots = snapshots?;
+    let counter = report::progress::Counter::default();
+    let snapshots = report::progress::counting("hashing", &counter, || {
+        (args.paths.iter())
+            .map(|p| snapshot::take_counted(p, args.nar, &counter))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     if args.json {
         let manifest = Manifest {
             schema: manifest::SCHEMA.to_string(),

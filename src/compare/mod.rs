@@ -1,8 +1,9 @@
 //! Comparing builds: which files differ between two or more builds, how the builds group by
 //! digest, and for each differing file, which sections differ and why.
 //!
-//! [`compare_paths`] is the library entry point (`compare`, `attest` and `rebuild` use it); the
-//! result is plain data ([`Comparison`]) that serialises to the documented JSON.
+//! [`compare_paths`] is the library entry point; the `compare` command loads and compares with
+//! [`manifest::load_counted`] and [`compare_counted`] to draw its bar. The result is plain data
+//! ([`Comparison`]) that serialises to the documented JSON.
 
 mod analyse;
 mod cause;
@@ -24,6 +25,7 @@ pub use members::{FieldDiff, MemberDiff};
 
 use crate::Error;
 use crate::manifest::{self, Build, Source};
+use crate::report::progress::Counter;
 pub use crate::snapshot::Change as ChangeKind;
 use crate::snapshot::{self, Name, Node};
 
@@ -174,6 +176,11 @@ pub fn compare_paths(paths: &[PathBuf]) -> Result<Comparison, Error> {
 
 /// Compare loaded builds.
 pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
+    compare_counted(builds, &Counter::default())
+}
+
+/// [`compare`], counting in `counter` the files (rows) found and each one as it is compared.
+pub fn compare_counted(builds: &[Build], counter: &Counter) -> Result<Comparison, Error> {
     if builds.len() < 2 {
         return Err(Error::Invalid(
             "compare needs at least two builds; name two or more files, trees or manifests".into(),
@@ -212,12 +219,16 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
             rows.entry(key).or_insert_with(|| vec![None; builds.len()])[i] = Some(node);
         }
     }
+    counter.found(rows.len() as u64, 0);
     let files = rows
         .into_par_iter()
-        .filter(|(_, nodes)| {
-            nodes.iter().any(|n| matches!(n, Some(Node::File { .. }))) || !all_equal(nodes)
+        .filter_map(|(name, nodes)| {
+            let wanted =
+                nodes.iter().any(|n| matches!(n, Some(Node::File { .. }))) || !all_equal(&nodes);
+            let report = wanted.then(|| file_report(builds, reference, name, &nodes));
+            counter.done(0);
+            report
         })
-        .map(|(name, nodes)| file_report(builds, reference, name, &nodes))
         .collect::<Result<Vec<_>, Error>>()?;
 
     let info = builds

@@ -3,10 +3,11 @@
 //! piped reports stay clean.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Whether standard error is a terminal that can draw a bar (not `TERM=dumb`).
 pub fn stderr_is_terminal() -> bool {
@@ -14,14 +15,100 @@ pub fn stderr_is_terminal() -> bool {
     !dumb && std::io::stderr().is_terminal()
 }
 
-/// How long a run goes before its bar appears: short runs draw nothing at all.
-const DELAY: Duration = Duration::from_millis(500);
+/// How long a run goes before its bar appears: short runs draw nothing at all. Tests shorten it
+/// with `REPRO_CHECK_PROGRESS_DELAY_MS`.
+fn delay() -> Duration {
+    let ms = std::env::var("REPRO_CHECK_PROGRESS_DELAY_MS").ok();
+    Duration::from_millis(ms.and_then(|m| m.parse().ok()).unwrap_or(500))
+}
+
+/// Files (and their bytes) found and done so far, shared between the library's workers, which
+/// count, and [`counting`], which draws: the library never prints. Updated once per file.
+#[derive(Debug, Default)]
+pub struct Counter {
+    total_files: AtomicU64,
+    total_bytes: AtomicU64,
+    files: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Counter {
+    /// `files` more to do, of `bytes` in all.
+    pub fn found(&self, files: u64, bytes: u64) {
+        self.total_files.fetch_add(files, Ordering::Relaxed);
+        self.total_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// One more file done, of `bytes`.
+    pub fn done(&self, bytes: u64) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// (files done, files found, bytes done, bytes found).
+    fn read(&self) -> (u64, u64, u64, u64) {
+        (
+            self.files.load(Ordering::Relaxed),
+            self.total_files.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+            self.total_bytes.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Run `job` while a bar labelled `what` shows `counter` ("hashing 120/4000 files 3 MiB/80 MiB
+/// [3s] ====="), on a terminal only and only once the job has taken the delay; cleared at the end.
+pub fn counting<T>(what: &str, counter: &Counter, job: impl FnOnce() -> T) -> T {
+    if !stderr_is_terminal() {
+        return job();
+    }
+    let (stop, stopped) = mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{prefix} {pos}/{len} files {msg} [{elapsed}] {wide_bar}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_prefix(what.to_string());
+            let (start, delay) = (Instant::now(), delay());
+            // Shown once the walk has found something and the delay has passed; the last
+            // state is drawn too (then cleared), so a run that ends between polls still shows it.
+            let (mut shown, mut stopping) = (false, false);
+            loop {
+                let (files, total_files, bytes, total_bytes) = counter.read();
+                bar.set_length(total_files);
+                bar.set_position(files);
+                if total_bytes > 0 {
+                    bar.set_message(format!("{}/{}", HumanBytes(bytes), HumanBytes(total_bytes)));
+                }
+                if !shown && total_files > 0 && start.elapsed() >= delay {
+                    shown = true;
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                    bar.tick();
+                }
+                if stopping {
+                    break;
+                }
+                let tick = stopped.recv_timeout(Duration::from_millis(100));
+                stopping = tick != Err(mpsc::RecvTimeoutError::Timeout);
+            }
+            bar.finish_and_clear();
+        });
+        let result = job();
+        drop(stop);
+        result
+    })
+}
 
 /// A bar counting items ("checking 120/4000 [3s] ====="), drawn on a terminal only and only once
-/// the run has taken [`DELAY`]. Shared between threads; clear it with [`Bar::finish`].
+/// the run has taken the delay. Shared between threads; clear it with [`Bar::finish`].
 pub struct Bar {
     bar: ProgressBar,
     start: Instant,
+    delay: Duration,
     terminal: bool,
     shown: AtomicBool,
 }
@@ -37,6 +124,7 @@ pub fn bar(len: usize, what: &str) -> Bar {
     Bar {
         bar,
         start: Instant::now(),
+        delay: delay(),
         terminal: stderr_is_terminal(),
         shown: AtomicBool::new(false),
     }
@@ -48,7 +136,7 @@ impl Bar {
         self.bar.inc(1);
         if self.terminal
             && !self.shown.load(Ordering::Relaxed)
-            && self.start.elapsed() >= DELAY
+            && self.start.elapsed() >= self.delay
             && !self.shown.swap(true, Ordering::Relaxed)
         {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
