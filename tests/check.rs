@@ -902,6 +902,43 @@ fn tls_trust_roots_and_allocator_are_reported() {
     }
 }
 
+/// jemalloc (Debian's libjemalloc-dev), linked in statically (its `<jemalloc>` messages are in
+/// the program) and against its shared library (`NEEDED libjemalloc.so.2`); the same program
+/// without it keeps glibc's malloc.
+#[test]
+fn jemalloc_static_and_shared_are_named_and_glibc_malloc_is_not() {
+    let lib = Path::new("/usr/lib/x86_64-linux-gnu/libjemalloc.a");
+    if !lib.exists() {
+        skip_or_fail("libjemalloc-dev is not installed");
+        return;
+    }
+    let dir = tempdir();
+    // The pointer escapes (printed), so the compiler cannot drop the malloc/free pair.
+    let prog = "#include <stdio.h>\n#include <stdlib.h>\nint main(int c, char **v) {\n  \
+                char *p = malloc(100 + c);\n  p[0] = v[0][0];\n  printf(\"%p\\n\", (void *)p);\n  \
+                free(p);\n  return 0;\n}\n";
+    let static_je = ["-O1", "-static", "-ljemalloc", "-lpthread", "-lm"];
+    compile_c("gcc", dir.path(), "je-static", prog, &static_je);
+    compile_c("gcc", dir.path(), "je-shared", prog, &["-O1", "-ljemalloc"]);
+    compile_c("gcc", dir.path(), "glibc-malloc", prog, &["-O1", "-static"]);
+    let out = run_in(
+        dir.path(),
+        &["--json", "je-static", "je-shared", "glibc-malloc"],
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alloc = |i: usize| doc["files"][i]["host"]["allocator"].clone();
+    let evidence = |i: usize| alloc(i)["evidence"][0].as_str().unwrap().to_string();
+    assert_eq!(alloc(0)["value"], "jemalloc", "{:#}", alloc(0));
+    assert!(
+        evidence(0).starts_with("jemalloc's messages"),
+        "{:#}",
+        alloc(0)
+    );
+    assert_eq!(alloc(1)["value"], "jemalloc", "{:#}", alloc(1));
+    assert_eq!(evidence(1), "needs libjemalloc.so.2");
+    assert_eq!(alloc(2)["value"], "glibc", "{:#}", alloc(2));
+}
+
 /// rustls with ring, webpki-roots and mimalloc: a real (tiny) crate, built once with cargo. The
 /// TLS stack, its provider, the embedded roots and the allocator are each named.
 #[test]

@@ -151,10 +151,16 @@ pub fn describe(facts: &ElfFacts, scan: &ScanResult, linkage: Linkage, libc: Lib
         }
     };
 
+    // Linked in, the allocator's own messages are in the program; linked against its shared
+    // library, only DT_NEEDED names it.
     let allocator = if let Some(e) = seen(Marker::Mimalloc, "mimalloc's messages") {
         Fact::new("mimalloc", vec![e])
+    } else if let Some(lib) = needs("libmimalloc.so") {
+        Fact::new("mimalloc", vec![format!("needs {lib}")])
     } else if let Some(e) = seen(Marker::Jemalloc, "jemalloc's messages") {
         Fact::new("jemalloc", vec![e])
+    } else if let Some(lib) = needs("libjemalloc.so") {
+        Fact::new("jemalloc", vec![format!("needs {lib}")])
     } else {
         match libc {
             Libc::Musl => Fact::new(
