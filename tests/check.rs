@@ -674,6 +674,21 @@ fn go_without_build_info_or_sections_has_no_libc() {
         e["libc_evidence"][0].as_str().unwrap().contains("pclntab"),
         "{e:#}"
     );
+    // runtime.buildVersion survives -s -w and the erased build info: the toolchain's version.
+    let go = std::process::Command::new("go")
+        .args(["env", "GOVERSION"])
+        .output()
+        .unwrap();
+    let version = String::from_utf8(go.stdout).unwrap();
+    let want = format!("Go version {} (offset ", version.trim());
+    assert!(
+        e["libc_evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v.as_str().unwrap().starts_with(&want)),
+        "{want}: {e:#}"
+    );
 }
 
 /// musl's libc.so is also its loader (Debian installs it as ld-musl-*.so.1); a musl shared
