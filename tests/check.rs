@@ -860,6 +860,32 @@ fn hardening_is_reported_with_and_without_each_property() {
         assert_eq!(h("nobti")["bti"], false);
         assert_eq!(h("bti")["ibt"], Value::Null);
     }
+    // Static: the symbol table tells FORTIFY (glibc links `__*_chk` only when called); the
+    // stack protector stays unknown (the C library brings `__stack_chk_fail` anyway); stripped,
+    // or musl (no `__*_chk` of its own), FORTIFY is unknown too.
+    let fortified = ["-O2", "-static", "-D_FORTIFY_SOURCE=2"];
+    compile_c("gcc", dir.path(), "static-fortify", f, &fortified);
+    let plain = ["-O2", "-static", "-U_FORTIFY_SOURCE"];
+    compile_c("gcc", dir.path(), "static-plain", f, &plain);
+    let stripped = ["-O2", "-static", "-D_FORTIFY_SOURCE=2", "-s"];
+    compile_c("gcc", dir.path(), "static-stripped", f, &stripped);
+    let (yes, no) = (h("static-fortify"), h("static-plain"));
+    assert_eq!(yes["fortify"], "yes", "{yes:#}");
+    assert!(
+        yes["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("__strcpy_chk")),
+        "{yes:#}"
+    );
+    assert_eq!(yes["stack_protector"], "unknown");
+    assert_eq!(no["fortify"], "no", "{no:#}");
+    assert_eq!(h("static-stripped")["fortify"], "unknown");
+    if have_tool("musl-gcc") {
+        compile_c("musl-gcc", dir.path(), "musl-fortify", f, &fortified);
+        assert_eq!(h("musl-fortify")["fortify"], "unknown");
+    }
     // Text -v shows them too.
     let out = run_in(dir.path(), &["-v", "hard"]);
     assert!(

@@ -138,20 +138,19 @@ pub(super) fn read(
     facts.soname = soname.pop();
     let tab = strtab.as_deref().unwrap_or_default();
     facts.musl_loader = memchr::memmem::find(tab, b"\0__dls3\0").is_some();
-    for name in tab.split(|&b| b == 0) {
-        if name == b"__stack_chk_fail" {
-            facts.stack_chk = true;
-        } else if name.starts_with(b"__")
-            && name.ends_with(b"_chk")
-            && !name.starts_with(b"__stack_chk")
-            && facts.fortified.len() < FORTIFIED_KEPT
-        {
-            facts
-                .fortified
-                .push(String::from_utf8_lossy(name).into_owned());
-        }
-    }
+    facts.stack_chk = tab.split(|&b| b == 0).any(|n| n == b"__stack_chk_fail");
+    facts.fortified = fortified(tab);
     Ok(facts)
+}
+
+/// The fortified functions (`__memcpy_chk`, `__printf_chk`…, not `__stack_chk_*`) named in a
+/// string table, at most [`FORTIFIED_KEPT`] of them.
+pub(super) fn fortified(tab: &[u8]) -> Vec<String> {
+    tab.split(|&b| b == 0)
+        .filter(|n| n.starts_with(b"__") && n.ends_with(b"_chk") && !n.starts_with(b"__stack_chk"))
+        .take(FORTIFIED_KEPT)
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect()
 }
 
 /// The dynamic string table: `DT_STRTAB` mapped through `PT_LOAD` (by file size), bounded by
