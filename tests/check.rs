@@ -948,8 +948,12 @@ fn tls_trust_roots_and_allocator_are_reported() {
 /// without it keeps glibc's malloc.
 #[test]
 fn jemalloc_static_and_shared_are_named_and_glibc_malloc_is_not() {
-    let lib = Path::new("/usr/lib/x86_64-linux-gnu/libjemalloc.a");
-    if !lib.exists() {
+    // gcc prints the bare name back when the library is not on its search path.
+    let lib = std::process::Command::new("gcc")
+        .arg("-print-file-name=libjemalloc.a")
+        .output()
+        .unwrap();
+    if !Path::new(String::from_utf8_lossy(&lib.stdout).trim()).is_absolute() {
         skip_or_fail("libjemalloc-dev is not installed");
         return;
     }

@@ -144,10 +144,16 @@ pub(super) fn read(
 }
 
 /// The fortified functions (`__memcpy_chk`, `__printf_chk`…, not `__stack_chk_*`) named in a
-/// string table, at most [`FORTIFIED_KEPT`] of them.
+/// string table, at most [`FORTIFIED_KEPT`] of them. glibc's internal aliases (`___printf_chk`)
+/// repeat the public names in a static program's symbol table and are left out.
 pub(super) fn fortified(tab: &[u8]) -> Vec<String> {
     tab.split(|&b| b == 0)
-        .filter(|n| n.starts_with(b"__") && n.ends_with(b"_chk") && !n.starts_with(b"__stack_chk"))
+        .filter(|n| {
+            n.starts_with(b"__")
+                && !n.starts_with(b"___")
+                && n.ends_with(b"_chk")
+                && !n.starts_with(b"__stack_chk")
+        })
         .take(FORTIFIED_KEPT)
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .collect()
