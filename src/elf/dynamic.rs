@@ -145,16 +145,28 @@ pub(super) fn read(
 
 /// The fortified functions (`__memcpy_chk`, `__printf_chk`…, not `__stack_chk_*`) named in a
 /// string table, at most [`FORTIFIED_KEPT`] of them. glibc's internal aliases (`___printf_chk`)
-/// repeat the public names in a static program's symbol table and are left out.
+/// stand for the public names, which the linker stores as their tails (string-table suffix
+/// sharing), so they are read as the public name.
 pub(super) fn fortified(tab: &[u8]) -> Vec<String> {
-    tab.split(|&b| b == 0)
-        .filter(|n| {
-            n.starts_with(b"__")
-                && !n.starts_with(b"___")
-                && n.ends_with(b"_chk")
-                && !n.starts_with(b"__stack_chk")
-        })
-        .take(FORTIFIED_KEPT)
+    let mut names: Vec<&[u8]> = Vec::new();
+    for n in tab.split(|&b| b == 0) {
+        let n = n
+            .strip_prefix(b"_")
+            .filter(|r| r.starts_with(b"__"))
+            .unwrap_or(n);
+        if n.starts_with(b"__")
+            && n.ends_with(b"_chk")
+            && !n.starts_with(b"__stack_chk")
+            && !names.contains(&n)
+        {
+            names.push(n);
+            if names.len() == FORTIFIED_KEPT {
+                break;
+            }
+        }
+    }
+    names
+        .into_iter()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .collect()
 }
@@ -172,4 +184,17 @@ fn read_strtab(
     let available = seg.offset + seg.filesz - offset;
     let len = size.unwrap_or(available).min(available).min(MAX_STRUCTURE);
     src.read_at(offset, len).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fortified_names_read_glibc_aliases_as_the_public_name() {
+        let tab = b"\0___printf_chk\0__strcpy_chk\0__stack_chk_fail\0__printf_chk\0memcpy\0";
+        assert_eq!(fortified(tab), ["__printf_chk", "__strcpy_chk"]);
+        let many = b"\0__a_chk\0__b_chk\0__c_chk\0__d_chk\0__e_chk\0";
+        assert_eq!(fortified(many).len(), FORTIFIED_KEPT);
+    }
 }
