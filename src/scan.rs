@@ -43,6 +43,9 @@ pub enum Marker {
     GoPclntab,
     /// OpenSSL's version text, "OpenSSL 3.0.17 1 Jul 2025" (captured: see [`ScanResult::texts`]).
     OpenSslVersion,
+    /// The Go toolchain's version, "go1.19.8" (runtime.buildVersion, also in the build info;
+    /// captured: see [`ScanResult::texts`]). Only read as evidence in files that show Go.
+    GoVersion,
     /// The rustls crate (its source paths, kept in panic locations).
     Rustls,
     /// The ring crate: rustls's crypto provider, or used on its own.
@@ -133,6 +136,7 @@ const PATTERNS: &[(&[u8], Kind)] = &[
     (b"gconv|-modules", Kind::Marker(Marker::Gconv)),
     (b"GCONV|_PATH", Kind::Marker(Marker::Gconv)),
     (b"\xff Go build|inf:", Kind::Marker(Marker::GoBuildInfo)),
+    (b"go1|.", Kind::Capture(Marker::GoVersion)),
     (
         b"This file is packed with| the UPX",
         Kind::Marker(Marker::Upx),
@@ -192,6 +196,28 @@ const MAX_DISTINCT: usize = 1000;
 const MAX_CAPTURE: usize = 80;
 /// Store path names are at most this long (Nix's limit).
 const MAX_STORE_NAME: usize = 211;
+
+/// The length of the Go version at the start of `rest` ("go1.21.3", "go1.22rc1"): Go packs its
+/// strings without separators, so only the version's own characters are taken.
+fn go_version_len(rest: &[u8]) -> usize {
+    let digits = |from: usize| {
+        from + rest[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit() || **b == b'.')
+            .count()
+    };
+    let mut end = digits(4);
+    for pre in [&b"rc"[..], b"beta"] {
+        if rest[end..].starts_with(pre) && rest.get(end + pre.len()).is_some_and(u8::is_ascii_digit)
+        {
+            end = digits(end + pre.len());
+        }
+    }
+    while rest[..end].ends_with(b".") {
+        end -= 1;
+    }
+    end
+}
 
 /// Go's pclntab headers, built here rather than written out, so that repro-check's own binary
 /// does not hold them: the magics of Go 1.20+, 1.18, 1.16 and 1.2, each followed by two zero
@@ -349,10 +375,13 @@ impl Found {
                     if rest.get(m.len()).is_some_and(u8::is_ascii_digit)
                         && !self.texts.contains_key(&marker)
                     {
-                        let end = rest
-                            .iter()
-                            .position(|&b| !(0x20..0x7f).contains(&b))
-                            .unwrap_or(rest.len());
+                        let end = if marker == Marker::GoVersion {
+                            go_version_len(rest)
+                        } else {
+                            rest.iter()
+                                .position(|&b| !(0x20..0x7f).contains(&b))
+                                .unwrap_or(rest.len())
+                        };
                         self.markers.entry(marker).or_insert(offset);
                         self.texts.insert(
                             marker,
@@ -562,6 +591,16 @@ mod tests {
     use super::*;
 
     const HASH: &str = "0123456789abcdfghijklmnpqrsvwxyz";
+
+    #[test]
+    fn go_version_stops_at_the_next_packed_string() {
+        let len = |s: &[u8]| go_version_len(s);
+        assert_eq!(len(b"go1.19.8\0\0"), 8);
+        assert_eq!(len(b"go1.21.3GODEBUG"), 8);
+        assert_eq!(len(b"go1.22rc1x"), 9);
+        assert_eq!(len(b"go1.20beta2."), 11);
+        assert_eq!(len(b"go1.5."), 5);
+    }
 
     #[test]
     fn finds_store_paths_but_not_scrubbed_ones() {

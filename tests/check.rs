@@ -674,6 +674,21 @@ fn go_without_build_info_or_sections_has_no_libc() {
         e["libc_evidence"][0].as_str().unwrap().contains("pclntab"),
         "{e:#}"
     );
+    // runtime.buildVersion survives -s -w and the erased build info: the toolchain's version.
+    let go = std::process::Command::new("go")
+        .args(["env", "GOVERSION"])
+        .output()
+        .unwrap();
+    let version = String::from_utf8(go.stdout).unwrap();
+    let want = format!("Go version {} (offset ", version.trim());
+    assert!(
+        e["libc_evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v.as_str().unwrap().starts_with(&want)),
+        "{want}: {e:#}"
+    );
 }
 
 /// musl's libc.so is also its loader (Debian installs it as ld-musl-*.so.1); a musl shared
@@ -845,6 +860,32 @@ fn hardening_is_reported_with_and_without_each_property() {
         assert_eq!(h("nobti")["bti"], false);
         assert_eq!(h("bti")["ibt"], Value::Null);
     }
+    // Static: the symbol table tells FORTIFY (glibc links `__*_chk` only when called); the
+    // stack protector stays unknown (the C library brings `__stack_chk_fail` anyway); stripped,
+    // or musl (no `__*_chk` of its own), FORTIFY is unknown too.
+    let fortified = ["-O2", "-static", "-D_FORTIFY_SOURCE=2"];
+    compile_c("gcc", dir.path(), "static-fortify", f, &fortified);
+    let plain = ["-O2", "-static", "-U_FORTIFY_SOURCE"];
+    compile_c("gcc", dir.path(), "static-plain", f, &plain);
+    let stripped = ["-O2", "-static", "-D_FORTIFY_SOURCE=2", "-s"];
+    compile_c("gcc", dir.path(), "static-stripped", f, &stripped);
+    let (yes, no) = (h("static-fortify"), h("static-plain"));
+    assert_eq!(yes["fortify"], "yes", "{yes:#}");
+    assert!(
+        yes["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("__strcpy_chk")),
+        "{yes:#}"
+    );
+    assert_eq!(yes["stack_protector"], "unknown");
+    assert_eq!(no["fortify"], "no", "{no:#}");
+    assert_eq!(h("static-stripped")["fortify"], "unknown");
+    if have_tool("musl-gcc") {
+        compile_c("musl-gcc", dir.path(), "musl-fortify", f, &fortified);
+        assert_eq!(h("musl-fortify")["fortify"], "unknown");
+    }
     // Text -v shows them too.
     let out = run_in(dir.path(), &["-v", "hard"]);
     assert!(
@@ -900,6 +941,47 @@ fn tls_trust_roots_and_allocator_are_reported() {
         assert_eq!(f["severity"], "info");
         assert!(f["hint"].as_str().unwrap().contains("mimalloc"));
     }
+}
+
+/// jemalloc (Debian's libjemalloc-dev), linked in statically (its `<jemalloc>` messages are in
+/// the program) and against its shared library (`NEEDED libjemalloc.so.2`); the same program
+/// without it keeps glibc's malloc.
+#[test]
+fn jemalloc_static_and_shared_are_named_and_glibc_malloc_is_not() {
+    // gcc prints the bare name back when the library is not on its search path.
+    let lib = std::process::Command::new("gcc")
+        .arg("-print-file-name=libjemalloc.a")
+        .output()
+        .unwrap();
+    if !Path::new(String::from_utf8_lossy(&lib.stdout).trim()).is_absolute() {
+        skip_or_fail("libjemalloc-dev is not installed");
+        return;
+    }
+    let dir = tempdir();
+    // The pointer escapes (printed), so the compiler cannot drop the malloc/free pair.
+    let prog = "#include <stdio.h>\n#include <stdlib.h>\nint main(int c, char **v) {\n  \
+                char *p = malloc(100 + c);\n  p[0] = v[0][0];\n  printf(\"%p\\n\", (void *)p);\n  \
+                free(p);\n  return 0;\n}\n";
+    let static_je = ["-O1", "-static", "-ljemalloc", "-lpthread", "-lm"];
+    compile_c("gcc", dir.path(), "je-static", prog, &static_je);
+    compile_c("gcc", dir.path(), "je-shared", prog, &["-O1", "-ljemalloc"]);
+    compile_c("gcc", dir.path(), "glibc-malloc", prog, &["-O1", "-static"]);
+    let out = run_in(
+        dir.path(),
+        &["--json", "je-static", "je-shared", "glibc-malloc"],
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alloc = |i: usize| doc["files"][i]["host"]["allocator"].clone();
+    let evidence = |i: usize| alloc(i)["evidence"][0].as_str().unwrap().to_string();
+    assert_eq!(alloc(0)["value"], "jemalloc", "{:#}", alloc(0));
+    assert!(
+        evidence(0).starts_with("jemalloc's messages"),
+        "{:#}",
+        alloc(0)
+    );
+    assert_eq!(alloc(1)["value"], "jemalloc", "{:#}", alloc(1));
+    assert_eq!(evidence(1), "needs libjemalloc.so.2");
+    assert_eq!(alloc(2)["value"], "glibc", "{:#}", alloc(2));
 }
 
 /// rustls with ring, webpki-roots and mimalloc: a real (tiny) crate, built once with cargo. The

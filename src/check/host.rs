@@ -151,10 +151,16 @@ pub fn describe(facts: &ElfFacts, scan: &ScanResult, linkage: Linkage, libc: Lib
         }
     };
 
+    // Linked in, the allocator's own messages are in the program; linked against its shared
+    // library, only DT_NEEDED names it.
     let allocator = if let Some(e) = seen(Marker::Mimalloc, "mimalloc's messages") {
         Fact::new("mimalloc", vec![e])
+    } else if let Some(lib) = needs("libmimalloc.so") {
+        Fact::new("mimalloc", vec![format!("needs {lib}")])
     } else if let Some(e) = seen(Marker::Jemalloc, "jemalloc's messages") {
         Fact::new("jemalloc", vec![e])
+    } else if let Some(lib) = needs("libjemalloc.so") {
+        Fact::new("jemalloc", vec![format!("needs {lib}")])
     } else {
         match libc {
             Libc::Musl => Fact::new(
@@ -173,11 +179,11 @@ pub fn describe(facts: &ElfFacts, scan: &ScanResult, linkage: Linkage, libc: Lib
         tls,
         trust_roots,
         allocator,
-        hardening: hardening(facts, linkage),
+        hardening: hardening(facts, linkage, libc),
     }
 }
 
-fn hardening(facts: &ElfFacts, linkage: Linkage) -> Hardening {
+fn hardening(facts: &ElfFacts, linkage: Linkage, libc: Libc) -> Hardening {
     let mut evidence = Vec::new();
     let nx_stack = facts.gnu_stack && !facts.exec_stack;
     evidence.push(match (facts.gnu_stack, facts.exec_stack) {
@@ -212,6 +218,31 @@ fn hardening(facts: &ElfFacts, linkage: Linkage) -> Hardening {
                 evidence.push(format!("fortified functions {}", d.fortified.join(", ")));
             }
             (yes_no(d.stack_chk), yes_no(!d.fortified.is_empty()))
+        }
+        // A static program carries its C library, whose own code is built with the stack
+        // protector: `__stack_chk_fail` (and `__stack_chk_guard`) are linked in whether or not the
+        // program's code checks its stack, and without disassembly nothing tells them apart.
+        // FORTIFY can be told from the symbol table: static glibc links a `__*_chk` function only
+        // when some object calls it, and glibc's own code calls none (measured on Debian 12: plain,
+        // NSS, locale, iconv and threads programs hold none; `-D_FORTIFY_SOURCE=2 -O2` brings
+        // `__printf_chk`…). musl has no `__*_chk` at all: FORTIFY on musl (fortify-headers) is
+        // inline, so their absence proves nothing there.
+        _ if matches!(linkage, Linkage::Static | Linkage::StaticPie) => {
+            let fortify = match &facts.symtab_fortified {
+                Some(names) if !names.is_empty() => {
+                    evidence.push(format!(
+                        "symbol table: fortified functions {}",
+                        names.join(", ")
+                    ));
+                    "yes"
+                }
+                Some(_) if libc == Libc::Glibc => {
+                    evidence.push("symbol table: no fortified function (static glibc)".into());
+                    "no"
+                }
+                _ => "unknown",
+            };
+            ("unknown", fortify)
         }
         _ => ("unknown", "unknown"),
     };

@@ -182,5 +182,15 @@ fn go_evidence(facts: &ElfFacts, scan: &ScanResult) -> Vec<String> {
             out.push(format!("section {name}"));
         }
     }
+    // runtime.buildVersion ("go1.x"): in every Go program, with or without build info; only read
+    // once the file is known to be Go (the text alone proves nothing).
+    if !out.is_empty()
+        && let (Some(version), Some(off)) = (
+            scan.texts.get(&Marker::GoVersion),
+            scan.markers.get(&Marker::GoVersion),
+        )
+    {
+        out.push(format!("Go version {version} (offset {off:#x})"));
+    }
     out
 }

@@ -138,20 +138,37 @@ pub(super) fn read(
     facts.soname = soname.pop();
     let tab = strtab.as_deref().unwrap_or_default();
     facts.musl_loader = memchr::memmem::find(tab, b"\0__dls3\0").is_some();
-    for name in tab.split(|&b| b == 0) {
-        if name == b"__stack_chk_fail" {
-            facts.stack_chk = true;
-        } else if name.starts_with(b"__")
-            && name.ends_with(b"_chk")
-            && !name.starts_with(b"__stack_chk")
-            && facts.fortified.len() < FORTIFIED_KEPT
+    facts.stack_chk = tab.split(|&b| b == 0).any(|n| n == b"__stack_chk_fail");
+    facts.fortified = fortified(tab);
+    Ok(facts)
+}
+
+/// The fortified functions (`__memcpy_chk`, `__printf_chk`…, not `__stack_chk_*`) named in a
+/// string table, at most [`FORTIFIED_KEPT`] of them. glibc's internal aliases (`___printf_chk`)
+/// stand for the public names, which the linker stores as their tails (string-table suffix
+/// sharing), so they are read as the public name.
+pub(super) fn fortified(tab: &[u8]) -> Vec<String> {
+    let mut names: Vec<&[u8]> = Vec::new();
+    for n in tab.split(|&b| b == 0) {
+        let n = n
+            .strip_prefix(b"_")
+            .filter(|r| r.starts_with(b"__"))
+            .unwrap_or(n);
+        if n.starts_with(b"__")
+            && n.ends_with(b"_chk")
+            && !n.starts_with(b"__stack_chk")
+            && !names.contains(&n)
         {
-            facts
-                .fortified
-                .push(String::from_utf8_lossy(name).into_owned());
+            names.push(n);
+            if names.len() == FORTIFIED_KEPT {
+                break;
+            }
         }
     }
-    Ok(facts)
+    names
+        .into_iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect()
 }
 
 /// The dynamic string table: `DT_STRTAB` mapped through `PT_LOAD` (by file size), bounded by
@@ -167,4 +184,17 @@ fn read_strtab(
     let available = seg.offset + seg.filesz - offset;
     let len = size.unwrap_or(available).min(available).min(MAX_STRUCTURE);
     src.read_at(offset, len).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fortified_names_read_glibc_aliases_as_the_public_name() {
+        let tab = b"\0___printf_chk\0__strcpy_chk\0__stack_chk_fail\0__printf_chk\0memcpy\0";
+        assert_eq!(fortified(tab), ["__printf_chk", "__strcpy_chk"]);
+        let many = b"\0__a_chk\0__b_chk\0__c_chk\0__d_chk\0__e_chk\0";
+        assert_eq!(fortified(many).len(), FORTIFIED_KEPT);
+    }
 }

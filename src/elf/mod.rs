@@ -111,6 +111,8 @@ pub struct ElfFacts {
     pub sections: Vec<Section>,
     /// Whether a symbol table (`SHT_SYMTAB`) is present, i.e. the file is not stripped.
     pub has_symtab: bool,
+    /// The fortified functions (`__*_chk`) its symbol table names; `None` without a symbol table.
+    pub symtab_fortified: Option<Vec<String>>,
     /// The file offset of UPX's loader info (`l_info`, with its `UPX!` magic), which UPX puts right
     /// after the program header table of a file it packs.
     pub upx_loader_info: Option<u64>,
@@ -269,7 +271,7 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
 
     let gnu_stack = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_STACK);
     let relro = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_RELRO);
-    let (sections, has_symtab) = sections::read(src, &hdr, ctx, &mut names)?;
+    let (sections, symtab_fortified) = sections::read(src, &hdr, ctx, &mut names)?;
     let upx_loader_info = (!phdrs.is_empty())
         .then(|| hdr.e_phoff + phdrs.len() as u64 * u64::from(hdr.e_phentsize) + 4)
         .filter(|&at| src.read_at(at, 4).is_ok_and(|m| m == b"UPX!"));
@@ -302,7 +304,8 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         gnu_abi_tag: note_facts.gnu_abi_tag,
         go_build_id: note_facts.go_build_id,
         sections,
-        has_symtab,
+        has_symtab: symtab_fortified.is_some(),
+        symtab_fortified,
         upx_loader_info,
     })
 }

@@ -54,9 +54,9 @@ pub(super) fn read(
     hdr: &Header,
     ctx: Ctx,
     kept: &mut Names,
-) -> Result<(Vec<Section>, bool), InspectError> {
+) -> Result<(Vec<Section>, Option<Vec<String>>), InspectError> {
     if hdr.e_shoff == 0 {
-        return Ok((Vec::new(), false));
+        return Ok((Vec::new(), None));
     }
     let entsize = SectionHeader::size(ctx) as u64;
     if u64::from(hdr.e_shentsize) != entsize {
@@ -108,7 +108,15 @@ pub(super) fn read(
             .unwrap_or_default()
     };
 
-    let has_symtab = headers.iter().any(|s| s.sh_type == SHT_SYMTAB);
+    // The symbol table's names (its linked string table), read for the fortified functions only.
+    let symtab = headers.iter().find(|s| s.sh_type == SHT_SYMTAB).map(|sym| {
+        headers
+            .get(sym.sh_link as usize)
+            .filter(|s| s.sh_type != SHT_NOBITS)
+            .and_then(|s| src.read_at(s.sh_offset, s.sh_size.min(MAX_STRUCTURE)).ok())
+            .map(|tab| super::dynamic::fortified(&tab))
+            .unwrap_or_default()
+    });
     let sections = headers
         .iter()
         .map(|s| Section {
@@ -119,5 +127,5 @@ pub(super) fn read(
             align: s.sh_addralign,
         })
         .collect();
-    Ok((sections, has_symtab))
+    Ok((sections, symtab))
 }
