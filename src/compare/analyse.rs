@@ -66,12 +66,6 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
     let Some((first, rest)) = opened.split_first() else {
         return Ok(());
     };
-    let name = report
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or(&report.path)
-        .to_string();
     for other in rest {
         if let Some(found) =
             members::compare(&first.path, &other.path, &name, [first.build, other.build])?
