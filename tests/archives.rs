@@ -2,12 +2,10 @@
 //! (tar, gzip, zip via Python's zipfile, ar, dpkg-deb, py_compile, an OCI archive written per the
 //! spec), one variation each, plus identical controls and hostile archives.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn sh(dir: &Path, script: &str) {
     let out = Command::new("bash")
@@ -24,11 +22,6 @@ fn sh(dir: &Path, script: &str) {
         stdout(&out),
         stderr(&out)
     );
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}{}", stdout(out), stderr(out)))
 }
 
 /// Compare `a` and `b` in `dir`: exit 1, and the cause kinds of the first file, in rank order.

@@ -2,14 +2,12 @@
 //! verified, then every byte that matters flipped; DSSE signatures checked against OpenSSL; the
 //! statement's JSON locked by a snapshot and held to the in-toto Statement v1 field rules.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::common::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::*;
 use repro_check::attestation::keys::PublicKey;
 use repro_check::attestation::verify::{self, Failure, File};
 use repro_check::digest::Hasher;
@@ -96,7 +94,7 @@ fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
-fn json(text: &str) -> Value {
+fn json_text(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
 
@@ -169,7 +167,7 @@ fn flipping_any_subject_digest_digit_fails_verification() {
     let digest = sha256(&std::fs::read(&a).unwrap());
     let binary = std::fs::read(&a).unwrap();
     for i in 0..64 {
-        let mut statement = json(&text);
+        let mut statement = json_text(&text);
         let mut changed: Vec<u8> = digest.clone().into_bytes();
         changed[i] = if changed[i] == b'0' { b'1' } else { b'0' };
         let changed = String::from_utf8(changed).unwrap();
@@ -190,7 +188,7 @@ fn flipping_any_subject_digest_digit_fails_verification() {
         );
     }
     // The CLI says both.
-    let mut statement = json(&text);
+    let mut statement = json_text(&text);
     statement["subject"][0]["digest"]["sha256"] = Value::String("0".repeat(64));
     let bytes = serde_json::to_vec(&statement).unwrap();
     let text = rejected(tmp.path(), "edited.json", &bytes, &["a/hello"]);
@@ -217,8 +215,8 @@ fn a_statement_that_contradicts_itself_is_rejected() {
     assert_eq!(code(&out), 0);
     let out = run(dir, &["attest", "-o", "differ.json", "x1", "y"]);
     assert_eq!(code(&out), 1, "builds that differ are a failed check");
-    let same = json(&std::fs::read_to_string(dir.join("same.json")).unwrap());
-    let differ = json(&std::fs::read_to_string(dir.join("differ.json")).unwrap());
+    let same = json_text(&std::fs::read_to_string(dir.join("same.json")).unwrap());
+    let differ = json_text(&std::fs::read_to_string(dir.join("differ.json")).unwrap());
     assert_eq!(differ["predicate"]["result"], "DIFFERENT");
     let y_digest = sha256(b"other");
     assert_eq!(code(&run(dir, &["keygen", "--out", "k"])), 0);
@@ -315,12 +313,12 @@ fn builds_that_differ_are_recorded_and_do_not_verify() {
         stderr(&out),
         "different: only 2 of 3 builds agree; 1 file(s) differ (recorded in the attestation)\n"
     );
-    let statement = json(&stdout(&out));
+    let statement = json_text(&stdout(&out));
     let p = &statement["predicate"];
     assert_eq!(p["result"], "DIFFERENT");
     assert_eq!(
         p["agreement"]["groups"],
-        json(r#"[{"builds":["r1","r2"]},{"builds":["r3"]}]"#)
+        json_text(r#"[{"builds":["r1","r2"]},{"builds":["r3"]}]"#)
     );
     assert_eq!(
         (
@@ -331,7 +329,7 @@ fn builds_that_differ_are_recorded_and_do_not_verify() {
     );
     assert_eq!(
         p["differences"][0]["variants"][1]["builds"],
-        json(r#"["r3"]"#)
+        json_text(r#"["r3"]"#)
     );
     std::fs::write(dir.join("att.json"), stdout(&out)).unwrap();
     let out = run(dir, &["verify", "att.json", "a"]);
@@ -361,7 +359,7 @@ fn signed_envelope_flipped_payload_or_signature_bytes_fail() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let key = PublicKey::load(&dir.join("alice.pub")).unwrap();
-    let envelope = json(&std::fs::read_to_string(dir.join("env.json")).unwrap());
+    let envelope = json_text(&std::fs::read_to_string(dir.join("env.json")).unwrap());
     let bytes = serde_json::to_vec(&envelope).unwrap();
     assert!(failures(&bytes, b"artifact", std::slice::from_ref(&key), 1).is_empty());
 
@@ -454,7 +452,7 @@ fn several_builders_sign_one_envelope_and_the_threshold_counts_them() {
         ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let envelope = json(&std::fs::read_to_string(dir.join("env.json")).unwrap());
+    let envelope = json_text(&std::fs::read_to_string(dir.join("env.json")).unwrap());
     let payload = STANDARD
         .decode(envelope["payload"].as_str().unwrap())
         .unwrap();
@@ -569,7 +567,7 @@ fn dsse_signature_matches_openssl_and_openssl_keys_work() {
         &["attest", "--sign", "ours.key", "-o", "env.json", "x1", "x2"],
     );
     assert_eq!(code(&out), 0);
-    let envelope = json(&std::fs::read_to_string(dir.join("env.json")).unwrap());
+    let envelope = json_text(&std::fs::read_to_string(dir.join("env.json")).unwrap());
     assert_eq!(envelope["payloadType"], "application/vnd.in-toto+json");
     let payload = STANDARD
         .decode(envelope["payload"].as_str().unwrap())
@@ -650,7 +648,7 @@ fn dsse_signature_matches_openssl_and_openssl_keys_work() {
         ],
     );
     assert_eq!(code(&out), 0, "{}", stdout(&out));
-    let envelope2 = json(&std::fs::read_to_string(dir.join("env2.json")).unwrap());
+    let envelope2 = json_text(&std::fs::read_to_string(dir.join("env2.json")).unwrap());
     let sig2 = STANDARD
         .decode(envelope2["signatures"][1]["sig"].as_str().unwrap())
         .unwrap();
@@ -666,7 +664,7 @@ fn dsse_signature_matches_openssl_and_openssl_keys_work() {
 
 /// The in-toto Statement v1 field rules, checked here independently of the crate.
 fn assert_statement_v1(text: &str) {
-    let s = &json(text);
+    let s = &json_text(text);
     let obj = s.as_object().expect("a statement is a JSON object");
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     // The order they are written in (the pretty output puts the top-level keys first).
@@ -744,7 +742,7 @@ fn statement_json_snapshot_and_field_rules() {
     let out = run(dir, &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_statement_v1(&stdout(&out));
-    let statement = json(&stdout(&out));
+    let statement = json_text(&stdout(&out));
     assert_eq!(statement["predicateType"], PREDICATE_TYPE);
     assert!(
         statement["predicate"].get("timeVerified").is_none(),
@@ -763,7 +761,7 @@ fn statement_json_snapshot_and_field_rules() {
         .output()
         .unwrap();
     assert_eq!(
-        json(&stdout(&out))["predicate"]["timeVerified"],
+        json_text(&stdout(&out))["predicate"]["timeVerified"],
         "2023-11-14T22:13:20Z"
     );
 }
@@ -810,7 +808,7 @@ fn vsa_format_verifies_and_needs_a_time_and_a_uri() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = std::fs::read_to_string(dir.join("vsa.json")).unwrap();
     assert_statement_v1(&text);
-    let vsa = json(&text);
+    let vsa = json_text(&text);
     insta::with_settings!({ filters => vec![(r#""repro-check": "[^"]+""#, r#""repro-check": "[VERSION]""#), (r#""version": "[^"]+""#, r#""version": "[VERSION]""#)] }, {
         insta::assert_snapshot!("attest_vsa", text);
     });
@@ -972,7 +970,7 @@ fn verify_json_schema_snapshot() {
         &["verify", "--json", "env.json", "x1", "y", "--key", "k.pub"],
     );
     assert_eq!(code(&out), 1);
-    let doc = json(&stdout(&out));
+    let doc = json_text(&stdout(&out));
     insta::assert_json_snapshot!("verify_json", doc);
     assert!(
         doc["failures"][0]
@@ -1029,7 +1027,10 @@ fn manifests_from_other_machines_attest_like_the_trees_they_describe() {
         stdout(&trees),
         "a manifest is the tree it describes"
     );
-    assert_eq!(json(&stdout(&manifests))["subject"][0]["name"], "bin/tool");
+    assert_eq!(
+        json_text(&stdout(&manifests))["subject"][0]["name"],
+        "bin/tool"
+    );
 }
 
 #[test]
@@ -1050,7 +1051,7 @@ fn differing_builds_record_the_causes_compare_finds() {
         &["attest", "first-builder/hello", "second-builder-dir/hello"],
     );
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let statement = json(&stdout(&out));
+    let statement = json_text(&stdout(&out));
     let difference = &statement["predicate"]["differences"][0];
     assert_eq!(difference["name"], "hello");
     let kinds: Vec<&str> = difference["causes"]
@@ -1097,7 +1098,7 @@ fn same_and_differ(dir: &Path) -> (Value, Value) {
         code(&run(dir, &["attest", "-o", "differ.json", "x1", "y"])),
         1
     );
-    let read = |n: &str| json(&std::fs::read_to_string(dir.join(n)).unwrap());
+    let read = |n: &str| json_text(&std::fs::read_to_string(dir.join(n)).unwrap());
     (read("same.json"), read("differ.json"))
 }
 
@@ -1147,7 +1148,7 @@ fn names_cannot_forge_verify_output_and_attest_refuses_them() {
     assert!(!text.contains('\x1b'));
     // The JSON report keeps the raw name (serde escapes it).
     let out = run(dir, &["verify", "--json", "evil.json", "x1"]);
-    assert_eq!(json(&stdout(&out))["files"][0]["subject"], evil);
+    assert_eq!(json_text(&stdout(&out))["files"][0]["subject"], evil);
     // attest refuses builds whose files have such names, before writing anything.
     for side in ["t1", "t2"] {
         std::fs::create_dir(dir.join(side)).unwrap();
@@ -1244,7 +1245,7 @@ fn json_lines_every_line_about_the_file_counts_whatever_the_order() {
     std::fs::write(dir.join("two.jsonl"), &two).unwrap();
     let out = run(dir, &["verify", "--json", "two.jsonl", "x1"]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
-    let doc = json(&stdout(&out));
+    let doc = json_text(&stdout(&out));
     assert_eq!(doc["attestations"].as_array().unwrap().len(), 1);
     assert_eq!(doc["attestations"][0]["line"], 1);
 }
@@ -1327,7 +1328,7 @@ fn a_sigstore_bundle_is_recognised_by_its_media_type_and_claims_nothing_unchecke
     ), "{}", stdout(&out));
     let out = run(dir, &["verify", "--json", "bundle.json", "x1"]);
     assert_eq!(
-        json(&stdout(&out))["attestations"][0]["form"],
+        json_text(&stdout(&out))["attestations"][0]["form"],
         "sigstore-bundle"
     );
     // Nobody adds a repro-check signature to a Sigstore bundle.
@@ -1358,7 +1359,7 @@ fn vsa_verifier_time_uri_and_levels_are_checked_and_attest_refuses_to_sign() {
         "x2",
     ];
     assert_eq!(code(&run_env(dir, &sde, &vsa_args)), 0);
-    let vsa = json(&std::fs::read_to_string(dir.join("vsa.json")).unwrap());
+    let vsa = json_text(&std::fs::read_to_string(dir.join("vsa.json")).unwrap());
     assert_eq!(code(&run(dir, &["keygen", "--out", "k"])), 0);
     type Edit = Box<dyn Fn(&mut Value)>;
     let cases: Vec<(&str, Edit, &str)> = vec![
@@ -1502,7 +1503,7 @@ fn source_date_epoch_after_the_year_9999_is_an_error_not_a_panic() {
     );
     assert_eq!(code(&out), 0);
     assert_eq!(
-        json(&stdout(&out))["predicate"]["timeVerified"],
+        json_text(&stdout(&out))["predicate"]["timeVerified"],
         "9999-12-31T23:59:59Z"
     );
 }
@@ -1518,12 +1519,12 @@ fn verify_json_says_whether_signatures_were_checked_and_lists_the_unchecked() {
         dir,
         &["attest", "--sign", "k.key", "-o", "env.json", "x1", "x2"],
     );
-    let keyid =
-        json(&std::fs::read_to_string(dir.join("env.json")).unwrap())["signatures"][0]["keyid"]
-            .clone();
+    let keyid = json_text(&std::fs::read_to_string(dir.join("env.json")).unwrap())["signatures"][0]
+        ["keyid"]
+        .clone();
     let out = run(dir, &["verify", "--json", "env.json", "x1"]);
     assert_eq!(code(&out), 0);
-    let doc = json(&stdout(&out));
+    let doc = json_text(&stdout(&out));
     assert_eq!(doc["verified"], true);
     assert_eq!(doc["signatures_checked"], false);
     assert_eq!(
@@ -1534,7 +1535,7 @@ fn verify_json_says_whether_signatures_were_checked_and_lists_the_unchecked() {
         dir,
         &["verify", "--json", "env.json", "x1", "--key", "k.pub"],
     );
-    let doc = json(&stdout(&out));
+    let doc = json_text(&stdout(&out));
     assert_eq!(doc["signatures_checked"], true);
     assert_eq!(
         doc["attestations"][0]["unchecked_signatures"],
@@ -1550,7 +1551,7 @@ fn verify_json_says_whether_signatures_were_checked_and_lists_the_unchecked() {
         &["verify", "--json", "env.json", "x1", "--key", "m.pub"],
     );
     assert_eq!(code(&out), 1);
-    let doc = json(&stdout(&out));
+    let doc = json_text(&stdout(&out));
     assert_eq!(
         doc["attestations"][0]["unchecked_signatures"],
         serde_json::json!([{ "keyid": keyid }])
@@ -1600,7 +1601,7 @@ fn duplicate_json_keys_are_rejected_and_re_signing_adds_nothing() {
         &["attest", "--sign", "k.key", "-o", "env.json", "att.json"],
     );
     assert_eq!(code(&out), 0);
-    let env = json(&std::fs::read_to_string(dir.join("env.json")).unwrap());
+    let env = json_text(&std::fs::read_to_string(dir.join("env.json")).unwrap());
     let mut bad = env.clone();
     bad["payload"] = STANDARD.encode(dup.as_bytes()).into();
     let text = rejected(dir, "bad.json", &serde_json::to_vec(&bad).unwrap(), &["x1"]);
@@ -1650,7 +1651,7 @@ fn large_inputs_are_capped_and_checked_in_linear_time() {
         code(&run(dir, &["attest", "-o", "att.json", "x1", "x2"])),
         0
     );
-    let statement = json(&std::fs::read_to_string(dir.join("att.json")).unwrap());
+    let statement = json_text(&std::fs::read_to_string(dir.join("att.json")).unwrap());
     // More than the cap: refused with one sentence, before it is parsed.
     let big = vec![b' '; (32 << 20) + 1];
     std::fs::write(dir.join("big.json"), &big).unwrap();

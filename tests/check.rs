@@ -1,9 +1,7 @@
 //! `repro-check check` on real binaries built during the test: gcc, musl-gcc, cross compilers,
 //! rustc, and the host's own programs.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -3,9 +3,7 @@
 //! page. The binary checked is a small C program compiled here with gcc, dynamically linked: it
 //! fails `check`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};

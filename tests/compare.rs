@@ -2,18 +2,11 @@
 //! built at two SOURCE_DATE_EPOCHs, a build script leaking HashMap order, stripped vs unstripped,
 //! and trees that differ in files, modes and links.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", stdout(out)))
-}
+use std::process::Command;
 
 /// The cause kinds reported for the file at `index`, in rank order.
 fn cause_kinds(v: &Value, index: usize) -> Vec<String> {

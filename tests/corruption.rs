@@ -8,8 +8,6 @@
 // the system allocator. The crate itself forbids unsafe code; this test binary is the exception.
 #![allow(unsafe_code)]
 
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
@@ -24,7 +22,7 @@ use repro_check::elf::{self, InspectError};
 use repro_check::report::{self, check::*};
 use repro_check::scan;
 
-use common::*;
+use crate::common::*;
 
 // ---- memory: live heap bytes of the current thread, and their peak ----
 

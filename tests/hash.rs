@@ -1,9 +1,7 @@
 //! `repro-check hash`: `sha256sum -c` compatible listings, JSON manifests, and NAR hashes checked
 //! against `nix hash path` on the same trees.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
@@ -35,7 +33,7 @@ fn make_tree(root: &Path) {
 }
 
 fn nix_hash_path(dir: &Path, path: &str) -> String {
-    let out = common::nix_command("nix")
+    let out = crate::common::nix_command("nix")
         .args([
             "--extra-experimental-features",
             "nix-command",

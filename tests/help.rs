@@ -1,8 +1,6 @@
 //! The help text is the documentation users read first: lock it, with status, stdout and stderr.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn snapshot(args: &[&str]) -> String {
     let out = repro_check()

@@ -7,15 +7,13 @@
 //! pkgsStatic's stdenv and crane (tests/nix/static-build.nix), the checks' scripts run against real
 //! binaries (tests/nix/scripts.nix), the workflows are checked for what they hash and call, and the
 //! template and example crates build and pass their tests with plain cargo. Every Nix command runs
-//! with the tests' own configuration (`common::nix_command`), never the machine's.
-
-mod common;
+//! with the tests' own configuration (`crate::common::nix_command`), never the machine's.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{have_tool, stderr, stdout, tempdir};
+use crate::common::{have_tool, stderr, stdout, tempdir};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -24,7 +22,7 @@ fn root() -> PathBuf {
 
 /// `nix-instantiate ARGS`, run in the repository root.
 fn nix_instantiate(args: &[&str]) -> Output {
-    common::nix_command("nix-instantiate")
+    crate::common::nix_command("nix-instantiate")
         .args(args)
         .current_dir(root())
         .output()
@@ -33,7 +31,7 @@ fn nix_instantiate(args: &[&str]) -> Output {
 
 /// `nix ARGS` (the tests' configuration enables the flake commands, experimental in Nix 2.8).
 fn nix(args: &[&str]) -> Output {
-    common::nix_command("nix")
+    crate::common::nix_command("nix")
         .args(args)
         .current_dir(root())
         .output()
@@ -802,7 +800,7 @@ const MUSL_PROGRAM: &str = "#include <stdio.h>\n#include <string.h>\n\
 fn package_with(dir: &Path, compiler: &str, name: &str, source: &str, flags: &[&str]) -> PathBuf {
     let package = dir.join(format!("{name}-package"));
     std::fs::create_dir_all(package.join("bin")).unwrap();
-    common::compile_c(compiler, &package.join("bin"), name, source, flags);
+    crate::common::compile_c(compiler, &package.join("bin"), name, source, flags);
     std::fs::remove_file(package.join("bin").join(format!("{name}.c"))).unwrap();
     package
 }
@@ -851,7 +849,7 @@ fn static_check_script_passes_static_musl_and_fails_the_rest() {
         return;
     }
     let dir = tempdir();
-    let checker = common::bin();
+    let checker = crate::common::bin();
 
     // Stripped, as stdenv strips (Debian's libc.a carries debug info naming its build directory).
     let good = package_with(
@@ -864,7 +862,7 @@ fn static_check_script_passes_static_musl_and_fails_the_rest() {
     let (ok, log) = run_check_script(&check_script("static", &checker, &good));
     assert!(ok, "a static musl binary must pass:\n{log}");
 
-    let dynamic = package_with(dir.path(), "gcc", "dynamic", common::HELLO_C, &[]);
+    let dynamic = package_with(dir.path(), "gcc", "dynamic", crate::common::HELLO_C, &[]);
     let (ok, log) = run_check_script(&check_script("static", &checker, &dynamic));
     assert!(!ok, "a dynamic binary must fail:\n{log}");
 
@@ -917,7 +915,7 @@ fn openssl_example_check_script_passes_with_the_example_binary() {
     let run = |version: &str| {
         let script = check_script_with(
             "opensslExample",
-            &common::bin(),
+            &crate::common::bin(),
             dir.path(),
             &[("opensslVersion", version)],
         );
@@ -1038,7 +1036,7 @@ fn image_check_script_accepts_exactly_the_binary_and_certificates() {
         return;
     }
     let dir = tempdir();
-    let binary = common::compile_c(
+    let binary = crate::common::compile_c(
         "musl-gcc",
         dir.path(),
         "hello",
@@ -1054,7 +1052,7 @@ fn image_check_script_accepts_exactly_the_binary_and_certificates() {
     let run = |name: &str, files: &[(&str, &Path)], user: &str| {
         let case = dir.path().join(name);
         let image = image_archive(&case, files, user);
-        run_check_script(&check_script("image", &common::bin(), &image))
+        run_check_script(&check_script("image", &crate::common::bin(), &image))
     };
 
     let (ok, log) = run("good", &expected, "1000:1000");
@@ -1076,12 +1074,12 @@ fn reproducible_check_script_passes_identical_builds_and_fails_different_ones() 
         return;
     }
     let dir = tempdir();
-    let first = package_with(dir.path(), "gcc", "app", common::HELLO_C, &["-s"]);
+    let first = package_with(dir.path(), "gcc", "app", crate::common::HELLO_C, &["-s"]);
     let second = dir.path().join("second-build");
     copy_tree(&first, &second);
     let script = check_script_with(
         "reproducible",
-        &common::bin(),
+        &crate::common::bin(),
         &first,
         &[("other", second.to_str().unwrap())],
     );
@@ -1097,7 +1095,7 @@ fn reproducible_check_script_passes_identical_builds_and_fails_different_ones() 
     );
     let script = check_script_with(
         "reproducible",
-        &common::bin(),
+        &crate::common::bin(),
         &first,
         &[("other", different.to_str().unwrap())],
     );
@@ -1107,7 +1105,7 @@ fn reproducible_check_script_passes_identical_builds_and_fails_different_ones() 
 
 /// `nix-build ARGS` in the repository root, with the tests' own Nix configuration.
 fn nix_build(args: &[&str]) -> Output {
-    common::nix_command("nix-build")
+    crate::common::nix_command("nix-build")
         .arg("--no-out-link")
         .args(args)
         .current_dir(root())
@@ -1132,7 +1130,7 @@ fn build_static_standin(expr: &str) -> Result<PathBuf, String> {
 
 #[test]
 fn static_builder_output_holds_no_store_path_after_fixup() {
-    if !common::nix_sandbox_works() {
+    if !crate::common::nix_sandbox_works() {
         return;
     }
     // The stand-in reproduces what pkgsStatic does to a build: without the builder's postFixup,
@@ -1179,7 +1177,7 @@ fn static_builder_output_holds_no_store_path_after_fixup() {
 
 #[test]
 fn reproducibility_variant_builds_in_another_directory_and_maps_it() {
-    if !common::nix_sandbox_works() {
+    if !crate::common::nix_sandbox_works() {
         return;
     }
     // Two sources named differently: one unpacks into the default directory, the other into
@@ -1227,7 +1225,7 @@ fn reproducibility_variant_builds_in_another_directory_and_maps_it() {
 /// configuration and `NIX_CONFIG` all turn the sandbox off.
 #[test]
 fn nix_in_tests_ignores_the_machines_configuration() {
-    if !common::nix_sandbox_works() {
+    if !crate::common::nix_sandbox_works() {
         return;
     }
     let bad = tempdir();
@@ -1271,7 +1269,7 @@ fn nix_in_tests_ignores_the_machines_configuration() {
 #[test]
 #[ignore = "run by nix_in_tests_ignores_the_machines_configuration, under a hostile configuration"]
 fn isolated_nix_builds_in_the_sandbox() {
-    let shown = common::nix_command("nix")
+    let shown = crate::common::nix_command("nix")
         .arg("show-config")
         .output()
         .expect("cannot run nix");
@@ -1334,7 +1332,7 @@ fn install_script(bin: &Path, script: &str) {
 /// Build workspace member `package` into this build's own target directory (cargo's lock and
 /// build cache are shared with the test run) and return the debug binary.
 fn example_binary(package: &str) -> PathBuf {
-    let target_dir = common::bin()
+    let target_dir = crate::common::bin()
         .parent()
         .and_then(Path::parent)
         .expect("target directory")
@@ -1361,7 +1359,7 @@ fn rustls_example_check_script_passes_with_the_example_binary() {
     let run = |provider: &str| {
         let script = check_script_with(
             "rustlsExample",
-            &common::bin(),
+            &crate::common::bin(),
             dir.path(),
             &[("rustlsProvider", provider)],
         );

@@ -1,9 +1,7 @@
 //! `repro-check rebuild` on real builds: shell, gcc and tar builds run in fresh copies under each
 //! variation, and real Nix builds checked with Nix's own rebuild.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -32,11 +30,6 @@ fn rebuild_sh(src: &Path, work: &Path, args: &[&str]) -> Output {
     let mut full = args.to_vec();
     full.extend_from_slice(&["--", "sh", "build.sh"]);
     rebuild(src, work, &full)
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", stdout(out), stderr(out)))
 }
 
 fn run<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -342,7 +335,7 @@ fn lists_and_selects_variations() {
     assert_eq!(names, ALL_RUNS[..8]);
 }
 
-/// Whether Nix can build in its sandbox here (`common::nix_sandbox_works`).
+/// Whether Nix can build in its sandbox here (`crate::common::nix_sandbox_works`).
 fn nix_works() -> bool {
     nix_sandbox_works()
 }
@@ -361,7 +354,7 @@ fn derivation(name: &str, script: &str) -> String {
 /// temporary build directories (kept by `--check -K` and `--keep-failed` when a rebuild differs)
 /// are inside `dir`, so they go with it.
 fn nix_in(dir: &Path, args: &[&str]) -> Output {
-    common::isolate_nix(&mut repro_check())
+    crate::common::isolate_nix(&mut repro_check())
         .current_dir(dir)
         .env("TMPDIR", dir)
         .args(args)

@@ -2,14 +2,12 @@
 //! directories, and files that grow or shrink while they are read. Each must be reported (skipped
 //! and counted, or an error naming the path); none may hang, and none may be reported as checked.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// Wait for `child` at most `secs` seconds (a hang fails the test instead of stalling it).
 fn wait_at_most(mut child: Child, secs: u64, what: &str) -> Output {
@@ -49,11 +47,6 @@ fn tree_with_program() -> tempfile::TempDir {
     let prog = program(dir.path());
     std::fs::copy(&prog, dir.path().join("tree/prog")).unwrap();
     dir
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(out), stderr(out)))
 }
 
 #[test]

@@ -1,6 +1,5 @@
 //! Shared helpers for the integration tests: the binary under test, tool requirements, and fixture
 //! builders that compile real programs at test time.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -216,4 +215,10 @@ pub fn stdout(out: &Output) -> String {
 /// The process's stderr as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The JSON document a command printed on standard output; a test failure shows both streams.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", stdout(out), stderr(out)))
 }

@@ -1,0 +1,16 @@
+//! The integration tests: one test binary (ripgrep's layout), one module per subcommand or
+//! concern, one helper module. Run one module with `cargo test --test integration check::`.
+
+mod common;
+
+mod archives;
+mod attest;
+mod check;
+mod cli;
+mod compare;
+mod corruption;
+mod hash;
+mod help;
+mod nix;
+mod rebuild;
+mod walk;
