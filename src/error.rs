@@ -1,12 +1,12 @@
 //! The one error type: "could not do the job". Every variant names the path it is about, and its
 //! message is a sentence that says what to do, with the path escaped for a terminal. A failed check
-//! is not an error (see [`crate::Outcome`]).
+//! is not an error (see the command line's outcome).
 
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::report::escape;
+use crate::escape;
 
 /// Why a job (or one input of it) could not be done.
 #[derive(Debug)]
@@ -51,8 +51,20 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
-    /// Any other input problem, already phrased as a full sentence that names the path.
-    Invalid(String),
+    /// A file's contents are not what the job needs (a bad manifest, key or attestation, a damaged
+    /// archive…). The message is the path, then `problem`: the rest of the sentence, with its fix.
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do, e.g. "is not an Ed25519 public key in PEM form; pass …".
+        problem: String,
+    },
+    /// The arguments or the environment ask for something that cannot be done; a full sentence
+    /// that names the argument or variable and what to give instead.
+    Usage(String),
+    /// The machine could not do its part (start a program, make a temporary file, read the random
+    /// source); a full sentence that names what failed and what to check.
+    Environment(String),
     /// Writing the report to standard output failed.
     Output(io::Error),
 }
@@ -63,6 +75,28 @@ impl Error {
         Error::Read {
             path: path.to_path_buf(),
             source,
+        }
+    }
+
+    /// An input error: `path`, then `problem` (the rest of the sentence).
+    pub fn input(path: &Path, problem: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The file the error is about, if it is about one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Read { path, .. }
+            | Error::Write { path, .. }
+            | Error::NotElf { path, .. }
+            | Error::Malformed { path, .. }
+            | Error::NotRegular { path, .. }
+            | Error::Changed { path }
+            | Error::Input { path, .. } => Some(path),
+            Error::Usage(_) | Error::Environment(_) | Error::Output(_) => None,
         }
     }
 
@@ -105,7 +139,8 @@ impl fmt::Display for Error {
                 "{} changed while it was being read; run again once nothing is writing to it",
                 escape::path(path)
             ),
-            Error::Invalid(sentence) => f.write_str(sentence),
+            Error::Input { path, problem } => write!(f, "{} {problem}", escape::path(path)),
+            Error::Usage(sentence) | Error::Environment(sentence) => f.write_str(sentence),
             Error::Output(source) => write!(f, "cannot write the report: {source}"),
         }
     }

@@ -2,11 +2,13 @@
 //!
 //! Exit codes (ripgrep's convention): 0 every check passed, 1 a check failed, 2 the job could not be done.
 
+mod cli;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = repro_check::cli::parse_args(std::env::args_os());
-    match repro_check::run(cli) {
+    let cli = cli::args::parse_args(std::env::args_os());
+    match cli::run(cli) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             // A closed pipe (`repro-check hash … | head`) is not a failure of the job. Reports

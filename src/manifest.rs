@@ -25,8 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::report::escape;
-use crate::report::progress::Counter;
+use crate::progress::Counter;
 pub use crate::snapshot::{Name, Node, Snapshot};
 
 /// The `schema` value of manifests this version writes.
@@ -273,10 +272,12 @@ pub fn load_counted(path: &Path, counter: &Counter) -> Result<Build, Error> {
     // tree with one would be "identical" to a tree without it. Their contents cannot be read, so
     // the job cannot be done.
     if let Some((special, what)) = snapshot.specials.first() {
-        return Err(Error::Invalid(format!(
-            "{} is {what}, whose contents cannot be read or compared; remove it from the build output",
-            escape::path(special)
-        )));
+        return Err(Error::input(
+            special,
+            format!(
+                "is {what}, whose contents cannot be read or compared; remove it from the build output"
+            ),
+        ));
     }
     Ok(Build::local(label, path, snapshot))
 }
@@ -302,11 +303,13 @@ fn read_manifest(path: &Path) -> Result<Option<Manifest>, Error> {
         return Ok(None);
     }
     let schema_error = |schema: &str| {
-        Error::Invalid(format!(
-            "{} is a manifest with schema {schema:?}, but this repro-check reads {:?} and {SCHEMA:?}; write it again with this version's `repro-check hash --json`",
-            path.display(),
-            READS[0]
-        ))
+        Error::input(
+            path,
+            format!(
+                "is a manifest with schema {schema:?}, but this repro-check reads {:?} and {SCHEMA:?}; write it again with this version's `repro-check hash --json`",
+                READS[0]
+            ),
+        )
     };
     let file = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
     match serde_json::from_reader::<_, Manifest>(std::io::BufReader::new(file)) {
@@ -314,10 +317,12 @@ fn read_manifest(path: &Path) -> Result<Option<Manifest>, Error> {
         Ok(m) => Err(schema_error(&m.schema)),
         Err(e) => match head_schema(head) {
             Some(schema) if !READS.contains(&schema) => Err(schema_error(schema)),
-            _ => Err(Error::Invalid(format!(
-                "{} is not a valid {SCHEMA} manifest ({e}); write it again with `repro-check hash --json`",
-                path.display()
-            ))),
+            _ => Err(Error::input(
+                path,
+                format!(
+                    "is not a valid {SCHEMA} manifest ({e}); write it again with `repro-check hash --json`"
+                ),
+            )),
         },
     }
 }
@@ -338,16 +343,16 @@ fn head_schema(head: &[u8]) -> Option<&str> {
 /// root's file name, as if the roots sat side by side in one directory.
 fn from_manifest(label: String, manifest: Manifest, path: &Path) -> Result<Build, Error> {
     let invalid = |what: String| {
-        Error::Invalid(format!(
-            "{} {what}; write it again with `repro-check hash --json`",
-            path.display()
-        ))
+        Error::input(
+            path,
+            format!("{what}; write it again with `repro-check hash --json`"),
+        )
     };
     if manifest.roots.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{} is a manifest of no paths; hash at least one path",
-            path.display()
-        )));
+        return Err(Error::input(
+            path,
+            "is a manifest of no paths; hash at least one path",
+        ));
     }
     let single = manifest.roots.len() == 1;
     let mut snapshot = Snapshot {

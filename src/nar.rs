@@ -21,9 +21,12 @@ use crate::snapshot;
 /// Nix refuses them, and so does this function. The walk is [`snapshot::take`]'s, which also
 /// gives every file's SHA-256 from the same read.
 pub fn nar_hash(path: &std::path::Path) -> Result<String, Error> {
-    snapshot::take(path, true)?
-        .nar_hash
-        .ok_or_else(|| Error::Invalid(format!("no NAR hash was computed for {}", path.display())))
+    snapshot::take(path, true)?.nar_hash.ok_or_else(|| {
+        Error::input(
+            path,
+            "has no NAR hash: none was computed for it; hash it with --nar",
+        )
+    })
 }
 
 /// One step of a NAR serialisation, in archive order: an entry of a directory (at `depth`

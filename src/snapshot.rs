@@ -25,10 +25,10 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::digest::Hasher;
+use crate::escape;
 use crate::input;
 use crate::nar::{Nar, Piece};
-use crate::report::escape;
-use crate::report::progress::Counter;
+use crate::progress::Counter;
 
 /// A `/`-separated path relative to a build's root, as the bytes the file system stores.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
@@ -492,10 +492,12 @@ fn tree(root: &Path, nar: bool, counter: &Counter) -> Result<Snapshot, Error> {
             None => {
                 let what = input::special_kind(&ft);
                 if nar {
-                    return Err(Error::Invalid(format!(
-                        "{} is {what}, which a Nix archive cannot hold; remove it or hash a tree without it",
-                        escape::path(&path)
-                    )));
+                    return Err(Error::input(
+                        &path,
+                        format!(
+                            "is {what}, which a Nix archive cannot hold; remove it or hash a tree without it"
+                        ),
+                    ));
                 }
                 specials.push((path, what));
                 continue;
@@ -602,7 +604,7 @@ fn read_with_nar(
     drop(tx);
     let nar_hash = archiver
         .join()
-        .map_err(|_| Error::Invalid("the NAR hash thread failed".into()))?;
+        .map_err(|_| Error::Environment("the NAR hash thread failed".into()))?;
     result.map(|digests| (digests, Some(nar_hash)))
 }
 
@@ -613,7 +615,7 @@ fn feed(
 ) -> Result<Vec<Option<Read>>, Error> {
     let send = |batch: Vec<OwnedPiece>| {
         tx.send(batch)
-            .map_err(|_| Error::Invalid("the NAR hash thread stopped".into()))
+            .map_err(|_| Error::Environment("the NAR hash thread stopped".into()))
     };
     let large = |w: &Walked| matches!(w.kind, WalkedKind::File { size, .. } if size > WHOLE);
     let mut out: Vec<Option<Read>> = Vec::with_capacity(walked.len());
@@ -634,7 +636,7 @@ fn feed(
                 }
             })?;
             if failed.is_some() {
-                return Err(Error::Invalid("the NAR hash thread stopped".into()));
+                return Err(Error::Environment("the NAR hash thread stopped".into()));
             }
             counter.done(size);
             out.push(Some(Read {

@@ -347,12 +347,7 @@ fn rebuild_says_how_to_write_a_forgotten_double_dash() {
 
 #[test]
 fn completions_and_man_page_come_from_the_clap_definitions() {
-    use clap::CommandFactory;
-    let cli = repro_check::cli::Cli::command();
-    let subcommands: Vec<String> = cli
-        .get_subcommands()
-        .map(|s| s.get_name().to_string())
-        .collect();
+    let subcommands = subcommands();
     assert!(subcommands.len() >= 9, "{subcommands:?}");
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let out = repro_check().args(["completions", shell]).output().unwrap();

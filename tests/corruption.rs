@@ -19,7 +19,6 @@ use goblin::elf::Elf;
 use goblin::elf::program_header::{PT_DYNAMIC, PT_INTERP, PT_NOTE};
 use repro_check::check::{self, Policy};
 use repro_check::elf::{self, InspectError};
-use repro_check::report::{self, check::*};
 use repro_check::scan;
 
 use crate::common::*;
@@ -213,7 +212,7 @@ fn variants(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 
 // ---- the in-process run ----
 
-/// Inspect, scan, judge and render one file's bytes, as `check` does for a file on disk.
+/// Inspect, scan, judge and serialise one file's bytes, as `check` does for a file on disk.
 /// `scanned` is the string scan of the bytes when already known (a header flip does not change
 /// it); it is the slowest step in an unoptimised test build. Returns Ok(pass) or Err(the reason it
 /// is not a checkable ELF file).
@@ -227,22 +226,17 @@ fn check_bytes(bytes: &[u8], scanned: Option<&scan::ScanResult>) -> Result<bool,
         Some(s) => s.clone(),
         None => scan::scan_bytes(bytes),
     };
-    let verdict = check::evaluate(&facts, &scanned, &Policy::default());
-    let pass = verdict.pass;
-    let doc = Document {
-        files: vec![Entry::Checked(Box::new(FileReport::new(
-            "f".into(),
-            "0".repeat(64),
-            bytes.len() as u64,
-            &facts,
-            verdict,
-        )))],
-        summary: Summary::default(),
-    };
-    let rendered = text(&doc, report::Style::new(false), true);
-    assert!(!rendered.is_empty());
-    serde_json::to_string(&doc).map_err(|e| e.to_string())?;
-    Ok(pass)
+    let name = Path::new("f");
+    let report = check::judge(
+        name,
+        &bytes,
+        &facts,
+        scanned,
+        "0".repeat(64),
+        &Policy::default(),
+    );
+    serde_json::to_string(&report).map_err(|e| e.to_string())?;
+    Ok(report.pass)
 }
 
 /// Outcome of one variant in-process.

@@ -22,15 +22,6 @@ fn top_level_help() {
     insta::assert_snapshot!("help", snapshot(&["--help"]));
 }
 
-/// Every subcommand, from the clap definitions (so a new one cannot go unlocked).
-fn subcommands() -> Vec<String> {
-    use clap::CommandFactory;
-    repro_check::cli::Cli::command()
-        .get_subcommands()
-        .map(|s| s.get_name().to_string())
-        .collect()
-}
-
 #[test]
 fn every_subcommand_has_help() {
     let subs = subcommands();

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use super::json::MAX_BYTES;
 use crate::Error;
-use crate::report::escape;
 
 /// Read an attestation, refusing one larger than [`MAX_BYTES`] without reading further.
 pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Error> {
@@ -18,11 +17,13 @@ pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Error> {
         .read_to_end(&mut bytes)
         .map_err(|e| Error::read(path, e))?;
     if bytes.len() > MAX_BYTES {
-        return Err(Error::Invalid(format!(
-            "{} is larger than {} MiB, the most an attestation may be; pass the statement, envelope or bundle file itself",
-            escape::path(path),
-            MAX_BYTES >> 20
-        )));
+        return Err(Error::input(
+            path,
+            format!(
+                "is larger than {} MiB, the most an attestation may be; pass the statement, envelope or bundle file itself",
+                MAX_BYTES >> 20
+            ),
+        ));
     }
     Ok(bytes)
 }

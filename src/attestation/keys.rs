@@ -49,10 +49,10 @@ impl SecretKey {
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
         let key = SigningKey::from_pkcs8_pem(&text).map_err(|_| {
-            Error::Invalid(format!(
-                "{} is not an Ed25519 secret key in PKCS#8 PEM form; make one with `repro-check keygen`",
-                path.display()
-            ))
+            Error::input(
+                path,
+                "is not an Ed25519 secret key in PKCS#8 PEM form; make one with `repro-check keygen`",
+            )
         })?;
         let keyid = key_id(&key.verifying_key());
         Ok(SecretKey { key, keyid })
@@ -74,10 +74,10 @@ impl PublicKey {
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
         let key = VerifyingKey::from_public_key_pem(&text).map_err(|_| {
-            Error::Invalid(format!(
-                "{} is not an Ed25519 public key in PEM form; pass the .pub file `repro-check keygen` wrote",
-                path.display()
-            ))
+            Error::input(
+                path,
+                "is not an Ed25519 public key in PEM form; pass the .pub file `repro-check keygen` wrote",
+            )
         })?;
         Ok(PublicKey {
             keyid: key_id(&key),
@@ -117,21 +117,21 @@ pub fn generate(prefix: &Path) -> Result<Written, Error> {
     let public = with_suffix(prefix, "pub");
     for path in [&secret, &public] {
         if path.symlink_metadata().is_ok() {
-            return Err(Error::Invalid(format!(
-                "{} already exists and keys are never overwritten; choose another --out PREFIX or remove it yourself",
-                path.display()
-            )));
+            return Err(Error::input(
+                path,
+                "already exists and keys are never overwritten; choose another --out PREFIX or remove it yourself",
+            ));
         }
     }
     let mut seed = Zeroizing::new([0u8; 32]);
     getrandom::fill(seed.as_mut_slice()).map_err(|e| {
-        Error::Invalid(format!(
+        Error::Environment(format!(
             "cannot read the operating system's random source ({e}); no key was written"
         ))
     })?;
     let key = SigningKey::from_bytes(&seed);
     let pem = |e: &dyn std::fmt::Display| {
-        Error::Invalid(format!(
+        Error::Environment(format!(
             "cannot encode the new key as PEM ({e}); no key was written"
         ))
     };

@@ -70,8 +70,21 @@ pub struct BuildRecord {
 }
 
 /// The overall result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str", try_from = "String")]
+#[strum(serialize_all = "UPPERCASE")]
 pub enum Verdict {
     /// Every build's output is bit-identical.
     Identical,
@@ -82,10 +95,14 @@ pub enum Verdict {
 impl Verdict {
     /// The name written in the JSON.
     pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Identical => "IDENTICAL",
-            Verdict::Different => "DIFFERENT",
-        }
+        self.into()
+    }
+}
+
+impl TryFrom<String> for Verdict {
+    type Error = strum::ParseError;
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 

@@ -9,31 +9,32 @@ use crate::Error;
 /// 9999-12-31T23:59:59Z, the last second RFC 3339 can write (its year has four digits).
 const LAST_SECOND: u64 = 253_402_300_799;
 
-/// The time to record as RFC 3339 UTC (`2026-11-24T06:00:00Z`): `SOURCE_DATE_EPOCH` when set,
-/// else the clock when `clock` is true, else none.
-pub fn time_verified(
-    source_date_epoch: Option<&str>,
-    clock: bool,
-) -> Result<Option<String>, Error> {
+/// Parse a `SOURCE_DATE_EPOCH` value: whole seconds since 1970, up to the end of the year 9999
+/// (the last time RFC 3339 can write). The one parser and the one message for it.
+pub fn parse_source_date_epoch(text: &str) -> Result<u64, Error> {
+    let secs: u64 = text.trim().parse().map_err(|_| {
+        Error::Usage(format!(
+            "SOURCE_DATE_EPOCH is \"{}\", not a whole number of seconds since 1970; set it to e.g. $(git log -1 --format=%ct)",
+            crate::escape::text(text)
+        ))
+    })?;
+    if secs > LAST_SECOND {
+        return Err(Error::Usage(format!(
+            "SOURCE_DATE_EPOCH is {secs}, after the end of the year 9999, which an RFC 3339 time cannot express; set it to e.g. $(git log -1 --format=%ct)"
+        )));
+    }
+    Ok(secs)
+}
+
+/// The time to record as RFC 3339 UTC (`2026-11-24T06:00:00Z`): `source_date_epoch` (already
+/// parsed by [`parse_source_date_epoch`]) when set, else the clock when `clock` is true, else none.
+pub fn time_verified(source_date_epoch: Option<u64>, clock: bool) -> Option<String> {
     let when = match source_date_epoch {
-        Some(text) => {
-            let secs: u64 = text.trim().parse().map_err(|_| {
-                Error::Invalid(format!(
-                    "SOURCE_DATE_EPOCH is \"{}\", not a whole number of seconds since 1970; set it to e.g. $(git log -1 --format=%ct)",
-                    crate::report::escape::text(text)
-                ))
-            })?;
-            if secs > LAST_SECOND {
-                return Err(Error::Invalid(format!(
-                    "SOURCE_DATE_EPOCH is {secs}, after the end of the year 9999, which an RFC 3339 time cannot express; set it to e.g. $(git log -1 --format=%ct)"
-                )));
-            }
-            UNIX_EPOCH + Duration::from_secs(secs)
-        }
+        Some(secs) => UNIX_EPOCH + Duration::from_secs(secs.min(LAST_SECOND)),
         None if clock => SystemTime::now(),
-        None => return Ok(None),
+        None => return None,
     };
-    Ok(Some(humantime::format_rfc3339_seconds(when).to_string()))
+    Some(humantime::format_rfc3339_seconds(when).to_string())
 }
 
 /// Whether `text` is an RFC 3339 date and time (`2026-11-24T06:00:00Z`, optionally with a
@@ -69,25 +70,28 @@ mod tests {
 
     #[test]
     fn source_date_epoch_wins_and_is_formatted_in_utc() {
+        let sde = parse_source_date_epoch(" 1700000000\n").unwrap();
         assert_eq!(
-            time_verified(Some("1700000000"), true).unwrap().as_deref(),
+            time_verified(Some(sde), true).as_deref(),
             Some("2023-11-14T22:13:20Z")
         );
-        assert_eq!(time_verified(None, false).unwrap(), None);
-        assert!(time_verified(None, true).unwrap().is_some());
-        assert!(time_verified(Some("yesterday"), false).is_err());
+        assert_eq!(time_verified(None, false), None);
+        assert!(time_verified(None, true).is_some());
+        let err = parse_source_date_epoch("yesterday")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a whole number of seconds"), "{err}");
     }
 
     #[test]
     fn the_year_10000_is_refused_not_a_panic() {
+        let last = parse_source_date_epoch("253402300799").unwrap();
         assert_eq!(
-            time_verified(Some("253402300799"), false)
-                .unwrap()
-                .as_deref(),
+            time_verified(Some(last), false).as_deref(),
             Some("9999-12-31T23:59:59Z")
         );
         for late in ["253402300800", "18446744073709551615"] {
-            let err = time_verified(Some(late), false).unwrap_err().to_string();
+            let err = parse_source_date_epoch(late).unwrap_err().to_string();
             assert!(err.contains("after the end of the year 9999"), "{err}");
         }
     }

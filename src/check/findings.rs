@@ -8,8 +8,22 @@ use crate::elf::{ElfFacts, names};
 use crate::scan::{self, Hit, Marker, ScanResult};
 
 /// A finding's code: stable, for scripts and `--deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Code {
     /// The file requests a program interpreter (`PT_INTERP`).
     Interpreter,
@@ -48,8 +62,22 @@ pub enum Code {
 }
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "lowercase")]
 pub enum Severity {
     /// Fails the check.
     Error,
@@ -62,11 +90,7 @@ pub enum Severity {
 impl Severity {
     /// Lower-case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
+        self.into()
     }
 }
 
@@ -90,25 +114,7 @@ pub struct Finding {
 impl Code {
     /// The code as written in reports.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::Interpreter => "interpreter",
-            Code::Needed => "needed",
-            Code::Rpath => "rpath",
-            Code::Runpath => "runpath",
-            Code::GlibcNss => "glibc-nss",
-            Code::GlibcDlopen => "glibc-dlopen",
-            Code::NixStoreRef => "nix-store-ref",
-            Code::BuildPath => "build-path",
-            Code::SharedLibrary => "shared-library",
-            Code::DynamicLoader => "dynamic-loader",
-            Code::NotAProgram => "not-a-program",
-            Code::Machine => "machine",
-            Code::Malformed => "malformed",
-            Code::Packed => "packed",
-            Code::Tls => "tls",
-            Code::TrustRoots => "trust-roots",
-            Code::Allocator => "allocator",
-        }
+        self.into()
     }
 }
 

@@ -205,7 +205,7 @@ fn hardening(facts: &ElfFacts, linkage: Linkage, libc: Libc) -> Hardening {
             if bind_now { ", BIND_NOW" } else { "" }
         ));
     }
-    let pie = facts.is_pie() || linkage == Linkage::StaticPie;
+    let pie = super::is_pie(facts);
     if dynamic.is_some_and(|d| d.flags_1 & DF_1_PIE != 0) {
         evidence.push("DF_1_PIE".into());
     }

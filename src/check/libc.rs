@@ -23,8 +23,20 @@ use crate::elf::{ElfFacts, FileType};
 use crate::scan::{Marker, ScanResult};
 
 /// The C library a binary uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "lowercase")]
 pub enum Libc {
     /// musl.
     Musl,
@@ -39,12 +51,7 @@ pub enum Libc {
 impl Libc {
     /// Lower-case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Libc::Musl => "musl",
-            Libc::Glibc => "glibc",
-            Libc::None => "none",
-            Libc::Unknown => "unknown",
-        }
+        self.into()
     }
 }
 

@@ -4,6 +4,7 @@
 //! any `PT_INTERP` ⇒ dynamic; any `DT_NEEDED` ⇒ dynamic (without an interpreter it is malformed);
 //! otherwise `ET_DYN` ⇒ static-pie (with or without `DF_1_PIE`) and `ET_EXEC` ⇒ static.
 
+mod file;
 mod findings;
 pub mod host;
 pub mod libc;
@@ -13,12 +14,25 @@ use std::collections::BTreeSet;
 
 use crate::elf::{ElfFacts, FileType};
 use crate::scan::ScanResult;
+pub use file::{FileProblem, FileReport, check_bytes, check_file, check_open, judge};
 pub use findings::{Code, Finding, Severity};
 pub use libc::Libc;
 
 /// How the file is linked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Linkage {
     /// No interpreter, no dynamic section: the kernel maps it and jumps to it.
     Static,
@@ -33,12 +47,7 @@ pub enum Linkage {
 impl Linkage {
     /// The name used in reports.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Linkage::Static => "static",
-            Linkage::StaticPie => "static-pie",
-            Linkage::Dynamic => "dynamic",
-            Linkage::None => "none",
-        }
+        self.into()
     }
 }
 
@@ -129,6 +138,14 @@ pub fn evaluate(facts: &ElfFacts, scan: &ScanResult, policy: &Policy) -> Verdict
         pass,
         host,
     }
+}
+
+/// Position-independent program (PIE or static-pie): an `ET_DYN` file the kernel starts as a
+/// program (role executable or dynamic loader), so it can load it anywhere (ASLR). The one rule
+/// for the report's `pie` and the hardening fact.
+pub fn is_pie(facts: &ElfFacts) -> bool {
+    facts.file_type == FileType::SharedObject
+        && matches!(role(facts), Role::Executable | Role::DynamicLoader)
 }
 
 fn role(facts: &ElfFacts) -> Role {

@@ -3,8 +3,23 @@
 use serde::{Deserialize, Serialize};
 
 /// A kind of cause, in rank order (most specific first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str", try_from = "String")]
+#[strum(serialize_all = "kebab-case")]
 pub enum CauseKind {
     /// Nothing but the build-id differs.
     BuildIdOnly,
@@ -39,22 +54,7 @@ pub enum CauseKind {
 impl CauseKind {
     /// The name used in reports.
     pub fn name(self) -> &'static str {
-        match self {
-            CauseKind::BuildIdOnly => "build-id-only",
-            CauseKind::Toolchain => "toolchain",
-            CauseKind::BuildPath => "build-path",
-            CauseKind::Timestamp => "timestamp",
-            CauseKind::Ownership => "ownership",
-            CauseKind::Permissions => "permissions",
-            CauseKind::HostInfo => "host-info",
-            CauseKind::VersionInfo => "version-info",
-            CauseKind::Compression => "compression",
-            CauseKind::Flags => "flags",
-            CauseKind::Ordering => "ordering",
-            CauseKind::DebugOnly => "debug-only",
-            CauseKind::Layout => "layout",
-            CauseKind::Code => "code",
-        }
+        self.into()
     }
 
     /// The fix hint shown with it.
@@ -103,6 +103,13 @@ impl CauseKind {
                 "the compiled program differs: check both builds use the same source, Cargo.lock, features, target CPU and codegen settings (codegen-units, LTO)"
             }
         }
+    }
+}
+
+impl TryFrom<String> for CauseKind {
+    type Error = strum::ParseError;
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 

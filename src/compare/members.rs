@@ -563,10 +563,10 @@ fn content_analysis(
 ) -> Result<(Vec<Cause>, Vec<String>), Error> {
     let temp = |bytes: &[u8]| -> Result<tempfile::NamedTempFile, Error> {
         let mut f = tempfile::NamedTempFile::new().map_err(|e| {
-            Error::Invalid(format!("cannot create a temporary file: {e}; check TMPDIR"))
+            Error::Environment(format!("cannot create a temporary file: {e}; check TMPDIR"))
         })?;
         f.write_all(bytes).map_err(|e| {
-            Error::Invalid(format!("cannot write a temporary file: {e}; check TMPDIR"))
+            Error::Environment(format!("cannot write a temporary file: {e}; check TMPDIR"))
         })?;
         Ok(f)
     };

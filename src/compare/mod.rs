@@ -25,7 +25,7 @@ pub use members::{FieldDiff, MemberDiff};
 
 use crate::Error;
 use crate::manifest::{self, Build, Source};
-use crate::report::progress::Counter;
+use crate::progress::Counter;
 pub use crate::snapshot::Change as ChangeKind;
 use crate::snapshot::{self, Name, Node};
 
@@ -182,7 +182,7 @@ pub fn compare(builds: &[Build]) -> Result<Comparison, Error> {
 /// [`compare`], counting in `counter` the files (rows) found and each one as it is compared.
 pub fn compare_counted(builds: &[Build], counter: &Counter) -> Result<Comparison, Error> {
     if builds.len() < 2 {
-        return Err(Error::Invalid(
+        return Err(Error::Usage(
             "compare needs at least two builds; name two or more files, trees or manifests".into(),
         ));
     }
@@ -193,7 +193,7 @@ pub fn compare_counted(builds: &[Build], counter: &Counter) -> Result<Comparison
             builds.iter().find(|b| !b.single_file()),
         );
         if let (Some(f), Some(t)) = (file, tree) {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Usage(format!(
                 "{} is a single file but {} is a directory tree; compare files with files and trees with trees",
                 f.label, t.label
             )));

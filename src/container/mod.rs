@@ -270,10 +270,12 @@ struct Walker<'a> {
 
 /// A member of a container failed: name it.
 fn member_error(path: &Path, name: &str, e: impl std::fmt::Display) -> Error {
-    Error::Invalid(format!(
-        "{}: cannot unpack {name}: {e}; the archive is damaged, truncated or built to exhaust memory",
-        path.display()
-    ))
+    Error::input(
+        path,
+        format!(
+            "cannot be unpacked at {name}: {e}; the archive is damaged, truncated or built to exhaust memory"
+        ),
+    )
 }
 
 impl Walker<'_> {

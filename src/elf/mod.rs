@@ -129,19 +129,6 @@ impl ElfFacts {
         self.dynamic.as_ref()?.soname.as_deref()
     }
 
-    /// Whether this is a position-independent executable: `ET_DYN` marked `DF_1_PIE`, or
-    /// requesting an interpreter, or without a soname and with an entry point.
-    pub fn is_pie(&self) -> bool {
-        if self.file_type != FileType::SharedObject {
-            return false;
-        }
-        let flagged = self
-            .dynamic
-            .as_ref()
-            .is_some_and(|d| d.flags_1 & DF_1_PIE != 0);
-        flagged || !self.interpreters.is_empty() || (self.soname().is_none() && self.entry != 0)
-    }
-
     /// The name of the section that holds file offset `offset`, if any.
     pub fn section_at(&self, offset: u64) -> Option<&str> {
         self.sections

@@ -57,7 +57,7 @@ pub fn run(
     }
     let start = Instant::now();
     let status = cmd.status().map_err(|e| {
-        Error::Invalid(format!(
+        Error::Environment(format!(
             "cannot start /bin/sh to run the build command: {e}; rebuild needs a POSIX shell at /bin/sh"
         ))
     })?;

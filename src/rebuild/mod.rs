@@ -49,6 +49,24 @@ pub struct Options {
     pub keep: bool,
     /// Write an attestation of the runs here.
     pub attest: Option<PathBuf>,
+    /// What the caller's environment says; the library never reads the environment itself.
+    pub env: Environment,
+}
+
+/// The caller's environment, as far as `rebuild` needs it (the binary reads it; tests give it).
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// `SOURCE_DATE_EPOCH`, parsed (see [`crate::attestation::time::parse_source_date_epoch`]):
+    /// every run gets it, and `--attest` records it. Unset: the source's newest mtime for the
+    /// runs, and no time in the attestation.
+    pub source_date_epoch: Option<u64>,
+    /// `HOME`: every run but the home variation's keeps it.
+    pub home: Option<OsString>,
+    /// `CARGO_HOME`; unset: `$HOME/.cargo` when that is a directory. Pinned for every run so
+    /// that tools keep finding their data when HOME varies.
+    pub cargo_home: Option<OsString>,
+    /// `RUSTUP_HOME`; unset: `$HOME/.rustup` when that is a directory. Pinned like CARGO_HOME.
+    pub rustup_home: Option<OsString>,
 }
 
 /// The overall verdict.
@@ -358,8 +376,7 @@ pub fn rebuild_with_progress(
     };
     let mut attestation = None;
     if let (Some(path), None) = (&opts.attest, &failure) {
-        let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
-        attest::write(path, &listings, sde.as_deref().filter(|v| !v.is_empty()))?;
+        attest::write(path, &listings, opts.env.source_date_epoch)?;
         attestation = Some(path.clone());
     }
     let source_date_epoch = ctx.source_date_epoch;

@@ -60,7 +60,7 @@ fn is_file(installable: &str) -> bool {
 /// The version `nix --version` reports, e.g. (2, 8, "2.8.0").
 fn nix_version() -> Result<((u32, u32), String), Error> {
     let out = Command::new("nix").arg("--version").output().map_err(|e| {
-        Error::Invalid(format!(
+        Error::Environment(format!(
             "cannot run nix ({e}); install Nix (Debian: apt install nix-bin) or leave out --nix"
         ))
     })?;
@@ -74,7 +74,7 @@ fn nix_version() -> Result<((u32, u32), String), Error> {
 
 fn run(cmd: &mut Command, what: &str) -> Result<Output, Error> {
     cmd.output().map_err(|e| {
-        Error::Invalid(format!(
+        Error::Environment(format!(
             "cannot run {what}: {e}; check that Nix is installed and on PATH"
         ))
     })
@@ -105,7 +105,7 @@ pub fn rebuild(installable: &str) -> Result<NixRebuild, Error> {
     let ((major, minor), version) = nix_version()?;
     let file = is_file(installable);
     if !file && (major, minor) < (2, 4) {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Usage(format!(
             "{installable} is a flake reference, which needs Nix 2.4 or newer (this is Nix {version}); give a .nix file instead"
         )));
     }

@@ -73,19 +73,18 @@ impl Context {
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_os_string()))
             .unwrap_or_else(|| "source".into());
-        let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
-            Ok(v) => v.trim().parse().map_err(|_| {
-                Error::Invalid(format!(
-                    "SOURCE_DATE_EPOCH is {v:?}, not a number of seconds; set it to an integer or unset it"
-                ))
-            })?,
-            Err(_) => source.newest_mtime(),
-        };
-        let home = std::env::var_os("HOME");
+        let env = &opts.env;
+        let source_date_epoch = env
+            .source_date_epoch
+            .unwrap_or_else(|| source.newest_mtime());
+        let home = env.home.clone();
         // Tools that find their data through HOME keep finding it when HOME varies.
         let mut pinned = Vec::new();
-        for (var, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
-            let value = std::env::var_os(var).or_else(|| {
+        for (var, given, default) in [
+            ("CARGO_HOME", &env.cargo_home, ".cargo"),
+            ("RUSTUP_HOME", &env.rustup_home, ".rustup"),
+        ] {
+            let value = given.clone().or_else(|| {
                 let dir = Path::new(home.as_ref()?).join(default);
                 dir.is_dir().then(|| dir.into_os_string())
             });

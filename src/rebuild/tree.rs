@@ -31,10 +31,10 @@ impl Source {
     pub fn scan(root: &Path) -> Result<Source, Error> {
         let meta = fs::metadata(root).map_err(|e| Error::read(root, e))?;
         if !meta.is_dir() {
-            return Err(Error::Invalid(format!(
-                "{} is not a directory; give the source tree's top directory with --source",
-                root.display()
-            )));
+            return Err(Error::input(
+                root,
+                "is not a directory; give the source tree's top directory with --source",
+            ));
         }
         let top = root.to_path_buf();
         let walker = WalkBuilder::new(root)
@@ -53,10 +53,12 @@ impl Source {
         let mut entries = Vec::new();
         for item in walker {
             let item = item.map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot list the source tree {}: {e}; check that you may read all of it",
-                    root.display()
-                ))
+                Error::input(
+                    root,
+                    format!(
+                        "(the source tree) cannot be listed: {e}; check that you may read all of it"
+                    ),
+                )
             })?;
             if item.depth() == 0 {
                 continue;

@@ -222,3 +222,22 @@ pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", stdout(out), stderr(out)))
 }
+
+/// Every subcommand, as the binary's own `--help` lists them (from its clap definitions, so a new
+/// one cannot go untested); `help` itself is left out.
+pub fn subcommands() -> Vec<String> {
+    let out = repro_check().arg("--help").output().unwrap();
+    let help = stdout(&out);
+    let commands = help
+        .split("\nCommands:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_else(|| panic!("no Commands: section in --help:\n{help}"));
+    commands
+        .lines()
+        .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}

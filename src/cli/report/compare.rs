@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use super::Style;
-use super::escape;
-use crate::compare::{Comparison, FileReport, Role, letter};
+use repro_check::compare::{Comparison, FileReport, Role, letter};
+use repro_check::escape;
 
 /// Differing files shown in full; the rest are counted (the JSON has them all).
 const MAX_FILES: usize = 50;

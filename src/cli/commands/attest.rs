@@ -6,16 +6,16 @@ use std::path::{Path, PathBuf};
 
 use clap::{ValueEnum, ValueHint};
 
-use crate::Outcome;
-use crate::attestation::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
-use crate::attestation::keys::SecretKey;
-use crate::attestation::predicate::{self, Verdict};
-use crate::attestation::statement::{self, ResourceDescriptor, is_uri};
-use crate::attestation::verify::{self, Failure, Form, Trust};
-use crate::attestation::{builds, files, time, vsa};
-use crate::error::Error;
-use crate::report;
-use crate::report::escape;
+use crate::cli::Outcome;
+use crate::cli::report;
+use repro_check::attestation::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use repro_check::attestation::keys::SecretKey;
+use repro_check::attestation::predicate::{self, Verdict};
+use repro_check::attestation::statement::{self, ResourceDescriptor, is_uri};
+use repro_check::attestation::verify::{self, Failure, Form, Trust};
+use repro_check::attestation::{builds, files, time, vsa};
+use repro_check::error::Error;
+use repro_check::escape;
 
 /// Write a reproducibility attestation for two or more builds of the same source.
 ///
@@ -89,7 +89,7 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
         .collect::<Result<Vec<_>, Error>>()?;
     if let [single] = args.builds.as_slice() {
         if keys.is_empty() {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Usage(format!(
                 "attest needs at least two builds to compare, and got only {}; to add a signature to an existing attestation, also pass --sign KEY",
                 escape::path(single)
             )));
@@ -98,12 +98,9 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
     }
     let labels = labels(args)?;
     let inputs = inputs(args)?;
-    let sde = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .filter(|v| !v.is_empty());
-    let when = time::time_verified(sde.as_deref(), args.timestamp)?;
+    let when = time::time_verified(crate::cli::env::source_date_epoch()?, args.timestamp);
     if let Some(uri) = args.resource_uri.as_deref().filter(|uri| !is_uri(uri)) {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Usage(format!(
             "--resource-uri \"{}\" is not a URI; give where the artifact is published, e.g. https://example.org/releases/app",
             escape::text(uri)
         )));
@@ -117,12 +114,12 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
         Format::Statement => to_json(&statement, keys.is_empty()),
         Format::Vsa => {
             let Some(when) = when else {
-                return Err(Error::Invalid(
+                return Err(Error::Usage(
                     "a SLSA verification summary must say when it was made; set SOURCE_DATE_EPOCH or pass --timestamp".into(),
                 ));
             };
             let Some(uri) = args.resource_uri.clone() else {
-                return Err(Error::Invalid(
+                return Err(Error::Usage(
                     "a SLSA verification summary must name where the artifact is published; pass --resource-uri URI".into(),
                 ));
             };
@@ -156,7 +153,7 @@ fn refuse_unprintable_names(outputs: &[builds::BuildOutput]) -> Result<(), Error
     };
     for output in outputs {
         if let Some(name) = output.files.keys().find(|n| unprintable(&n.json_text())) {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Usage(format!(
                 "build {} has a file named \"{}\", with control or bidirectional-override characters, which cannot be a subject name; rename it",
                 escape::text(&output.label),
                 name.display()
@@ -174,7 +171,7 @@ fn labels(args: &AttestArgs) -> Result<Vec<String>, Error> {
             .collect());
     }
     if args.builders.len() != args.builds.len() {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Usage(format!(
             "{} --builder labels were given for {} builds; give one per BUILD, in the same order",
             args.builders.len(),
             args.builds.len()
@@ -182,7 +179,7 @@ fn labels(args: &AttestArgs) -> Result<Vec<String>, Error> {
     }
     let mut seen = std::collections::BTreeSet::new();
     if let Some(dup) = args.builders.iter().find(|l| !seen.insert(l.as_str())) {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Usage(format!(
             "--builder {} is given twice; each build needs its own label",
             escape::text(dup)
         )));
@@ -201,7 +198,7 @@ fn inputs(args: &AttestArgs) -> Result<Vec<ResourceDescriptor>, Error> {
     }
     for spec in &args.input_digests {
         let bad = || {
-            Error::Invalid(format!(
+            Error::Usage(format!(
                 "--input-digest \"{}\" is not NAME=ALG:HEX with HEX in lowercase and as long as ALG needs, e.g. source=gitCommit:<40 hex digits>",
                 escape::text(spec)
             ))
@@ -248,29 +245,32 @@ fn sign_new(payload: &[u8], keys: &[SecretKey]) -> Result<Vec<u8>, Error> {
 /// for what it is (anything but a record that the builds differ): a signature vouches for what it
 /// signs.
 fn cosign(path: &Path, keys: &[SecretKey], out: Option<&Path>) -> Result<Outcome, Error> {
-    let shown = escape::path(path);
     let bytes = files::read_attestation(path)?;
     let doc = verify::check_document(&bytes, &Trust::default())
-        .map_err(|why| Error::Invalid(format!("{shown} {}", escape::text(&why))))?;
+        .map_err(|why| Error::input(path, escape::text(&why).into_owned()))?;
     if let Some(failure) = doc
         .failures
         .iter()
         .find(|f| !matches!(f, Failure::NotIdentical { .. }))
     {
-        return Err(Error::Invalid(format!(
-            "{shown} was not signed because {}",
-            escape::text(&failure.to_string())
-        )));
+        return Err(Error::input(
+            path,
+            format!(
+                "was not signed because {}",
+                escape::text(&failure.to_string())
+            ),
+        ));
     }
     let mut envelope: Envelope = match doc.form {
         Form::Envelope => serde_json::from_slice(&bytes).map_err(|e| {
-            Error::Invalid(format!("{shown} is not a DSSE envelope repro-check can extend ({e}); sign the file `attest` wrote"))
+            Error::input(path, format!("is not a DSSE envelope repro-check can extend ({e}); sign the file `attest` wrote"))
         })?,
         Form::Statement => Envelope::new(IN_TOTO_PAYLOAD_TYPE, &bytes),
         Form::SigstoreBundle => {
-            return Err(Error::Invalid(format!(
-                "{shown} is a Sigstore bundle, whose envelope is signed through Sigstore; sign the statement itself (the file `attest` wrote)"
-            )));
+            return Err(Error::input(
+                path,
+                "is a Sigstore bundle, whose envelope is signed through Sigstore; sign the statement itself (the file `attest` wrote)",
+            ));
         }
     };
     let before = envelope.signatures.len();

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
-use crate::commands;
+use crate::cli::commands;
 
 /// Prove a Linux binary is truly static, and that it was built reproducibly.
 ///
@@ -130,9 +130,9 @@ fn misplaced_subcommand(
             .enumerate()
             .skip(2)
             .filter(|(i, _)| *i != index)
-            .map(|(_, a)| crate::report::escape::text(&a.to_string_lossy()).into_owned()),
+            .map(|(_, a)| repro_check::escape::text(&a.to_string_lossy()).into_owned()),
     );
-    let word = crate::report::escape::text(word);
+    let word = repro_check::escape::text(word);
     Some(if exact {
         format!(
             "'{word}' is a subcommand, not a file, and no file named '{word}' exists; \
@@ -167,6 +167,22 @@ fn check_options_with_value() -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The value parser of an argument that names a value of a library enum: its names (strum's, the
+/// one mapping that serde and the reports use too) are the possible values, so a mistyped name is a
+/// usage error that lists them.
+pub fn names<T>() -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: strum::VariantNames
+        + std::str::FromStr<Err = strum::ParseError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(T::VARIANTS).try_map(|name| name.parse::<T>())
 }
 
 #[cfg(test)]

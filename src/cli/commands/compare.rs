@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::report::progress::{self, Counter};
-use crate::{Error, Outcome, compare, manifest, report};
+use crate::cli::report::progress;
+use crate::cli::{Outcome, report};
+use repro_check::progress::Counter;
+use repro_check::{Error, compare, manifest};
 
 /// Compare two or more builds and explain why they differ.
 ///

@@ -3,104 +3,9 @@
 
 use serde::Serialize;
 
-use super::{Style, escape, human_size};
-use crate::check::host::HostFacts;
-use crate::check::{Finding, Libc, Linkage, Role, Severity, Verdict};
-use crate::elf::{ElfFacts, FileType};
-
-/// One checked ELF file.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
-    /// The path as given or found.
-    pub path: String,
-    /// SHA-256 of the whole file, hex.
-    pub sha256: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// 32 or 64.
-    pub class: u8,
-    /// "little" or "big".
-    pub endian: &'static str,
-    /// As `uname -m` names it.
-    pub machine: String,
-    /// The ELF file type.
-    #[serde(rename = "type")]
-    pub file_type: FileType,
-    /// What the file is for.
-    pub role: Role,
-    /// How it is linked.
-    pub linkage: Linkage,
-    /// Whether it starts on a bare kernel with nothing else installed.
-    #[serde(rename = "static")]
-    pub is_static: bool,
-    /// Whether it passes the policy.
-    pub pass: bool,
-    /// Position-independent executable.
-    pub pie: bool,
-    /// The requested interpreter.
-    pub interpreter: Option<String>,
-    /// `DT_NEEDED` libraries.
-    pub needed: Vec<String>,
-    /// `DT_RPATH` values.
-    pub rpath: Vec<String>,
-    /// `DT_RUNPATH` values.
-    pub runpath: Vec<String>,
-    /// `DT_SONAME`.
-    pub soname: Option<String>,
-    /// GNU build-id, hex.
-    pub build_id: Option<String>,
-    /// No symbol table.
-    pub stripped: bool,
-    /// Carries DWARF debug information.
-    pub debug_info: bool,
-    /// The C library.
-    pub libc: Libc,
-    /// Why that libc.
-    pub libc_evidence: Vec<String>,
-    /// TLS stack, trust roots, allocator and hardening, with evidence.
-    pub host: HostFacts,
-    /// Findings, most severe first.
-    pub findings: Vec<Finding>,
-}
-
-impl FileReport {
-    /// Assemble the report of one file.
-    pub fn new(
-        path: String,
-        sha256: String,
-        size: u64,
-        facts: &ElfFacts,
-        verdict: Verdict,
-    ) -> Self {
-        let dynamic = facts.dynamic.clone().unwrap_or_default();
-        FileReport {
-            path,
-            sha256,
-            size,
-            class: facts.class,
-            endian: if facts.little_endian { "little" } else { "big" },
-            machine: facts.machine.clone(),
-            file_type: facts.file_type,
-            role: verdict.role,
-            linkage: verdict.linkage,
-            is_static: verdict.is_static,
-            pass: verdict.pass,
-            pie: facts.is_pie(),
-            interpreter: facts.interpreters.first().cloned(),
-            needed: dynamic.needed,
-            rpath: dynamic.rpath,
-            runpath: dynamic.runpath,
-            soname: dynamic.soname,
-            build_id: facts.build_id.clone(),
-            stripped: !facts.has_symtab,
-            debug_info: facts.has_debug_info(),
-            libc: verdict.libc,
-            libc_evidence: verdict.libc_evidence,
-            host: verdict.host,
-            findings: verdict.findings,
-        }
-    }
-}
+use super::{Style, human_size};
+use repro_check::check::{FileReport, Libc, Linkage, Role, Severity};
+use repro_check::escape;
 
 /// A file that could not be checked.
 #[derive(Debug, Clone, Serialize)]
@@ -208,7 +113,7 @@ fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
                 },
             ),
         ];
-        let fact = |f: &crate::check::host::Fact| {
+        let fact = |f: &repro_check::check::host::Fact| {
             let mut s = f.value.to_string();
             if let Some(d) = &f.detail {
                 s.push_str(&format!(" ({d})"));

@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use super::Style;
-use crate::rebuild::nix::NixRebuild;
-use crate::rebuild::{Difference, Failure, Rebuild, RunReport, RunStatus, Verdict};
+use repro_check::rebuild::nix::NixRebuild;
+use repro_check::rebuild::{Difference, Failure, Rebuild, RunReport, RunStatus, Verdict};
 
 /// The first line of a `rebuild` report: how many runs of what, comparing what.
 pub fn header(
@@ -17,8 +17,8 @@ pub fn header(
         "rebuild: {} run{} of `{}`, comparing {}; SOURCE_DATE_EPOCH={}",
         runs,
         if runs == 1 { "" } else { "s" },
-        super::escape::text(&command.join(" ")),
-        super::escape::text(&outputs.join(", ")),
+        repro_check::escape::text(&command.join(" ")),
+        repro_check::escape::text(&outputs.join(", ")),
         source_date_epoch
     )
 }

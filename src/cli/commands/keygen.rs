@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use clap::ValueHint;
 
-use crate::Outcome;
-use crate::attestation::keys;
-use crate::error::Error;
-use crate::report;
-use crate::report::escape;
+use crate::cli::Outcome;
+use crate::cli::report;
+use repro_check::attestation::keys;
+use repro_check::error::Error;
+use repro_check::escape;
 
 /// Make an Ed25519 key pair for signing attestations offline.
 ///

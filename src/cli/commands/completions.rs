@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, ValueHint};
 
-use crate::cli::Cli;
-use crate::{Error, Outcome, report};
+use crate::cli::args::Cli;
+use crate::cli::{Outcome, report};
+use repro_check::Error;
 
 /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
 ///

@@ -2,13 +2,12 @@
 
 pub mod check;
 pub mod compare;
-pub mod escape;
 pub mod progress;
 pub mod rebuild;
 
 use std::io::{self, IsTerminal, Write};
 
-use crate::error::Error;
+use repro_check::error::Error;
 
 /// Whether to colour text written to standard output: only on a terminal, never with `NO_COLOR`
 /// set (see no-color.org) or `TERM=dumb`.

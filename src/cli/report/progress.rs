@@ -3,7 +3,9 @@
 //! piped reports stay clean.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use repro_check::progress::Counter;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -20,40 +22,6 @@ pub fn stderr_is_terminal() -> bool {
 fn delay() -> Duration {
     let ms = std::env::var("REPRO_CHECK_PROGRESS_DELAY_MS").ok();
     Duration::from_millis(ms.and_then(|m| m.parse().ok()).unwrap_or(500))
-}
-
-/// Files (and their bytes) found and done so far, shared between the library's workers, which
-/// count, and [`counting`], which draws: the library never prints. Updated once per file.
-#[derive(Debug, Default)]
-pub struct Counter {
-    total_files: AtomicU64,
-    total_bytes: AtomicU64,
-    files: AtomicU64,
-    bytes: AtomicU64,
-}
-
-impl Counter {
-    /// `files` more to do, of `bytes` in all.
-    pub fn found(&self, files: u64, bytes: u64) {
-        self.total_files.fetch_add(files, Ordering::Relaxed);
-        self.total_bytes.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    /// One more file done, of `bytes`.
-    pub fn done(&self, bytes: u64) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    /// (files done, files found, bytes done, bytes found).
-    fn read(&self) -> (u64, u64, u64, u64) {
-        (
-            self.files.load(Ordering::Relaxed),
-            self.total_files.load(Ordering::Relaxed),
-            self.bytes.load(Ordering::Relaxed),
-            self.total_bytes.load(Ordering::Relaxed),
-        )
-    }
 }
 
 /// Run `job` while a bar labelled `what` shows `counter` ("hashing 120/4000 files 3 MiB/80 MiB

@@ -4,14 +4,11 @@ use clap::ValueHint;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-use crate::Outcome;
-use crate::check::{self, Code, Policy};
-use crate::digest::Hasher;
-use crate::elf::{self, FileSource, InspectError, ReadAt};
-use crate::error::Error;
-use crate::input::{self, Item, SkipReason};
-use crate::report::{self, Style, check::*};
-use crate::scan::{self, Marker, Scanner};
+use crate::cli::Outcome;
+use crate::cli::report::{self, Style, check::*};
+use repro_check::check::{Code, FileProblem, FileReport, Policy, check_file, check_open};
+use repro_check::error::Error;
+use repro_check::input::{self, Item, SkipReason};
 
 /// Check that ELF files are truly static — they start on a bare Linux kernel with no loader, no
 /// libc and no shared libraries — and say why not.
@@ -46,7 +43,7 @@ pub struct CheckArgs {
 
     /// Fail on findings with this code even where they are only warnings, e.g. `build-path`,
     /// `nix-store-ref`, `glibc-nss`. Repeat for several codes.
-    #[arg(long, value_name = "CODE", hide_possible_values = true)]
+    #[arg(long, value_name = "CODE", hide_possible_values = true, value_parser = crate::cli::args::names::<Code>())]
     pub deny: Vec<Code>,
 
     /// Fail on every warning (as if each warning's code were given to --deny).
@@ -202,11 +199,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
     }
 
     if files.is_empty() {
-        let error = Error::Invalid(format!(
+        let error = Error::Usage(format!(
             "found no ELF files in {} ({} other files skipped); name a binary or the directory that holds it",
             args.paths
                 .iter()
-                .map(|p| report::escape::path(p).into_owned())
+                .map(|p| repro_check::escape::path(p).into_owned())
                 .collect::<Vec<_>>()
                 .join(", "),
             summary.skipped_not_elf + summary.skipped_symlinks + summary.skipped_special,
@@ -268,7 +265,7 @@ pub const STDIN_CAP: u64 = 4 << 30;
 fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, Error> {
     let dashes = paths.iter().filter(|p| p.as_os_str() == STDIN_NAME).count();
     if dashes > 1 {
-        return Err(Error::Invalid(
+        return Err(Error::Usage(
             "`-` (standard input) is named more than once; standard input holds one file".into(),
         ));
     }
@@ -303,7 +300,7 @@ fn check_stdin(policy: &Policy, digest: bool) -> Result<FileReport, FileProblem>
     let name = Path::new(STDIN_NAME);
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        return Err(FileProblem::Error(Error::Invalid(
+        return Err(FileProblem::Error(Error::Usage(
             "`-` reads a file from standard input, but standard input is a terminal; pipe the \
              file in (`curl -sL URL | repro-check check -`) or name it"
                 .into(),
@@ -325,7 +322,7 @@ fn spool(reader: impl std::io::Read, cap: u64) -> Result<(std::fs::File, u64), E
     let len =
         std::io::copy(&mut reader.take(cap + 1), &mut file).map_err(|e| Error::read(name, e))?;
     if len > cap {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Usage(format!(
             "standard input (`-`) holds more than {}; save it to a file and check that file",
             report::human_size(cap)
         )));
@@ -342,94 +339,7 @@ fn failed(path: &Path, error: &Error) -> Entry {
 }
 
 fn error_path(error: &Error) -> &Path {
-    match error {
-        Error::Read { path, .. }
-        | Error::NotElf { path, .. }
-        | Error::Malformed { path, .. }
-        | Error::NotRegular { path, .. }
-        | Error::Changed { path }
-        | Error::Write { path, .. } => path,
-        Error::Invalid(_) | Error::Output(_) => Path::new(""),
-    }
-}
-
-/// Why one file produced no report.
-#[derive(Debug)]
-pub enum FileProblem {
-    /// It is not an ELF file (skipped inside directories, an error when named).
-    NotElf(Error),
-    /// It could not be read or parsed.
-    Error(Error),
-}
-
-/// Check one regular file: ELF facts from its headers, then one streaming pass that scans it (and
-/// hashes it when `digest` is set; otherwise the report's digest is empty), then the verdict. A
-/// panic in a parser becomes an error about this file.
-pub fn check_file(path: &Path, policy: &Policy, digest: bool) -> Result<FileReport, FileProblem> {
-    let (file, len) = input::open_regular(path).map_err(FileProblem::Error)?;
-    check_open(path, &file, len, policy, digest)
-}
-
-/// Check an open file of length `len`, read from its current position; `path` names it in the
-/// report and in errors.
-fn check_open(
-    path: &Path,
-    file: &std::fs::File,
-    len: u64,
-    policy: &Policy,
-    digest: bool,
-) -> Result<FileReport, FileProblem> {
-    let src = FileSource::new(file, len);
-    let inspected = std::panic::catch_unwind(|| elf::inspect(&src)).unwrap_or_else(|_| {
-        Err(InspectError::Malformed(
-            "its structure made the ELF parser fail".to_string(),
-        ))
-    });
-    let facts = match inspected {
-        Ok(facts) => facts,
-        Err(InspectError::NotElf) => {
-            let head = src.read_at(0, len.min(1024)).unwrap_or_default();
-            return Err(FileProblem::NotElf(Error::NotElf {
-                path: path.to_path_buf(),
-                what: input::describe_non_elf(&head),
-            }));
-        }
-        Err(InspectError::Malformed(reason)) => {
-            return Err(FileProblem::Error(Error::Malformed {
-                path: path.to_path_buf(),
-                reason,
-            }));
-        }
-    };
-
-    let mut hasher = digest.then(Hasher::new);
-    let mut scanner = Scanner::new();
-    input::stream_open(path, file, len, |chunk| {
-        if let Some(h) = hasher.as_mut() {
-            h.update(chunk);
-        }
-        scanner.feed(chunk);
-    })
-    .map_err(FileProblem::Error)?;
-    let mut scan = scanner.finish();
-    // Go's pclntab header is looked for only where nothing names a C library (see scan.rs).
-    let no_libc = facts.interpreters.is_empty()
-        && facts.gnu_abi_tag.is_none()
-        && facts.dynamic.as_ref().is_none_or(|d| d.needed_count == 0)
-        && ![Marker::MuslStrerror, Marker::MuslSymbol]
-            .iter()
-            .any(|m| scan.markers.contains_key(m));
-    if no_libc && let Some(off) = scan::go_pclntab(&src, &facts.loads) {
-        scan.markers.insert(Marker::GoPclntab, off);
-    }
-    let verdict = check::evaluate(&facts, &scan, policy);
-    Ok(FileReport::new(
-        path.display().to_string(),
-        hasher.map(Hasher::finish_hex).unwrap_or_default(),
-        len,
-        &facts,
-        verdict,
-    ))
+    error.path().unwrap_or(Path::new(""))
 }
 
 #[cfg(test)]
@@ -477,7 +387,7 @@ mod tests {
             .filter(|m| *m < 300 || *m == 0x9026)
             .flat_map(|m| {
                 [(true, true), (true, false), (false, true), (false, false)]
-                    .map(|(is_64, le)| crate::elf::names::machine_name(m, is_64, le))
+                    .map(|(is_64, le)| repro_check::elf::names::machine_name(m, is_64, le))
             })
             .collect();
         for (canonical, _) in MACHINES {

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::manifest::{self, Manifest, Root};
-use crate::report::escape;
-use crate::snapshot::{self, Snapshot};
-use crate::{Error, Outcome, report};
+use crate::cli::{Outcome, report};
+use repro_check::Error;
+use repro_check::escape;
+use repro_check::manifest::{self, Manifest, Root};
+use repro_check::snapshot::{self, Snapshot};
 
 /// Hash build outputs: SHA-256 of every file in `sha256sum -c` format, a JSON manifest, NAR hashes.
 ///
@@ -37,7 +38,7 @@ pub struct HashArgs {
 
 /// Run `hash`.
 pub fn run(args: &HashArgs) -> Result<Outcome, Error> {
-    let counter = report::progress::Counter::default();
+    let counter = repro_check::progress::Counter::default();
     let snapshots = report::progress::counting("hashing", &counter, || {
         (args.paths.iter())
             .map(|p| snapshot::take_counted(p, args.nar, &counter))

@@ -5,15 +5,15 @@ use std::path::PathBuf;
 use clap::ValueHint;
 use serde::Serialize;
 
-use crate::Outcome;
-use crate::attestation::builds::sha256_file;
-use crate::attestation::files::read_attestation;
-use crate::attestation::keys::PublicKey;
-use crate::attestation::statement::is_uri;
-use crate::attestation::verify::{self, File, Form, Trust};
-use crate::error::Error;
-use crate::report::escape;
-use crate::report::{self, Style};
+use crate::cli::Outcome;
+use crate::cli::report::{self, Style};
+use repro_check::attestation::builds::sha256_file;
+use repro_check::attestation::files::read_attestation;
+use repro_check::attestation::keys::PublicKey;
+use repro_check::attestation::statement::is_uri;
+use repro_check::attestation::verify::{self, File, Form, Trust};
+use repro_check::error::Error;
+use repro_check::escape;
 
 /// Check files against a reproducibility attestation, offline.
 ///
@@ -101,13 +101,13 @@ struct JsonAgreement {
 pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
     let threshold = match (args.threshold, args.keys.len()) {
         (Some(_), 0) => {
-            return Err(Error::Invalid(
+            return Err(Error::Usage(
                 "--threshold counts signatures by --key keys; name the trusted keys with --key"
                     .into(),
             ));
         }
         (Some(k), n) if k == 0 || k > n => {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Usage(format!(
                 "--threshold {k} must be between 1 and the number of --key keys ({n})"
             )));
         }
@@ -115,7 +115,7 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
         (None, n) => n,
     };
     if let Some(id) = args.verifier_ids.iter().find(|id| !is_uri(id)) {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Usage(format!(
             "--verifier-id \"{}\" is not a URI; give the verifier.id of the summaries you trust, e.g. https://example.org/verifier",
             escape::text(id)
         )));
@@ -128,7 +128,7 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
     // A threshold counts distinct keys: the same key named twice must not count as two signers.
     for (i, key) in keys.iter().enumerate() {
         if let Some(first) = keys[..i].iter().find(|k| k.keyid == key.keyid) {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Usage(format!(
                 "--key {} and --key {} are the same key; name each trusted key once",
                 escape::path(&first.path),
                 escape::path(&key.path)
@@ -151,13 +151,8 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
         threshold,
         verifiers: &args.verifier_ids,
     };
-    let report = verify::verify_with(&bytes, &files, &trust).map_err(|why| {
-        Error::Invalid(format!(
-            "{} {}",
-            escape::path(&args.attestation),
-            escape::text(&why)
-        ))
-    })?;
+    let report = verify::verify_with(&bytes, &files, &trust)
+        .map_err(|why| Error::input(&args.attestation, escape::text(&why).into_owned()))?;
     let verified = report.failures.is_empty();
     let key_path = |i: usize| keys[i].path.display().to_string();
     if args.json {

@@ -5,10 +5,10 @@ use clap::ValueHint;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
-use crate::Outcome;
-use crate::error::Error;
-use crate::rebuild::{self, Verdict, variation::Variation};
-use crate::report::{self, Style};
+use crate::cli::Outcome;
+use crate::cli::report::{self, Style};
+use repro_check::error::Error;
+use repro_check::rebuild::{self, Verdict, variation::Variation};
 
 /// Build the source several times under varied environments and say what makes the outputs
 /// differ.
@@ -57,11 +57,11 @@ pub struct RebuildArgs {
     pub source: PathBuf,
 
     /// Run only this variation (repeatable). The two controls always run.
-    #[arg(long = "variation", value_name = "NAME", hide_possible_values = true)]
+    #[arg(long = "variation", value_name = "NAME", hide_possible_values = true, value_parser = crate::cli::args::names::<Variation>())]
     pub variations: Vec<Variation>,
 
     /// Do not run this variation (repeatable).
-    #[arg(long = "skip", value_name = "NAME", hide_possible_values = true)]
+    #[arg(long = "skip", value_name = "NAME", hide_possible_values = true, value_parser = crate::cli::args::names::<Variation>())]
     pub skip: Vec<Variation>,
 
     /// List the variations and what each changes, then exit.
@@ -123,6 +123,7 @@ pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
         work_dir: args.work_dir.clone(),
         keep: args.keep,
         attest: args.attest.clone(),
+        env: crate::cli::env::rebuild_environment()?,
     };
     let result = rebuild::rebuild_with_progress(&opts, &mut Progress::default().callback())?;
     if args.json {
@@ -229,20 +230,20 @@ fn check_command_line(args: &RebuildArgs) -> Result<(), Error> {
         } else {
             format!(
                 " ({} went to --output: --output takes every word up to the next option)",
-                report::escape::text(&program.join(" "))
+                repro_check::escape::text(&program.join(" "))
             )
         };
-        return Err(Error::Invalid(format!(
+        return Err(Error::Usage(format!(
             "the build command starts with `{}`, an option, not a program{moved}; write the \
              outputs, then `--`, then the whole command, e.g. `{example}`",
-            report::escape::text(&first.to_string_lossy())
+            repro_check::escape::text(&first.to_string_lossy())
         )));
     }
     if let Some(program) = args.outputs.iter().find(|o| looks_like_program(o)) {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Usage(format!(
             "--output {} names a program, not an output path: --output takes every word up to \
              the next option, so end the outputs with `--` before the command, e.g. `{example}`",
-            report::escape::path(program)
+            repro_check::escape::path(program)
         )));
     }
     Ok(())
@@ -303,7 +304,7 @@ fn relative_output(source: &Path, path: &Path) -> Result<PathBuf, Error> {
         path.strip_prefix(&root)
             .map(Path::to_path_buf)
             .map_err(|_| {
-                Error::Invalid(format!(
+                Error::Usage(format!(
                     "--output {} is outside the source tree {}; name outputs relative to it",
                     path.display(),
                     source.display()
@@ -319,7 +320,7 @@ fn relative_output(source: &Path, path: &Path) -> Result<PathBuf, Error> {
     if ok {
         Ok(rel.components().collect())
     } else {
-        Err(Error::Invalid(format!(
+        Err(Error::Usage(format!(
             "--output {} must name a path inside the source tree, relative to its root (no `..`)",
             path.display()
         )))
