@@ -169,22 +169,6 @@ fn check_options_with_value() -> Vec<String> {
         .collect()
 }
 
-/// The value parser of an argument that names a value of a library enum: its names (strum's, the
-/// one mapping that serde and the reports use too) are the possible values, so a mistyped name is a
-/// usage error that lists them.
-pub fn names<T>() -> impl clap::builder::TypedValueParser<Value = T>
-where
-    T: strum::VariantNames
-        + std::str::FromStr<Err = strum::ParseError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(T::VARIANTS).try_map(|name| name.parse::<T>())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,7 +43,7 @@ pub struct CheckArgs {
 
     /// Fail on findings with this code even where they are only warnings, e.g. `build-path`,
     /// `nix-store-ref`, `glibc-nss`. Repeat for several codes.
-    #[arg(long, value_name = "CODE", hide_possible_values = true, value_parser = crate::cli::args::names::<Code>())]
+    #[arg(long, value_name = "CODE", hide_possible_values = true, value_parser = crate::cli::names::<Code>())]
     pub deny: Vec<Code>,
 
     /// Fail on every warning (as if each warning's code were given to --deny).

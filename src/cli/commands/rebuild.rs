@@ -57,11 +57,11 @@ pub struct RebuildArgs {
     pub source: PathBuf,
 
     /// Run only this variation (repeatable). The two controls always run.
-    #[arg(long = "variation", value_name = "NAME", hide_possible_values = true, value_parser = crate::cli::args::names::<Variation>())]
+    #[arg(long = "variation", value_name = "NAME", hide_possible_values = true, value_parser = crate::cli::names::<Variation>())]
     pub variations: Vec<Variation>,
 
     /// Do not run this variation (repeatable).
-    #[arg(long = "skip", value_name = "NAME", hide_possible_values = true, value_parser = crate::cli::args::names::<Variation>())]
+    #[arg(long = "skip", value_name = "NAME", hide_possible_values = true, value_parser = crate::cli::names::<Variation>())]
     pub skip: Vec<Variation>,
 
     /// List the variations and what each changes, then exit.
