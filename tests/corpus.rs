@@ -41,6 +41,18 @@ const CHECKED: &[(&str, i32)] = &[
     ("ppc64-dynamic", 1),
 ];
 
+/// Runs of `check` with options, on files under `check/`: name, exit status, arguments.
+const CHECKS_WITH_OPTIONS: &[(&str, i32, &[&str])] = &[
+    // The x86_64 file fails a check for aarch64; the aarch64 one passes it.
+    (
+        "machine-aarch64",
+        1,
+        &["--machine", "aarch64", "aarch64-static", "musl-static"],
+    ),
+    // --strict fails the build-path warning.
+    ("strict", 1, &["--strict", "build-path", "musl-static"]),
+];
+
 /// The build pairs under `compare/`: the pair's name and its two builds.
 const PAIRS: &[(&str, &str, &str)] = &[
     (
@@ -83,38 +95,32 @@ const VERIFICATIONS: &[(&str, i32, &[&str])] = &[
     ),
 ];
 
-/// Every case, in JSON and text.
+/// Every case, each run twice: with `--json` into `NAME.COMMAND.json` and as text (with the
+/// flags in `text`) into `NAME.COMMAND.txt`.
 fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
+    let mut both =
+        |dir, command, text: &[&'static str], name: &str, code, args: &[&'static str]| {
+            for (flags, ext) in [(&["--json"][..], "json"), (text, "txt")] {
+                cases.push(Case {
+                    dir,
+                    args: [&[command][..], flags, args].concat(),
+                    code,
+                    expected: format!("{name}.{command}.{ext}"),
+                });
+            }
+        };
     for &(name, code) in CHECKED {
-        for (args, ext) in [(["check", "--json"], "json"), (["check", "-v"], "txt")] {
-            cases.push(Case {
-                dir: "check",
-                args: [&args[..], &[name]].concat(),
-                code,
-                expected: format!("{name}.check.{ext}"),
-            });
-        }
+        both("check", "check", &["-v"], name, code, &[name]);
+    }
+    for &(name, code, args) in CHECKS_WITH_OPTIONS {
+        both("check", "check", &[], name, code, args);
     }
     for &(name, a, b) in PAIRS {
-        for (flags, ext) in [(&["--json"][..], "json"), (&[][..], "txt")] {
-            cases.push(Case {
-                dir: "compare",
-                args: [&["compare"][..], flags, &[a, b]].concat(),
-                code: 1,
-                expected: format!("{name}.compare.{ext}"),
-            });
-        }
+        both("compare", "compare", &[], name, 1, &[a, b]);
     }
     for &(name, code, args) in VERIFICATIONS {
-        for (flags, ext) in [(&["--json"][..], "json"), (&[][..], "txt")] {
-            cases.push(Case {
-                dir: "attest",
-                args: [&["verify"][..], flags, args].concat(),
-                code,
-                expected: format!("{name}.verify.{ext}"),
-            });
-        }
+        both("attest", "verify", &[], name, code, args);
     }
     cases
 }
