@@ -1,7 +1,7 @@
 //! The checked-in corpus, `tests/fixtures/corpus/`: small binaries for four machines, build pairs,
 //! archives and attestations built once by `scripts/make-fixtures` (which says exactly how), each
-//! with the output `check`, `compare`, `attest` or `verify` gave on it next to it. These tests need no
-//! compiler and no tool, so they run on any Linux host, aarch64 included.
+//! with the output `check`, `compare`, `attest` or `verify` gave on it next to it. These tests
+//! need no compiler and no tool, so they run on any Linux host, aarch64 included.
 //!
 //! `REPRO_CHECK_BLESS=1 cargo test --test integration corpus::` rewrites the expected outputs
 //! (review the diff: it is a change of behaviour). The last test rebuilds the corpus with the
@@ -225,10 +225,23 @@ fn run_cases(dir: &str) {
         }
         let want = std::fs::read_to_string(&file).unwrap_or_default();
         if got != want {
+            // The first line that differs (the whole output is one REPRO_CHECK_BLESS=1 and one
+            // `git diff` away).
+            let line = got.lines().zip(want.lines()).position(|(g, w)| g != w);
+            let line = line.unwrap_or(got.lines().count().min(want.lines().count()));
+            let at = |text: &str| {
+                text.lines()
+                    .nth(line)
+                    .unwrap_or("(end of output)")
+                    .to_string()
+            };
             wrong.push(format!(
-                "repro-check {} (in {dir}/) no longer prints {dir}/{}; it prints:\n{got}",
+                "repro-check {} (in {dir}/) no longer prints {dir}/{}: line {} is\n  {}\nnot\n  {}",
                 case.args.join(" "),
-                case.expected
+                case.expected,
+                line + 1,
+                at(&got),
+                at(&want)
             ));
         }
     }
