@@ -265,7 +265,7 @@ fn compare_on_the_corpus_pairs_prints_the_expected_explanations() {
 }
 
 #[test]
-fn verify_on_the_corpus_attestations_prints_the_expected_verdicts() {
+fn attest_and_verify_on_the_corpus_print_the_expected_attestations_and_verdicts() {
     run_cases("attest");
 }
 
@@ -321,7 +321,7 @@ fn make_fixtures_reproduces_the_checked_in_corpus() {
         return;
     }
     // The bytes depend on the exact Debian package versions, which the script records. Other
-    // versions (a Debian point release) are no missing tool: skip, even under
+    // versions (a Debian point release) are not a missing tool: skip, even under
     // REPRO_CHECK_REQUIRE_TOOLS, rather than fail CI on an upstream update.
     let recorded = std::fs::read_to_string(corpus().join("PACKAGES")).unwrap();
     let packages: Vec<&str> = recorded
