@@ -8,6 +8,7 @@ mod attest;
 mod check;
 mod cli;
 mod compare;
+mod corpus;
 mod corruption;
 mod hash;
 mod help;
