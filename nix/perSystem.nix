@@ -177,17 +177,18 @@ in
       ];
     };
 
-    openssl-example = import ./checkOpensslExample.nix { inherit (pkgs) runCommand; } {
+    # This flake's own checks, called in mkLib's scope like its builders (nix/mkLib.nix).
+    openssl-example = rc.callPackage ./checkOpensslExample.nix { } {
       package = staticOpenssl;
       # The OpenSSL the builder links (nix/buildStaticPackage.nix, `openssl = true`).
       opensslVersion = pkgs.pkgsStatic.openssl.version;
     };
 
-    rustls-example = import ./checkRustlsExample.nix { inherit (pkgs) runCommand; } {
+    rustls-example = rc.callPackage ./checkRustlsExample.nix { } {
       package = staticRustlsAwsLc;
       provider = "aws-lc-rs";
     };
-    rustls-ring-example = import ./checkRustlsExample.nix { inherit (pkgs) runCommand; } {
+    rustls-ring-example = rc.callPackage ./checkRustlsExample.nix { } {
       package = staticRustlsRing;
       provider = "ring";
     };
