@@ -704,6 +704,61 @@ fn scratch_image_and_its_check_read_the_same_defaults() {
     }
 }
 
+#[test]
+fn flake_nextest_check_runs_the_host_independent_integration_tests() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let nextest = stubs()["nextest"].clone();
+    let modules = std::fs::read_to_string(root().join("tests/tests.rs")).unwrap();
+    let common = std::fs::read_to_string(root().join("tests/common/mod.rs")).unwrap();
+    for system in ["x86_64-linux", "aarch64-linux"] {
+        let check = &nextest[system];
+        let args = check["cargoNextestExtraArgs"].as_str().unwrap();
+        // The unit tests and the one integration-test binary, filtered.
+        assert!(
+            args.contains("'--lib' '--bins' '--test' 'integration' '-E' "),
+            "{system}: {args}"
+        );
+        let filter = args.rsplit_once(" '-E' ").unwrap().1.trim_matches('\'');
+        let excluded = filter
+            .strip_prefix("not (binary(integration) & (test(/^(")
+            .and_then(|rest| rest.split_once(")::/)"))
+            .unwrap_or_else(|| panic!("{system}: unexpected filter {filter}"));
+        // Every excluded module and test exists, so a rename cannot widen the filter unnoticed…
+        for module in excluded.0.split('|') {
+            assert!(
+                modules.contains(&format!("mod {module};")),
+                "tests/tests.rs has no module {module}"
+            );
+        }
+        for name in excluded.1.split("test(=").skip(1) {
+            let name = name.trim_end_matches(')').trim_end_matches(')');
+            let (module, function) = name.split_once("::").unwrap();
+            let text = std::fs::read_to_string(root().join(format!("tests/{module}.rs"))).unwrap();
+            assert!(
+                text.contains(&format!("fn {function}()")),
+                "tests/{module}.rs has no test {function}"
+            );
+        }
+        // …and the other modules run.
+        for module in ["attest", "compare", "hash", "help", "walk"] {
+            assert!(!excluded.0.split('|').any(|m| m == module), "{module}");
+        }
+        // Absent tools skip (REPRO_CHECK_REQUIRE_TOOLS stays unset), and the skips are printed
+        // from nextest's JUnit report, which holds the output of passing tests.
+        assert!(check["requireTools"].is_null(), "{system}");
+        assert_eq!(check["INSTA_UPDATE"], "no");
+        let post = check["postCheck"].as_str().unwrap();
+        assert!(post.contains("nextest/default/junit.xml"), "{post}");
+        assert!(post.contains("grep -o 'SKIPPED: "), "{post}");
+        assert!(common.contains("\"SKIPPED: {test}: {reason}\""));
+        assert!(args.contains("'--config-file' '/nix/store/"), "{args}");
+    }
+    let per_system = std::fs::read_to_string(root().join("nix/perSystem.nix")).unwrap();
+    assert!(per_system.contains("path = \"junit.xml\"\n    store-success-output = true"));
+}
+
 /// Run `cargo ARGS` in `dir` with its own target directory, offline.
 fn cargo(dir: &Path, args: &[&str]) -> Output {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))

@@ -40,6 +40,7 @@ let
     cacert = "/nix/store/88888888888888888888888888888888-cacert";
     # dockerTools: the image is the arguments it was asked for.
     dockerTools.buildLayeredImage = args: args;
+    writeText = name: text: { inherit name text; outPath = "/nix/store/cccccccccccccccccccccccccccccccc-${name}"; };
     # As nixpkgs defines it (pkgs/top-level/splice.nix): the scope's attributes over the set.
     newScope = extra: lib.callPackageWith (pkgs // extra);
   };
@@ -60,6 +61,7 @@ let
       cleanCargoSource = src: src;
       toolchain = toolchain cranePkgs;
       buildDepsOnly = args: { deps = args; };
+      cargoNextest = args: args;
       buildPackage = args: args // {
         type = "derivation";
         outPath = "/nix/store/99999999999999999999999999999999-crane-build";
@@ -145,6 +147,18 @@ in
   };
 
   template.inputs = (import (root + "/templates/default/flake.nix")).inputs;
+
+  # What `checks.nextest` asks crane's cargoNextest for, on both systems.
+  nextest = lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (
+    system:
+    let
+      check = outputs.checks.${system}.nextest;
+    in
+    {
+      inherit (check) cargoNextestExtraArgs postCheck INSTA_UPDATE;
+      requireTools = check.REPRO_CHECK_REQUIRE_TOOLS or null;
+    }
+  );
 
   # mkLib's scope as built, and after `overrideScope` swapped the checker, the toolchain and a
   # default of the image: what each builder and check then uses.
