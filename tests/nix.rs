@@ -1442,10 +1442,11 @@ fn nix_in_tests_ignores_the_machines_configuration() {
         stdout(&shown)
     );
 
+    // Test names are paths from the crate root of the one integration binary (tests/tests.rs).
     let child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "isolated_nix_builds_in_the_sandbox",
+            "nix::isolated_nix_builds_in_the_sandbox",
             "--ignored",
             "--nocapture",
         ])
