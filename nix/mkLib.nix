@@ -68,9 +68,10 @@ let
     extraTargets = [ pkgsStatic.stdenv.hostPlatform.rust.cargoShortTarget ];
   };
 in
-# `makeScope newScope f` (nixpkgs lib/customisation.nix, `makeScope`, line 623 at nixpkgs.lib
-# de42d44) gives `self.callPackage = self.newScope { }`, and `newScope` layers the scope over
-# `pkgs` (`pkgs.newScope = extra: lib.callPackageWith (pkgs // extra)`, pkgs/top-level/splice.nix),
+# `makeScope newScope f` (nixpkgs lib/customisation.nix, `makeScope`: line 623 in the
+# nix-community/nixpkgs.lib snapshot de42d44, later than the pinned nixpkgs) gives
+# `self.callPackage = self.newScope { }`, and `newScope` layers the scope over `pkgs`
+# (`pkgs.newScope = extra: lib.callPackageWith (pkgs // extra)`, pkgs/top-level/splice.nix),
 # so a file's arguments come from the scope first, then from the package set. `callPackageWith`
 # (same file, line 266) passes only the arguments the file's function names (`functionArgs`) and
 # wraps the result with `makeOverridable` (line 151): a function result (every builder here)
