@@ -544,6 +544,11 @@ fn flake_outputs_are_wired() {
         );
     }
     assert_eq!(strings(&flake["devShells"]), set(&["default"]));
+    // The overlay takes both from mkLib's scope for the package set it is applied to.
+    assert_eq!(
+        strings(&flake["overlay"]),
+        set(&["buildStaticRustPackage", "repro-check"])
+    );
     assert_eq!(strings(&flake["templates"]["names"]), set(&["default"]));
     // `nix flake check` rejects any other attribute on a template.
     assert_eq!(
