@@ -37,6 +37,7 @@
     in
     {
       # For other flakes: `(repro-check.lib.mkLib { inherit pkgs; }).buildStaticPackage { src = …; }`.
+      # mkLib's result is a nixpkgs scope: `.overrideScope` swaps the checker or the toolchain.
       lib = { inherit mkLib; };
 
       packages = select "packages";

@@ -22,8 +22,9 @@
 
   - `exe` (default `package.meta.mainProgram`, else the package name): the file in `bin/`.
   - `name` (default `exe`), `tag` (default `"latest"`).
-  - `created` (default `"1970-01-01T00:00:01Z"`): a fixed date keeps the image reproducible.
-  - `user` (default `"1000:1000"`): the image never runs as root.
+  - `created`, `user` (defaults from the scope's `imageDefaults`, nix/imageDefaults.nix): a fixed
+    date keeps the image reproducible; the image never runs as root. `checkImage` expects the
+    same defaults.
   - `config`: merged into the image configuration.
 
   # How
@@ -32,11 +33,17 @@
   layer, and `extraCommands` *copying* the two files into the customisation layer, which is
   tarred with a fixed mtime and numeric owner 0 (pkgs/build-support/docker/default.nix,
   `streamLayeredImage`). The bundle comes from `cacert` (`etc/ssl/certs/ca-bundle.crt`) and lands
-  where OpenSSL, Go and rustls-native-certs look on Debian-like systems.
+  at `imageDefaults.caBundle`, where OpenSSL, Go and rustls-native-certs look on Debian-like
+  systems.
+
+  # Scope arguments
+
+  `cacert`, `dockerTools`, `lib` from the package set; `imageDefaults` from mkLib's scope.
 */
 {
   cacert,
   dockerTools,
+  imageDefaults,
   lib,
 }:
 {
@@ -44,23 +51,26 @@
   exe ? package.meta.mainProgram or (lib.getName package),
   name ? exe,
   tag ? "latest",
-  created ? "1970-01-01T00:00:01Z",
-  user ? "1000:1000",
+  created ? imageDefaults.created,
+  user ? imageDefaults.user,
   config ? { },
 }:
+let
+  inherit (imageDefaults) caBundle;
+in
 dockerTools.buildLayeredImage {
   inherit name tag created;
   contents = [ ];
   includeStorePaths = false;
   extraCommands = ''
-    mkdir -p bin etc/ssl/certs
+    mkdir -p bin .${dirOf caBundle}
     cp ${package}/bin/${exe} bin/${exe}
-    cp ${cacert}/etc/ssl/certs/ca-bundle.crt etc/ssl/certs/ca-certificates.crt
+    cp ${cacert}/etc/ssl/certs/ca-bundle.crt .${caBundle}
   '';
   config = {
     Entrypoint = [ "/bin/${exe}" ];
     User = user;
-    Env = [ "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" ];
+    Env = [ "SSL_CERT_FILE=${caBundle}" ];
   }
   // config;
 }

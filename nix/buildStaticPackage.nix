@@ -13,6 +13,10 @@
   `CARGO_BUILD_TARGET`, the musl linker and `TARGET_CC`/`HOST_CC` itself (crane
   `lib/mkCrossToolchainEnv.nix`), and `pkgsStatic` C libraries are static archives.
 
+  In mkLib's scope, `craneLib` is the scope's `staticCraneLib` (so `overrideScope` on
+  `rustToolchainFor` changes the toolchain it builds with); `lib`, `pkgsStatic` come from the
+  package set and `removeReferencesTo` from `pkgsStatic.buildPackages`.
+
   # Required attributes
 
   - `src`: the cargo workspace, e.g. `craneLib.cleanCargoSource ./.`.

@@ -10,10 +10,14 @@
 
   - `builds`: at least two derivations built from the same source under different conditions
     (see `checks.<system>.reproducible` in nix/perSystem.nix); kept as `passthru.builds`.
+
+  # Scope arguments
+
+  `repro-check` (the checker) from mkLib's scope; `lib`, `runCommand` from the package set.
 */
 {
-  checker,
   lib,
+  repro-check,
   runCommand,
 }:
 {
@@ -23,7 +27,7 @@
 assert lib.assertMsg (builtins.length builds >= 2) "checkReproducible needs at least two builds";
 runCommand "reproducible-${name}" { passthru = { inherit builds; }; } ''
   # NAR hashes in the log, comparable with `nix path-info --json` on another machine.
-  ${lib.getExe checker} hash --nar ${lib.escapeShellArgs builds}
-  ${lib.getExe checker} compare ${lib.escapeShellArgs builds}
+  ${lib.getExe repro-check} hash --nar ${lib.escapeShellArgs builds}
+  ${lib.getExe repro-check} compare ${lib.escapeShellArgs builds}
   touch $out
 ''

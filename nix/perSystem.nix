@@ -24,8 +24,8 @@ let
   staticArgs = {
     src = staticSrc;
     cargoExtraArgs = "--locked --package repro-check";
-    # repro-check's integration tests compile fixtures with the host's gcc, musl-gcc and cross
-    # compilers and inspect /bin/ls: they run in `.ci/run`; its unit tests run in `nextest`.
+    # Tests run once, in `checks.nextest` (unit tests and the host-independent integration
+    # tests); all of them, with Debian's compilers, in `.ci/run`.
     doCheck = false;
     meta = {
       inherit (repro-check.meta)
@@ -118,6 +118,16 @@ let
   };
   hostArtifacts = craneLib.buildDepsOnly hostArgs;
 
+  # The nextest filterset of `checks.nextest` (nextest's filterset DSL: `binary()`, `test()`).
+  hostIndependent =
+    "not (binary(integration) & (test(/^(check|corruption|nix)::/)"
+    + " | test(=rebuild::cargo_home_variation_catches_dependency_paths_and_the_remap_fixes_them)))";
+  nextestConfig = pkgs.writeText "nextest.toml" ''
+    [profile.default.junit]
+    path = "junit.xml"
+    store-success-output = true
+  '';
+
   checker = {
     type = "app";
     program = lib.getExe repro-check;
@@ -152,14 +162,37 @@ in
       cargoExtraArgs = "--all";
     };
 
-    # Unit tests of every workspace member; the integration tests need Debian's compilers and
-    # host files (see staticArgs) and run in `.ci/run`.
+    # Unit tests of every workspace member, and repro-check's integration tests (one binary,
+    # `--test integration`) except the modules that assume a Debian x86_64 host: `check` and
+    # `corruption` assert Debian's loader paths and use musl-gcc and cross compilers, `nix`
+    # needs Nix, and one `rebuild` test needs the cargo home that built the tests (the sandbox
+    # has crane's vendored one). The rest run on both systems; a test whose tool the sandbox
+    # lacks (python3, git, nix, openssl, ...) skips (REPRO_CHECK_REQUIRE_TOOLS is unset here),
+    # and its "SKIPPED:" line, captured by nextest for a passing test, is printed from the JUnit
+    # report (nextest config reference: `junit.store-success-output`). crane runs
+    # `cargo nextest run --cargo-profile $CARGO_PROFILE <cargoExtraArgs> <cargoNextestExtraArgs>`
+    # (crane lib/cargoNextest.nix, `checkPhaseCargoCommand`).
     nextest = craneLib.cargoNextest (
       hostArgs
       // {
         cargoArtifacts = hostArtifacts;
-        cargoNextestExtraArgs = "--lib --bins";
+        cargoNextestExtraArgs = lib.escapeShellArgs [
+          "--config-file"
+          nextestConfig
+          "--lib"
+          "--bins"
+          "--test"
+          "integration"
+          "-E"
+          hostIndependent
+        ];
         INSTA_UPDATE = "no";
+        postCheck = ''
+          junit="''${CARGO_TARGET_DIR:-target}/nextest/default/junit.xml"
+          test -f "$junit"
+          echo "tests that skipped for a missing tool:"
+          { grep -o 'SKIPPED: [^<]*' "$junit" || echo "none"; } | sort -u
+        '';
       }
     );
 
@@ -177,17 +210,18 @@ in
       ];
     };
 
-    openssl-example = import ./checkOpensslExample.nix { inherit (pkgs) runCommand; } {
+    # This flake's own checks, called in mkLib's scope like its builders (nix/mkLib.nix).
+    openssl-example = rc.callPackage ./checkOpensslExample.nix { } {
       package = staticOpenssl;
       # The OpenSSL the builder links (nix/buildStaticPackage.nix, `openssl = true`).
       opensslVersion = pkgs.pkgsStatic.openssl.version;
     };
 
-    rustls-example = import ./checkRustlsExample.nix { inherit (pkgs) runCommand; } {
+    rustls-example = rc.callPackage ./checkRustlsExample.nix { } {
       package = staticRustlsAwsLc;
       provider = "aws-lc-rs";
     };
-    rustls-ring-example = import ./checkRustlsExample.nix { inherit (pkgs) runCommand; } {
+    rustls-ring-example = rc.callPackage ./checkRustlsExample.nix { } {
       package = staticRustlsRing;
       provider = "ring";
     };

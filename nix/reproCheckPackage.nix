@@ -11,6 +11,9 @@
   - `craneLib`: crane for the host package set with repro-check's toolchain.
   - `root`: the repository (a cargo workspace: the root package plus `examples/static-openssl`).
 
+  In mkLib's scope it is `repro-check`, called with repro-check's pinned toolchain; replace it
+  with `overrideScope` to run the checks with another checker.
+
   Tests are not run here: they run in `checks.<system>.nextest`.
 */
 {

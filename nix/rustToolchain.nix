@@ -14,6 +14,9 @@
 
   # Arguments
 
+  In mkLib's scope it is `rustToolchainFor`: `rustToolchainFile` comes from the scope, the rest
+  is passed by nix/mkLib.nix.
+
   - `rust-overlay`: the flake input; `rust-overlay.lib.mkRustBin { } pkgs` builds the `rust-bin`
     set for any `pkgs` without an overlay (rust-overlay `flake.nix`), so nothing depends on
     whether overlays reach `pkgsStatic`.

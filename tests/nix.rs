@@ -544,6 +544,11 @@ fn flake_outputs_are_wired() {
         );
     }
     assert_eq!(strings(&flake["devShells"]), set(&["default"]));
+    // The overlay takes both from mkLib's scope for the package set it is applied to.
+    assert_eq!(
+        strings(&flake["overlay"]),
+        set(&["buildStaticRustPackage", "repro-check"])
+    );
     assert_eq!(strings(&flake["templates"]["names"]), set(&["default"]));
     // `nix flake check` rejects any other attribute on a template.
     assert_eq!(
@@ -581,6 +586,182 @@ fn flake_outputs_are_wired() {
             "mkLib has no `{name}`: {provided:?}"
         );
     }
+}
+
+#[test]
+fn mklib_is_a_scope_and_override_scope_swaps_the_checker_and_the_toolchain() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let scope = stubs()["scope"].clone();
+    // A nixpkgs scope (lib.makeScope), with every attribute mkLib had before.
+    let names = strings(&scope["names"]);
+    for name in [
+        "buildScratchImage",
+        "buildStaticPackage",
+        "checkImage",
+        "checkReproducible",
+        "checkStatic",
+        "craneLib",
+        "repro-check",
+        "rustToolchain",
+        "staticCraneLib",
+        "callPackage",
+        "newScope",
+        "overrideScope",
+        "imageDefaults",
+        "rustToolchainFor",
+    ] {
+        assert!(names.contains(name), "mkLib has no `{name}`: {names:?}");
+    }
+
+    let default = &scope["default"];
+    let swapped = &scope["swapped"];
+    let built = "/nix/store/99999999999999999999999999999999-crane-build/bin/repro-check ";
+    let other = "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-other-checker/bin/other-check ";
+    assert_eq!(
+        default["checker"],
+        "/nix/store/99999999999999999999999999999999-crane-build"
+    );
+    // Every check runs the scope's checker: the built one, or the one overrideScope put in.
+    for check in ["static", "reproducible", "imageCheck"] {
+        let before = default[check].as_str().unwrap();
+        let after = swapped[check].as_str().unwrap();
+        assert!(before.contains(built), "{check}:\n{before}");
+        assert!(after.contains(other), "{check}:\n{after}");
+        assert!(
+            !after.contains(built),
+            "{check} still runs the old checker:\n{after}"
+        );
+    }
+    assert!(
+        swapped["static"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{other}check --json"))
+    );
+
+    // The toolchain: by default the one of rust-toolchain.toml (nix/rustToolchain.nix); swapped,
+    // crane for the host and for pkgsStatic and the builder all get the new one.
+    assert_eq!(default["toolchain"]["profile"], "minimal");
+    assert_eq!(default["staticCraneToolchain"], default["toolchain"]);
+    assert_eq!(default["built"]["toolchain"], default["toolchain"]);
+    let new = serde_json::json!({ "swapped": true });
+    for key in ["toolchain", "craneToolchain", "staticCraneToolchain"] {
+        assert_eq!(swapped[key], new, "{key}");
+    }
+    assert_eq!(swapped["built"]["toolchain"], new);
+}
+
+#[test]
+fn scratch_image_and_its_check_read_the_same_defaults() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let scope = stubs()["scope"].clone();
+    let file = &scope["imageDefaultsFile"];
+    assert_eq!(file["user"], "1000:1000");
+    assert_eq!(file["created"], "1970-01-01T00:00:01Z");
+    for case in ["default", "swapped"] {
+        let uses = &scope[case];
+        let defaults = &uses["imageDefaults"];
+        let image = &uses["image"];
+        let check = uses["imageCheck"].as_str().unwrap();
+        let user = defaults["user"].as_str().unwrap();
+        let created = defaults["created"].as_str().unwrap();
+        let bundle = defaults["caBundle"].as_str().unwrap();
+        // What buildScratchImage asks dockerTools for…
+        assert_eq!(image["config"]["User"], user, "{case}");
+        assert_eq!(image["created"], created, "{case}");
+        assert_eq!(
+            image["config"]["Env"],
+            serde_json::json!([format!("SSL_CERT_FILE={bundle}")]),
+            "{case}"
+        );
+        assert!(
+            image["extraCommands"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("ca-bundle.crt .{bundle}\n")),
+            "{case}"
+        );
+        // …is what checkImage expects.
+        assert!(
+            check.contains(&format!("--arg user '{user}'")),
+            "{case}:\n{check}"
+        );
+        assert!(
+            check.contains(&format!("--arg created '{created}'")),
+            "{case}:\n{check}"
+        );
+        assert!(check.contains(&format!("SSL_CERT_FILE={bundle}")), "{case}");
+        assert!(check.contains(&format!("./bin/demo .{bundle}")), "{case}");
+    }
+    // The file's defaults by default; overrideScope changed the user for both at once.
+    assert_eq!(&scope["default"]["imageDefaults"], file);
+    assert_eq!(scope["swapped"]["image"]["config"]["User"], "65534:65534");
+    // No other file repeats a default.
+    for name in ["buildScratchImage.nix", "checkImage.nix", "mkLib.nix"] {
+        let text = std::fs::read_to_string(root().join("nix").join(name)).unwrap();
+        for value in ["1000:1000", "1970-01-01", "ca-certificates.crt"] {
+            assert!(!text.contains(value), "nix/{name} repeats {value}");
+        }
+    }
+}
+
+#[test]
+fn flake_nextest_check_runs_the_host_independent_integration_tests() {
+    if !have_tool("nix-instantiate") {
+        return;
+    }
+    let nextest = stubs()["nextest"].clone();
+    let modules = std::fs::read_to_string(root().join("tests/tests.rs")).unwrap();
+    let common = std::fs::read_to_string(root().join("tests/common/mod.rs")).unwrap();
+    for system in ["x86_64-linux", "aarch64-linux"] {
+        let check = &nextest[system];
+        let args = check["cargoNextestExtraArgs"].as_str().unwrap();
+        // The unit tests and the one integration-test binary, filtered.
+        assert!(
+            args.contains("'--lib' '--bins' '--test' 'integration' '-E' "),
+            "{system}: {args}"
+        );
+        let filter = args.rsplit_once(" '-E' ").unwrap().1.trim_matches('\'');
+        let excluded = filter
+            .strip_prefix("not (binary(integration) & (test(/^(")
+            .and_then(|rest| rest.split_once(")::/)"))
+            .unwrap_or_else(|| panic!("{system}: unexpected filter {filter}"));
+        // Every excluded module and test exists, so a rename cannot widen the filter unnoticed…
+        for module in excluded.0.split('|') {
+            assert!(
+                modules.contains(&format!("mod {module};")),
+                "tests/tests.rs has no module {module}"
+            );
+        }
+        for name in excluded.1.split("test(=").skip(1) {
+            let name = name.trim_end_matches(')').trim_end_matches(')');
+            let (module, function) = name.split_once("::").unwrap();
+            let text = std::fs::read_to_string(root().join(format!("tests/{module}.rs"))).unwrap();
+            assert!(
+                text.contains(&format!("fn {function}()")),
+                "tests/{module}.rs has no test {function}"
+            );
+        }
+        // …and the other modules run.
+        for module in ["attest", "compare", "hash", "help", "walk"] {
+            assert!(!excluded.0.split('|').any(|m| m == module), "{module}");
+        }
+        // Absent tools skip (REPRO_CHECK_REQUIRE_TOOLS stays unset), and the skips are printed
+        // from nextest's JUnit report, which holds the output of passing tests.
+        assert!(check["requireTools"].is_null(), "{system}");
+        assert_eq!(check["INSTA_UPDATE"], "no");
+        let post = check["postCheck"].as_str().unwrap();
+        assert!(post.contains("nextest/default/junit.xml"), "{post}");
+        assert!(post.contains("grep -o 'SKIPPED: "), "{post}");
+        assert!(common.contains("\"SKIPPED: {test}: {reason}\""));
+        assert!(args.contains("'--config-file' '/nix/store/"), "{args}");
+    }
+    let per_system = std::fs::read_to_string(root().join("nix/perSystem.nix")).unwrap();
+    assert!(per_system.contains("path = \"junit.xml\"\n    store-success-output = true"));
 }
 
 /// Run `cargo ARGS` in `dir` with its own target directory, offline.
@@ -985,8 +1166,9 @@ fn readme_nix_examples_parse() {
 }
 
 /// A `docker image load` archive laid out as nixpkgs' stream_layered_image.py writes it
-/// (manifest.json naming the config and the layer tarballs), holding `files` in one layer.
-fn image_archive(dir: &Path, files: &[(&str, &Path)], user: &str) -> PathBuf {
+/// (manifest.json naming the config and the layer tarballs), holding `files` in one layer, with
+/// the config's `User` and `created` (`isoformat()` of the date: `+00:00`, not `Z`).
+fn image_archive(dir: &Path, files: &[(&str, &Path)], user: &str, created: &str) -> PathBuf {
     let tree = dir.join("tree");
     for (path, from) in files {
         let to = tree.join(path);
@@ -1015,8 +1197,12 @@ fn image_archive(dir: &Path, files: &[(&str, &Path)], user: &str) -> PathBuf {
     let config = serde_json::json!({
         "architecture": "amd64",
         "os": "linux",
-        "created": "1970-01-01T00:00:01+00:00",
-        "config": { "User": user, "Entrypoint": ["/bin/hello"] },
+        "created": created,
+        "config": {
+            "User": user,
+            "Entrypoint": ["/bin/hello"],
+            "Env": ["SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],
+        },
     });
     std::fs::write(archive.join("config.json"), config.to_string()).unwrap();
     let manifest = serde_json::json!([{
@@ -1049,21 +1235,33 @@ fn image_check_script_accepts_exactly_the_binary_and_certificates() {
         ("bin/hello", binary.as_path()),
         ("etc/ssl/certs/ca-certificates.crt", certs.as_path()),
     ];
-    let run = |name: &str, files: &[(&str, &Path)], user: &str| {
+    let date = "1970-01-01T00:00:01+00:00";
+    let run = |name: &str, files: &[(&str, &Path)], user: &str, created: &str| {
         let case = dir.path().join(name);
-        let image = image_archive(&case, files, user);
+        let image = image_archive(&case, files, user, created);
         run_check_script(&check_script("image", &crate::common::bin(), &image))
     };
 
-    let (ok, log) = run("good", &expected, "1000:1000");
+    let (ok, log) = run("good", &expected, "1000:1000", date);
+    assert!(ok, "{log}");
+    // The same date as written with a `Z` (the default's own spelling) passes too.
+    let (ok, log) = run("zulu", &expected, "1000:1000", "1970-01-01T00:00:01Z");
     assert!(ok, "{log}");
 
-    let (ok, log) = run("root-user", &expected, "0:0");
+    let (ok, log) = run("root-user", &expected, "0:0", date);
     assert!(!ok, "an image running as root must fail:\n{log}");
+
+    let (ok, log) = run(
+        "other-date",
+        &expected,
+        "1000:1000",
+        "1970-01-01T00:00:02+00:00",
+    );
+    assert!(!ok, "an image with another creation date must fail:\n{log}");
 
     let mut extra = expected.to_vec();
     extra.push(("bin/sh", binary.as_path()));
-    let (ok, log) = run("extra-file", &extra, "1000:1000");
+    let (ok, log) = run("extra-file", &extra, "1000:1000", date);
     assert!(!ok, "a file beyond the two must fail:\n{log}");
     assert!(log.contains("+./bin/sh"), "{log}");
 }
@@ -1249,10 +1447,11 @@ fn nix_in_tests_ignores_the_machines_configuration() {
         stdout(&shown)
     );
 
+    // Test names are paths from the crate root of the one integration binary (tests/tests.rs).
     let child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "isolated_nix_builds_in_the_sandbox",
+            "nix::isolated_nix_builds_in_the_sandbox",
             "--ignored",
             "--nocapture",
         ])

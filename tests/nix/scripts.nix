@@ -25,7 +25,8 @@ let
 in
 {
   static = import (root + "/nix/checkStatic.nix") {
-    inherit checker lib machine runCommand;
+    inherit lib machine runCommand;
+    repro-check = checker;
     jq = "jq";
   } { inherit package; name = "test"; };
 
@@ -38,7 +39,10 @@ in
     provider = rustlsProvider;
   };
 
-  reproducible = import (root + "/nix/checkReproducible.nix") { inherit checker lib runCommand; } {
+  reproducible = import (root + "/nix/checkReproducible.nix") {
+    inherit lib runCommand;
+    repro-check = checker;
+  } {
     name = "test";
     builds = [
       package
@@ -46,9 +50,12 @@ in
     ];
   };
 
-  # Here `package` is the path of an image archive whose executable is `bin/hello`.
+  # Here `package` is the path of an image archive whose executable is `bin/hello`; the image
+  # settings are the defaults buildScratchImage writes.
   image = import (root + "/nix/checkImage.nix") {
-    inherit checker lib machine runCommand;
+    inherit lib machine runCommand;
+    repro-check = checker;
+    imageDefaults = import (root + "/nix/imageDefaults.nix");
     jq = "jq";
   } {
     image = package;

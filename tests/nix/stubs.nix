@@ -2,9 +2,12 @@
 # their inputs are replaced by small stand-ins that only record what they are given, so
 # tests/nix.rs can check the wiring and the arguments our code computes. It proves nothing about
 # crane, rust-overlay or nixpkgs themselves: the GitHub workflow builds the real thing.
-{ root }:
+{
+  root,
+  # nixpkgs' real `lib` may replace the stand-in (the scope then comes from nixpkgs' makeScope).
+  lib ? import ./lib.nix,
+}:
 let
-  lib = import ./lib.nix;
 
   # A static OpenSSL whose outputs are plain strings shaped like store paths.
   openssl = {
@@ -18,6 +21,7 @@ let
   };
 
   pkgsStatic = {
+    inherit lib;
     # Only the attributes nixpkgs does not mark "Do not use" (lib/systems/default.nix).
     stdenv.hostPlatform.rust = {
       cargoShortTarget = "x86_64-unknown-linux-musl";
@@ -30,8 +34,15 @@ let
   pkgs = {
     inherit lib pkgsStatic;
     stdenv.hostPlatform.uname.processor = "x86_64";
-    # The check's name and attributes (its script needs more of `lib` than these stand-ins have).
-    runCommand = name: attrs: _script: attrs // { inherit name; };
+    # The check's name, attributes and script.
+    runCommand = name: attrs: script: attrs // { inherit name script; };
+    jq = "/nix/store/77777777777777777777777777777777-jq";
+    cacert = "/nix/store/88888888888888888888888888888888-cacert";
+    # dockerTools: the image is the arguments it was asked for.
+    dockerTools.buildLayeredImage = args: args;
+    writeText = name: text: { inherit name text; outPath = "/nix/store/cccccccccccccccccccccccccccccccc-${name}"; };
+    # As nixpkgs defines it (pkgs/top-level/splice.nix): the scope's attributes over the set.
+    newScope = extra: lib.callPackageWith (pkgs // extra);
   };
 
   # crane: `buildDepsOnly` and `buildPackage` return their arguments, tagged.
@@ -43,9 +54,19 @@ let
   # rust-overlay: `fromRustupToolchain` returns the request it got.
   rust-overlay.lib.mkRustBin = _: _pkgs: { fromRustupToolchain = request: request; };
 
-  crane.mkLib = _pkgs: {
-    overrideToolchain = _toolchain: craneLib // {
+  # crane through mkLib: the toolchain it was given (applied to the package set, as crane's
+  # splicing does) is recorded on crane and on every build, and a build is a store path.
+  crane.mkLib = cranePkgs: {
+    overrideToolchain = toolchain: {
       cleanCargoSource = src: src;
+      toolchain = toolchain cranePkgs;
+      buildDepsOnly = args: { deps = args; };
+      cargoNextest = args: args;
+      buildPackage = args: args // {
+        type = "derivation";
+        outPath = "/nix/store/99999999999999999999999999999999-crane-build";
+        toolchain = toolchain cranePkgs;
+      };
     };
   };
 
@@ -126,4 +147,58 @@ in
   };
 
   template.inputs = (import (root + "/templates/default/flake.nix")).inputs;
+
+  # What `checks.nextest` asks crane's cargoNextest for, on both systems.
+  nextest = lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (
+    system:
+    let
+      check = outputs.checks.${system}.nextest;
+    in
+    {
+      inherit (check) cargoNextestExtraArgs postCheck INSTA_UPDATE;
+      requireTools = check.REPRO_CHECK_REQUIRE_TOOLS or null;
+    }
+  );
+
+  # mkLib's scope as built, and after `overrideScope` swapped the checker, the toolchain and a
+  # default of the image: what each builder and check then uses.
+  scope =
+    let
+      rc = outputs.lib.mkLib { inherit pkgs; };
+      otherChecker = {
+        type = "derivation";
+        outPath = "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-other-checker";
+        meta.mainProgram = "other-check";
+      };
+      swapped = rc.overrideScope (
+        final: prev: {
+          repro-check = otherChecker;
+          rustToolchainFor = _pkgs: { swapped = true; };
+          imageDefaults = prev.imageDefaults // { user = "65534:65534"; };
+        }
+      );
+      package = {
+        type = "derivation";
+        outPath = "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-demo";
+        meta.mainProgram = "demo";
+      };
+      uses = rc: rec {
+        static = (rc.checkStatic { inherit package; }).script;
+        reproducible = (rc.checkReproducible { name = "demo"; builds = [ package package ]; }).script;
+        image = rc.buildScratchImage { inherit package; };
+        imageCheck = (rc.checkImage { image = package; exe = "demo"; }).script;
+        imageDefaults = rc.imageDefaults;
+        checker = "${rc.repro-check}";
+        toolchain = rc.rustToolchain;
+        craneToolchain = rc.craneLib.toolchain;
+        staticCraneToolchain = rc.staticCraneLib.toolchain;
+        built = { inherit (rc.buildStaticPackage { src = "/src"; }) toolchain; };
+      };
+    in
+    {
+      names = names rc;
+      default = uses rc;
+      swapped = uses swapped;
+      imageDefaultsFile = import (root + "/nix/imageDefaults.nix");
+    };
 }
