@@ -13,4 +13,5 @@ mod hash;
 mod help;
 mod nix;
 mod rebuild;
+mod schema;
 mod walk;
