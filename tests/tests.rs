@@ -12,6 +12,7 @@ mod corruption;
 mod hash;
 mod help;
 mod nix;
+mod readme;
 mod rebuild;
 mod schema;
 mod walk;
