@@ -1,9 +1,11 @@
 //! Corruption sweep: real binaries built here (static, static-pie, dynamic, 32-bit, aarch64,
 //! big-endian), truncated at many offsets and with bits flipped and fields overwritten in the ELF
 //! header, the program headers, the dynamic segment, the string tables, the notes and the section
-//! headers. Every variant goes through the library in-process (inspect + scan + verdict + report)
-//! and a sample goes through the real binary. Each must end within a second, without a panic and
-//! within a fixed memory bound, with a verdict or one sentence saying the file is corrupt.
+//! headers — a deterministic sample: every field of each kind of entry and each structure's
+//! first and last bytes, not every bit of every byte. Every variant goes through the library
+//! in-process (inspect + scan + verdict + report) and a sample goes through the real binary.
+//! Each must end within a second, without a panic and within a fixed memory bound, with a
+//! verdict or one sentence saying the file is corrupt.
 // The counting allocator below must implement `GlobalAlloc`, an unsafe trait; it only forwards to
 // the system allocator. The crate itself forbids unsafe code; this test binary is the exception.
 #![allow(unsafe_code)]
@@ -115,44 +117,171 @@ fn fixtures(dir: &Path) -> Vec<Fixture> {
     out
 }
 
-/// Byte ranges of the structures worth corrupting, found with goblin on the intact file.
-fn regions(bytes: &[u8]) -> Vec<(&'static str, usize, usize)> {
+/// The fields of one entry of a structure: its fields' widths in bytes, and which field tells
+/// the entry's kind (`p_type`, `sh_type`, `d_tag`), so one entry of each kind is corrupted.
+struct Fields {
+    fields: &'static [usize],
+    kind_field: usize,
+}
+
+const HEADER_64: Fields = Fields {
+    fields: &[4, 1, 1, 1, 1, 1, 7, 2, 2, 4, 8, 8, 8, 4, 2, 2, 2, 2, 2, 2],
+    kind_field: 0,
+};
+const HEADER_32: Fields = Fields {
+    fields: &[4, 1, 1, 1, 1, 1, 7, 2, 2, 4, 4, 4, 4, 4, 2, 2, 2, 2, 2, 2],
+    kind_field: 0,
+};
+const PHDR_64: Fields = Fields {
+    fields: &[4, 4, 8, 8, 8, 8, 8, 8],
+    kind_field: 0,
+};
+const PHDR_32: Fields = Fields {
+    fields: &[4; 8],
+    kind_field: 0,
+};
+const SHDR_64: Fields = Fields {
+    fields: &[4, 4, 8, 8, 8, 8, 4, 4, 8, 8],
+    kind_field: 1,
+};
+const SHDR_32: Fields = Fields {
+    fields: &[4; 10],
+    kind_field: 1,
+};
+const DYN_64: Fields = Fields {
+    fields: &[8, 8],
+    kind_field: 0,
+};
+const DYN_32: Fields = Fields {
+    fields: &[4, 4],
+    kind_field: 0,
+};
+
+/// A structure worth corrupting: its name, byte range, and layout (none for bytes: strings,
+/// notes, the interpreter path).
+struct Region {
+    name: &'static str,
+    start: usize,
+    len: usize,
+    layout: Option<&'static Fields>,
+}
+
+/// The structures of the intact file, found with goblin.
+fn regions(bytes: &[u8]) -> Vec<Region> {
     let elf = Elf::parse(bytes).expect("the fixture parses");
     let h = &elf.header;
-    let mut r = vec![("header", 0, usize::from(h.e_ehsize))];
-    let ph_len = usize::from(h.e_phnum) * usize::from(h.e_phentsize);
-    r.push(("program headers", h.e_phoff as usize, ph_len));
+    let wide = elf.is_64;
+    let pick = |l64: &'static Fields, l32: &'static Fields| Some(if wide { l64 } else { l32 });
+    let region = |name, start: u64, len: u64, layout| Region {
+        name,
+        start: start as usize,
+        len: len as usize,
+        layout,
+    };
+    let mut r = vec![region(
+        "header",
+        0,
+        h.e_ehsize.into(),
+        pick(&HEADER_64, &HEADER_32),
+    )];
+    let ph_len = u64::from(h.e_phnum) * u64::from(h.e_phentsize);
+    r.push(region(
+        "program headers",
+        h.e_phoff,
+        ph_len,
+        pick(&PHDR_64, &PHDR_32),
+    ));
     for p in &elf.program_headers {
-        let name = match p.p_type {
-            PT_INTERP => "interpreter",
-            PT_DYNAMIC => "dynamic",
-            PT_NOTE => "notes",
+        let (name, layout) = match p.p_type {
+            PT_INTERP => ("interpreter", None),
+            PT_DYNAMIC => ("dynamic", pick(&DYN_64, &DYN_32)),
+            PT_NOTE => ("notes", None),
             _ => continue,
         };
-        r.push((name, p.p_offset as usize, p.p_filesz as usize));
+        r.push(region(name, p.p_offset, p.p_filesz, layout));
     }
     if let Some(d) = &elf.dynamic {
-        r.push(("dynamic strings", d.info.strtab, d.info.strsz));
+        r.push(region(
+            "dynamic strings",
+            d.info.strtab as u64,
+            d.info.strsz as u64,
+            None,
+        ));
     }
-    let sh_len = usize::from(h.e_shnum) * usize::from(h.e_shentsize);
-    r.push(("section headers", h.e_shoff as usize, sh_len));
+    let sh_len = u64::from(h.e_shnum) * u64::from(h.e_shentsize);
+    r.push(region(
+        "section headers",
+        h.e_shoff,
+        sh_len,
+        pick(&SHDR_64, &SHDR_32),
+    ));
     if let Some(s) = elf.section_headers.get(usize::from(h.e_shstrndx)) {
-        r.push(("section names", s.sh_offset as usize, s.sh_size as usize));
+        r.push(region("section names", s.sh_offset, s.sh_size, None));
     }
-    r.retain(|&(_, start, len)| len > 0 && start + len <= bytes.len());
+    r.retain(|g| g.len > 0 && g.start + g.len <= bytes.len());
     r
 }
 
-/// All variants of one fixture: (description, bytes).
+/// About `n` offsets spread evenly over `0..len`, always with the first and last.
+fn spread(len: usize, n: usize) -> Vec<usize> {
+    let mut at: Vec<usize> = (0..len).step_by((len / n).max(1)).collect();
+    at.push(len - 1);
+    at.dedup();
+    at
+}
+
+/// The fields to corrupt in a region, as (offset, width, every way): in a table, every field of
+/// the first entry of each kind and of the last entry, every way only in the table's first entry;
+/// in bytes (strings, notes), single bytes spread over it with its first and last.
+fn fields(bytes: &[u8], region: &Region) -> Vec<(usize, usize, bool)> {
+    let Some(layout) = region.layout else {
+        return spread(region.len, 12)
+            .into_iter()
+            .map(|i| (region.start + i, 1, true))
+            .collect();
+    };
+    let size: usize = layout.fields.iter().sum();
+    let offsets: Vec<usize> = layout
+        .fields
+        .iter()
+        .scan(0, |at, w| {
+            *at += w;
+            Some(*at - w)
+        })
+        .collect();
+    let entries = region.len / size;
+    let (kind_at, kind_len) = (offsets[layout.kind_field], layout.fields[layout.kind_field]);
+    let mut kinds = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for e in 0..entries {
+        let entry = region.start + e * size;
+        let kind = &bytes[entry + kind_at..entry + kind_at + kind_len];
+        if kinds.insert(kind) || e + 1 == entries {
+            let every_way = e == 0;
+            out.extend(
+                offsets
+                    .iter()
+                    .zip(layout.fields)
+                    .map(|(&o, &w)| (entry + o, w, every_way)),
+            );
+        }
+    }
+    out
+}
+
+/// Sampled variants of one fixture: (description, bytes). Every structure is corrupted — the
+/// first and last bytes of each, every field of each kind of entry — but not every bit of every
+/// byte: the parser's answer to a field does not depend on which entry holds it.
 fn variants(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let len = bytes.len();
     let big_endian = bytes[5] == 2;
     let regions = regions(bytes);
-    let mut cuts: Vec<usize> = (0..256).collect();
-    cuts.extend((1..64).map(|i| i * len / 64));
-    for &(_, start, rlen) in &regions {
-        for at in [start, start + rlen] {
-            cuts.extend([at.saturating_sub(1), at, at + 1, at + rlen / 2]);
+    // Truncations: inside the header at every byte, then a spread, then around every structure.
+    let mut cuts: Vec<usize> = (0..64).chain((64..256).step_by(16)).collect();
+    cuts.extend(spread(len, 16));
+    for g in &regions {
+        for at in [g.start, g.start + g.len] {
+            cuts.extend([at.saturating_sub(1), at, at + 1, g.start + g.len / 2]);
         }
     }
     cuts.retain(|&c| c < len);
@@ -163,48 +292,52 @@ fn variants(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
         .map(|c| (format!("truncated to {c} bytes"), bytes[..c].to_vec()))
         .collect();
 
-    for &(name, start, rlen) in &regions {
-        // Bit flips: every bit of the ELF header; in the program headers two bits of every byte
-        // (bit 7 and one that rotates); elsewhere a spread (tables can be kilobytes long).
-        let step = if name == "program headers" || name == "header" {
-            1
-        } else {
-            (rlen / 192).max(1)
-        };
-        for at in (start..start + rlen).step_by(step) {
-            let bits: Vec<u8> = match name {
-                "header" => (0..8).collect(),
-                "program headers" if at % 8 != 7 => vec![(at % 8) as u8, 7],
-                _ => vec![0, 7],
-            };
-            for bit in bits {
-                let mut v = bytes.to_vec();
-                v[at] ^= 1 << bit;
-                out.push((format!("{name}: bit {bit} of byte {at:#x} flipped"), v));
-            }
-        }
-        // Field stomps: every aligned 4-byte word set to values that break sizes and offsets.
-        if matches!(name, "header" | "program headers" | "dynamic") {
-            let specials = [
-                0,
-                u32::MAX,
-                0x7fff_ffff,
-                0x8000_0000,
-                len as u32,
-                len as u32 + 1,
-            ];
-            for at in (start..start + rlen - 3).step_by(4) {
-                for value in specials {
+    let specials = [
+        0,
+        u64::MAX,
+        0x7fff_ffff,
+        0x8000_0000,
+        len as u64,
+        len as u64 + 1,
+    ];
+    let mut count = 0;
+    for g in &regions {
+        for (at, width, every_way) in fields(bytes, g) {
+            count += 1;
+            let name = g.name;
+            // Bit flips: bits 0 and 7 of the field's first byte; a rotating bit of its last.
+            let mut ways: Vec<(String, Vec<u8>)> = [(at, 0), (at, 7), (at + width - 1, count % 8)]
+                .into_iter()
+                .take(if width > 1 { 3 } else { 2 })
+                .map(|(byte, bit)| {
                     let mut v = bytes.to_vec();
-                    let word = if big_endian {
-                        value.to_be_bytes()
-                    } else {
-                        value.to_le_bytes()
-                    };
-                    v[at..at + 4].copy_from_slice(&word);
-                    out.push((format!("{name}: word at {at:#x} set to {value:#x}"), v));
-                }
+                    v[byte] ^= 1 << bit;
+                    (format!("{name}: bit {bit} of byte {byte:#x} flipped"), v)
+                })
+                .collect();
+            // Field stomps, in the file's byte order: every value that breaks sizes and offsets
+            // in the header's fields, two rotating ones in a table's.
+            let values = match (g.layout.is_some() && width > 1, name) {
+                (false, _) => vec![],
+                (true, "header") => specials.to_vec(),
+                (true, _) => vec![specials[count % 6], specials[(count + 3) % 6]],
+            };
+            ways.extend(values.into_iter().map(|value| {
+                let mut v = bytes.to_vec();
+                let word = if big_endian {
+                    value.to_be_bytes()[8 - width..].to_vec()
+                } else {
+                    value.to_le_bytes()[..width].to_vec()
+                };
+                v[at..at + width].copy_from_slice(&word);
+                (format!("{name}: field at {at:#x} set to {value:#x}"), v)
+            }));
+            // Fields of later entries: one way each, rotating through them.
+            if !every_way {
+                let one = ways.swap_remove(count % ways.len());
+                ways = vec![one];
             }
+            out.extend(ways);
         }
     }
     out
@@ -352,9 +485,13 @@ fn corrupted_binaries_through_the_command_end_in_time_with_a_sentence() {
             fixture.name,
             pristine
         );
+        let mut kinds = std::collections::HashSet::new();
         for (i, (what, bytes)) in variants(&fixture.bytes).into_iter().enumerate() {
-            // Every truncation of the ELF header, then a spread of all the other variants.
-            if !(bytes.len() < 64 && i % 4 == 0 || i % 89 == 0) {
+            // Four truncations of the ELF header, the first variant of each kind (a bit flip and
+            // a field stomp in each structure), then a spread of the others.
+            let kind: String = what.chars().take_while(|c| !c.is_ascii_digit()).collect();
+            let first_of_kind = !kind.starts_with("truncated") && kinds.insert(kind);
+            if !(bytes.len() < 64 && i % 16 == 0 || first_of_kind || i % 97 == 0) {
                 continue;
             }
             let (code, stdout, stderr) = run_binary(&file, &bytes);

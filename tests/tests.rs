@@ -13,5 +13,7 @@ mod corruption;
 mod hash;
 mod help;
 mod nix;
+mod readme;
 mod rebuild;
+mod schema;
 mod walk;
