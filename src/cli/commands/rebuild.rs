@@ -97,14 +97,16 @@ pub struct RebuildArgs {
 pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
     let style = Style::new(!args.json && report::use_colour());
     if args.list_variations {
-        return list(args.json).map(|()| Outcome::Pass);
+        let jobs = rebuild::variation::job_counts();
+        return report::to_stdout(|out| report::rebuild::write_variations(out, jobs, args.json))
+            .map(|()| Outcome::Pass);
     }
     if let Some(installable) = &args.nix {
         let result = rebuild::nix::rebuild(installable)?;
         if args.json {
             report::print_json(&result)?;
         } else {
-            report::print(&report::rebuild::nix_text(&result, style))?;
+            report::to_stdout(|out| report::rebuild::write_nix_text(out, &result, style))?;
         }
         return Ok(outcome(result.verdict));
     }
@@ -129,7 +131,7 @@ pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
     if args.json {
         report::print_json(&result)?;
     } else {
-        report::print(&report::rebuild::text(&result, style))?;
+        report::to_stdout(|out| report::rebuild::write_text(out, &result, style))?;
     }
     Ok(outcome(result.verdict))
 }
@@ -268,33 +270,6 @@ fn outcome(verdict: Verdict) -> Outcome {
         Verdict::NotReproducible => Outcome::Fail,
         Verdict::Failed => Outcome::Incomplete,
     }
-}
-
-fn list(json: bool) -> Result<(), Error> {
-    let jobs = rebuild::variation::job_counts();
-    if json {
-        let items: Vec<serde_json::Value> = rebuild::variation::ALL
-            .iter()
-            .map(|v| {
-                let [reference, varied] = v.settings(jobs);
-                serde_json::json!({
-                    "name": v.name(), "varies": v.what(),
-                    "reference": reference, "varied": varied,
-                })
-            })
-            .collect();
-        return report::print_json(&serde_json::json!({ "variations": items }));
-    }
-    let mut text = String::from("control (two runs, always): the same environment twice\n");
-    for v in rebuild::variation::ALL {
-        let [reference, varied] = v.settings(jobs);
-        text.push_str(&format!(
-            "{}: {}\n    {reference} -> {varied}\n",
-            v.name(),
-            v.what()
-        ));
-    }
-    report::print(&text)
 }
 
 /// An output path relative to the source root, without `..`.
