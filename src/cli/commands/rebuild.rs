@@ -127,7 +127,15 @@ pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
         attest: args.attest.clone(),
         env: crate::cli::env::rebuild_environment()?,
     };
-    let result = rebuild::rebuild_with_progress(&opts, &mut Progress::default().callback())?;
+    let mut progress = Progress::default();
+    let result = rebuild::rebuild_with_progress(&opts, &mut progress.callback());
+    // The bar goes before the report comes.
+    let unsaid = progress.failed.take();
+    drop(progress);
+    let result = result?;
+    if let Some(error) = unsaid {
+        return Err(error);
+    }
     if args.json {
         report::print_json(&result)?;
     } else {
@@ -144,13 +152,23 @@ struct Progress {
     total: usize,
     names: Vec<String>,
     bar: Option<indicatif::ProgressBar>,
+    /// The first failure to write a line (a closed pipe is none).
+    failed: Option<Error>,
 }
 
 impl Progress {
-    fn line(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+    /// Write lines to standard error, above the bar if there is one.
+    fn say(
+        &mut self,
+        render: impl FnOnce(&mut std::io::StderrLock<'static>) -> std::io::Result<()>,
+    ) {
+        let write = || report::to_stderr(render);
+        let result = match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        };
+        if let Err(error) = result {
+            self.failed.get_or_insert(error);
         }
     }
 
@@ -176,12 +194,10 @@ impl Progress {
                     );
                     self.bar = Some(bar);
                 }
-                self.line(&report::rebuild::header(
-                    self.total,
-                    command,
-                    outputs,
-                    source_date_epoch,
-                ));
+                let total = self.total;
+                self.say(|err| {
+                    report::rebuild::write_header(err, total, command, outputs, source_date_epoch)
+                });
             }
             rebuild::Event::RunStart { index } => {
                 if let Some(bar) = &self.bar {
@@ -190,11 +206,8 @@ impl Progress {
                 }
             }
             rebuild::Event::RunEnd { run, .. } => {
-                self.line(&report::rebuild::run_line(
-                    run,
-                    self.width,
-                    Style::new(false),
-                ));
+                let width = self.width;
+                self.say(|err| report::rebuild::write_run(err, run, width, Style::new(false)));
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }

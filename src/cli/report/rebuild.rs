@@ -8,14 +8,16 @@ use repro_check::rebuild::{
     Difference, Failure, Rebuild, RunReport, RunStatus, Verdict, variation,
 };
 
-/// The first line of a `rebuild` report: how many runs of what, comparing what.
-pub fn header(
+/// Write the first line of a `rebuild` report: how many runs of what, comparing what.
+pub fn write_header(
+    out: &mut impl Write,
     runs: usize,
     command: &[String],
     outputs: &[String],
     source_date_epoch: u64,
-) -> String {
-    format!(
+) -> io::Result<()> {
+    writeln!(
+        out,
         "rebuild: {} run{} of `{}`, comparing {}; SOURCE_DATE_EPOCH={}",
         runs,
         if runs == 1 { "" } else { "s" },
@@ -25,34 +27,42 @@ pub fn header(
     )
 }
 
-/// One run's line (and its note), its setting padded to `width`.
-pub fn run_line(run: &RunReport, width: usize, style: Style) -> String {
+/// Write one run's line (and its note), its setting padded to `width`.
+pub fn write_run(
+    out: &mut impl Write,
+    run: &RunReport,
+    width: usize,
+    style: Style,
+) -> io::Result<()> {
     let status = match run.status {
         RunStatus::Reference => style.dim("reference"),
         RunStatus::Reproduced => style.good("reproduced"),
         RunStatus::Differs => style.bad("DIFFERS"),
         RunStatus::Failed => style.bad("FAILED"),
     };
-    let line = format!(
+    writeln!(
+        out,
         "  {:<11} {:<width$}  {:>6.1} s  {status}",
         run.name, run.setting, run.seconds
-    );
+    )?;
     match &run.note {
-        Some(note) => format!("{line}\n      note: {note}"),
-        None => line,
+        Some(note) => writeln!(out, "      note: {note}"),
+        None => Ok(()),
     }
 }
 
 /// Write the text report of a `rebuild`.
 pub fn write_text(out: &mut impl Write, r: &Rebuild, style: Style) -> io::Result<()> {
-    writeln!(
+    write_header(
         out,
-        "{}",
-        header(r.runs.len(), &r.command, &r.outputs, r.source_date_epoch)
+        r.runs.len(),
+        &r.command,
+        &r.outputs,
+        r.source_date_epoch,
     )?;
     let width = r.runs.iter().map(|x| x.setting.len()).max().unwrap_or(0);
     for run in &r.runs {
-        writeln!(out, "{}", run_line(run, width, style))?;
+        write_run(out, run, width, style)?;
     }
     writeln!(out)?;
     match r.verdict {
