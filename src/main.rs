@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             // A closed pipe (`repro-check hash … | head`) is not a failure of the job. Reports
-            // printed with `report::print` never get here: a closed pipe there keeps the
+            // written with `report::to_stdout` never get here: a closed pipe there keeps the
             // command's outcome, so a failed check stays a failure.
             if err.is_broken_pipe() {
                 return ExitCode::SUCCESS;

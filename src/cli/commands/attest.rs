@@ -2,6 +2,7 @@
 //! signature to an existing one.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{ValueEnum, ValueHint};
@@ -109,7 +110,8 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
     refuse_unprintable_names(&outputs)?;
     let statement = predicate::statement(&outputs, &differences, inputs, when.clone());
     let verdict = statement.predicate.result;
-    let summary = summary(&statement.predicate, statement.subject.len());
+    // Said after the attestation is written, when the statement has been used up.
+    let (predicate, subjects) = (statement.predicate.clone(), statement.subject.len());
     let json = match args.format {
         Format::Statement => to_json(&statement, keys.is_empty()),
         Format::Vsa => {
@@ -132,7 +134,7 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
         sign_new(&json, &keys)?
     };
     emit(&bytes, args.out.as_deref())?;
-    eprintln!("{summary}");
+    report::to_stderr(|err| report::attest::write_summary(err, &predicate, subjects))?;
     Ok(if verdict == Verdict::Identical {
         Outcome::Pass
     } else {
@@ -219,15 +221,13 @@ fn inputs(args: &AttestArgs) -> Result<Vec<ResourceDescriptor>, Error> {
 
 /// Pretty JSON for a file people read; compact for a payload that will be signed.
 fn to_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<Vec<u8>, Error> {
-    let result = if pretty {
-        serde_json::to_vec_pretty(value)
-    } else {
-        serde_json::to_vec(value)
-    };
-    let mut bytes = result.map_err(|e| Error::Output(e.into()))?;
+    let mut bytes = Vec::new();
     if pretty {
-        bytes.push(b'\n');
+        report::json(&mut bytes, value)
+    } else {
+        serde_json::to_writer(&mut bytes, value).map_err(Into::into)
     }
+    .map_err(Error::Output)?;
     Ok(bytes)
 }
 
@@ -278,12 +278,8 @@ fn cosign(path: &Path, keys: &[SecretKey], out: Option<&Path>) -> Result<Outcome
         envelope.sign(key);
     }
     emit(&to_json(&envelope, true)?, out)?;
-    eprintln!(
-        "{} now carries {} signature(s) ({} added)",
-        out.map_or(std::borrow::Cow::Borrowed("the envelope"), escape::path),
-        envelope.signatures.len(),
-        envelope.signatures.len() - before
-    );
+    let total = envelope.signatures.len();
+    report::to_stderr(|err| report::attest::write_cosigned(err, out, total, total - before))?;
     Ok(if doc.failures.is_empty() {
         Outcome::Pass
     } else {
@@ -294,21 +290,6 @@ fn cosign(path: &Path, keys: &[SecretKey], out: Option<&Path>) -> Result<Outcome
 fn emit(bytes: &[u8], out: Option<&Path>) -> Result<(), Error> {
     match out {
         Some(path) => files::write_replace(path, bytes),
-        None => report::print(&String::from_utf8_lossy(bytes)),
-    }
-}
-
-fn summary(p: &predicate::Predicate, subjects: usize) -> String {
-    match p.result {
-        Verdict::Identical => format!(
-            "identical: {} of {} builds produced the same output; attested {subjects} file(s)",
-            p.agreement.agreeing, p.agreement.total
-        ),
-        Verdict::Different => format!(
-            "different: only {} of {} builds agree; {} file(s) differ (recorded in the attestation)",
-            p.agreement.agreeing,
-            p.agreement.total,
-            p.differences.len()
-        ),
+        None => report::to_stdout(|stdout| stdout.write_all(bytes)),
     }
 }

@@ -215,7 +215,8 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
     if args.json {
         report::print_json(&doc)?;
     } else {
-        report::print(&text(&doc, Style::new(report::use_colour()), args.verbose))?;
+        let style = Style::new(report::use_colour());
+        report::to_stdout(|out| write_text(out, &doc, style, args.verbose))?;
     }
     Ok(if explicit_error {
         Outcome::Incomplete
@@ -239,14 +240,6 @@ fn fail_job(json: bool, summary: &Summary, error: Error) -> Result<Outcome, Erro
         error: error.to_string(),
     })?;
     Ok(Outcome::Incomplete)
-}
-
-/// The `--json` document when the job could not be done: the usual fields, and the error.
-#[derive(serde::Serialize)]
-struct NoElf<'a> {
-    files: [Entry; 0],
-    summary: &'a Summary,
-    error: String,
 }
 
 /// What `check` looks at: the paths' files, or standard input for `-`.

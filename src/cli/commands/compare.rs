@@ -45,10 +45,8 @@ pub fn run(args: &CompareArgs) -> Result<Outcome, Error> {
     if args.json {
         report::print_json(&comparison)?;
     } else {
-        let mut text = Vec::new();
-        report::compare::write_text(&mut text, &comparison, report::use_colour())
-            .map_err(Error::Output)?;
-        report::print(&String::from_utf8_lossy(&text))?;
+        let colour = report::use_colour();
+        report::to_stdout(|out| report::compare::write_text(out, &comparison, colour))?;
     }
     Ok(if comparison.identical {
         Outcome::Pass

@@ -1,6 +1,7 @@
 //! `repro-check completions SHELL` and `repro-check man`: shell completions and manual pages,
 //! generated from the same clap definitions as the parser and `--help`, so they cannot drift.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, ValueHint};
@@ -34,9 +35,10 @@ pub struct ManArgs {
 
 /// Run `completions`.
 pub fn completions(args: &CompletionsArgs) -> Result<Outcome, Error> {
+    // Generated into memory first: clap_complete panics when a write fails (a closed pipe).
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "repro-check", &mut script);
-    report::print(&String::from_utf8_lossy(&script)).map(|()| Outcome::Pass)
+    report::to_stdout(|out| out.write_all(&script)).map(|()| Outcome::Pass)
 }
 
 /// Run `man`.
@@ -49,9 +51,5 @@ pub fn man(args: &ManArgs) -> Result<Outcome, Error> {
         })?;
         return Ok(Outcome::Pass);
     }
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd)
-        .render(&mut page)
-        .map_err(Error::Output)?;
-    report::print(&String::from_utf8_lossy(&page)).map(|()| Outcome::Pass)
+    report::to_stdout(|out| clap_mangen::Man::new(cmd).render(out)).map(|()| Outcome::Pass)
 }

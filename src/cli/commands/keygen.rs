@@ -9,7 +9,6 @@ use crate::cli::Outcome;
 use crate::cli::report;
 use repro_check::attestation::keys;
 use repro_check::error::Error;
-use repro_check::escape;
 
 /// Make an Ed25519 key pair for signing attestations offline.
 ///
@@ -26,11 +25,6 @@ pub struct KeygenArgs {
 /// Run `keygen`.
 pub fn run(args: &KeygenArgs) -> Result<Outcome, Error> {
     let written = keys::generate(&args.out)?;
-    report::print(&format!(
-        "wrote {} (secret, mode 0600: keep it private) and {} (public: give it to verifiers)\nkeyid {}\n",
-        escape::path(&written.secret),
-        escape::path(&written.public),
-        written.keyid
-    ))?;
+    report::to_stdout(|out| report::attest::write_keys(out, &written))?;
     Ok(Outcome::Pass)
 }

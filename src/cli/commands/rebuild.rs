@@ -97,14 +97,16 @@ pub struct RebuildArgs {
 pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
     let style = Style::new(!args.json && report::use_colour());
     if args.list_variations {
-        return list(args.json).map(|()| Outcome::Pass);
+        let jobs = rebuild::variation::job_counts();
+        return report::to_stdout(|out| report::rebuild::write_variations(out, jobs, args.json))
+            .map(|()| Outcome::Pass);
     }
     if let Some(installable) = &args.nix {
         let result = rebuild::nix::rebuild(installable)?;
         if args.json {
             report::print_json(&result)?;
         } else {
-            report::print(&report::rebuild::nix_text(&result, style))?;
+            report::to_stdout(|out| report::rebuild::write_nix_text(out, &result, style))?;
         }
         return Ok(outcome(result.verdict));
     }
@@ -125,11 +127,19 @@ pub fn run(args: &RebuildArgs) -> Result<Outcome, Error> {
         attest: args.attest.clone(),
         env: crate::cli::env::rebuild_environment()?,
     };
-    let result = rebuild::rebuild_with_progress(&opts, &mut Progress::default().callback())?;
+    let mut progress = Progress::default();
+    let result = rebuild::rebuild_with_progress(&opts, &mut progress.callback());
+    // The bar goes before the report comes.
+    let unsaid = progress.failed.take();
+    drop(progress);
+    let result = result?;
+    if let Some(error) = unsaid {
+        return Err(error);
+    }
     if args.json {
         report::print_json(&result)?;
     } else {
-        report::print(&report::rebuild::text(&result, style))?;
+        report::to_stdout(|out| report::rebuild::write_text(out, &result, style))?;
     }
     Ok(outcome(result.verdict))
 }
@@ -142,13 +152,23 @@ struct Progress {
     total: usize,
     names: Vec<String>,
     bar: Option<indicatif::ProgressBar>,
+    /// The first failure to write a line (a closed pipe is none).
+    failed: Option<Error>,
 }
 
 impl Progress {
-    fn line(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+    /// Write lines to standard error, above the bar if there is one.
+    fn say(
+        &mut self,
+        render: impl FnOnce(&mut std::io::StderrLock<'static>) -> std::io::Result<()>,
+    ) {
+        let write = || report::to_stderr(render);
+        let result = match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        };
+        if let Err(error) = result {
+            self.failed.get_or_insert(error);
         }
     }
 
@@ -174,12 +194,10 @@ impl Progress {
                     );
                     self.bar = Some(bar);
                 }
-                self.line(&report::rebuild::header(
-                    self.total,
-                    command,
-                    outputs,
-                    source_date_epoch,
-                ));
+                let total = self.total;
+                self.say(|err| {
+                    report::rebuild::write_header(err, total, command, outputs, source_date_epoch)
+                });
             }
             rebuild::Event::RunStart { index } => {
                 if let Some(bar) = &self.bar {
@@ -188,11 +206,8 @@ impl Progress {
                 }
             }
             rebuild::Event::RunEnd { run, .. } => {
-                self.line(&report::rebuild::run_line(
-                    run,
-                    self.width,
-                    Style::new(false),
-                ));
+                let width = self.width;
+                self.say(|err| report::rebuild::write_run(err, run, width, Style::new(false)));
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }
@@ -268,33 +283,6 @@ fn outcome(verdict: Verdict) -> Outcome {
         Verdict::NotReproducible => Outcome::Fail,
         Verdict::Failed => Outcome::Incomplete,
     }
-}
-
-fn list(json: bool) -> Result<(), Error> {
-    let jobs = rebuild::variation::job_counts();
-    if json {
-        let items: Vec<serde_json::Value> = rebuild::variation::ALL
-            .iter()
-            .map(|v| {
-                let [reference, varied] = v.settings(jobs);
-                serde_json::json!({
-                    "name": v.name(), "varies": v.what(),
-                    "reference": reference, "varied": varied,
-                })
-            })
-            .collect();
-        return report::print_json(&serde_json::json!({ "variations": items }));
-    }
-    let mut text = String::from("control (two runs, always): the same environment twice\n");
-    for v in rebuild::variation::ALL {
-        let [reference, varied] = v.settings(jobs);
-        text.push_str(&format!(
-            "{}: {}\n    {reference} -> {varied}\n",
-            v.name(),
-            v.what()
-        ));
-    }
-    report::print(&text)
 }
 
 /// An output path relative to the source root, without `..`.

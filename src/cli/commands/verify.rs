@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::ValueHint;
-use serde::Serialize;
 
 use crate::cli::Outcome;
 use crate::cli::report::{self, Style};
@@ -11,7 +10,7 @@ use repro_check::attestation::builds::sha256_file;
 use repro_check::attestation::files::read_attestation;
 use repro_check::attestation::keys::PublicKey;
 use repro_check::attestation::statement::is_uri;
-use repro_check::attestation::verify::{self, File, Form, Trust};
+use repro_check::attestation::verify::{self, File, Trust};
 use repro_check::error::Error;
 use repro_check::escape;
 
@@ -51,50 +50,6 @@ pub struct VerifyArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    verified: bool,
-    attestation: String,
-    failures: Vec<String>,
-    files: Vec<JsonFile<'a>>,
-    /// Whether keys were given, so signatures were checked.
-    signatures_checked: bool,
-    threshold: usize,
-    attestations: Vec<JsonDocument<'a>>,
-    skipped_lines: usize,
-}
-
-#[derive(Serialize)]
-struct JsonFile<'a> {
-    path: &'a str,
-    sha256: &'a str,
-    subject: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonDocument<'a> {
-    line: Option<usize>,
-    form: &'static str,
-    #[serde(rename = "predicateType")]
-    predicate_type: Option<&'a str>,
-    agreement: Option<JsonAgreement>,
-    signatures: usize,
-    signers: Vec<String>,
-    /// Signatures no given key made: every signature when no key was given.
-    unchecked_signatures: Vec<JsonSignature<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonSignature<'a> {
-    keyid: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonAgreement {
-    agreeing: usize,
-    total: usize,
 }
 
 /// Run `verify`.
@@ -154,140 +109,22 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
     let report = verify::verify_with(&bytes, &files, &trust)
         .map_err(|why| Error::input(&args.attestation, escape::text(&why).into_owned()))?;
     let verified = report.failures.is_empty();
-    let key_path = |i: usize| keys[i].path.display().to_string();
+    let shown = report::verify::Verified {
+        attestation: &args.attestation,
+        report: &report,
+        files: &files,
+        keys: &keys,
+        threshold,
+    };
     if args.json {
-        let subject_of = |name: &str| {
-            report
-                .matched
-                .iter()
-                .find(|(f, _, _)| f == name)
-                .map(|(_, s, _)| s.as_str())
-        };
-        report::print_json(&JsonReport {
-            verified,
-            attestation: args.attestation.display().to_string(),
-            failures: report.failures.iter().map(ToString::to_string).collect(),
-            files: files
-                .iter()
-                .map(|f| JsonFile {
-                    path: &f.name,
-                    sha256: &f.sha256,
-                    subject: subject_of(&f.name),
-                })
-                .collect(),
-            signatures_checked: report.signatures_checked,
-            threshold,
-            attestations: report
-                .documents
-                .iter()
-                .map(|d| JsonDocument {
-                    line: d.line,
-                    form: d.form.name(),
-                    predicate_type: d.predicate_type.as_deref(),
-                    agreement: d
-                        .agreement
-                        .map(|(agreeing, total)| JsonAgreement { agreeing, total }),
-                    signatures: d.signatures.len(),
-                    signers: d.signers.iter().map(|&i| key_path(i)).collect(),
-                    unchecked_signatures: d
-                        .signatures
-                        .iter()
-                        .filter(|s| s.signer.is_none())
-                        .map(|s| JsonSignature { keyid: &s.keyid })
-                        .collect(),
-                })
-                .collect(),
-            skipped_lines: report.skipped,
-        })?;
+        report::to_stdout(|out| report::verify::write_json(out, &shown))?;
     } else {
-        report::print(&text(args, &report, &files, &keys, threshold))?;
+        let style = Style::new(report::use_colour());
+        report::to_stdout(|out| report::verify::write_text(out, &shown, style))?;
     }
     Ok(if verified {
         Outcome::Pass
     } else {
         Outcome::Fail
     })
-}
-
-/// The text report. Every string that came from an input (paths, subject names, anything quoted
-/// in a failure) is escaped, so an attestation cannot forge a line.
-fn text(
-    args: &VerifyArgs,
-    report: &verify::Report,
-    files: &[File],
-    keys: &[PublicKey],
-    threshold: usize,
-) -> String {
-    let style = Style::new(report::use_colour());
-    let mut out = String::new();
-    if !report.failures.is_empty() {
-        out.push_str(&format!(
-            "{} {}\n",
-            style.bad("not verified:"),
-            escape::path(&args.attestation)
-        ));
-        for failure in &report.failures {
-            out.push_str(&format!("  - {}\n", escape::text(&failure.to_string())));
-        }
-        return out;
-    }
-    for (name, subject, d) in &report.matched {
-        let doc = &report.documents[*d];
-        let sha256 = files
-            .iter()
-            .find(|f| f.name == *name)
-            .map_or("", |f| f.sha256.as_str());
-        let line = doc
-            .line
-            .map_or_else(String::new, |l| format!(" on line {l}"));
-        let agreement = doc.agreement.map_or_else(String::new, |(k, n)| {
-            format!(" ({k} of {n} builds identical)")
-        });
-        out.push_str(&format!(
-            "{} {} (sha256 {sha256}) is subject {} of a reproducibility attestation{line}{agreement}\n",
-            style.good("verified:"),
-            escape::text(name),
-            escape::text(subject),
-        ));
-    }
-    for doc in &report.documents {
-        let line = doc.line.map_or_else(String::new, |l| format!("line {l}: "));
-        let n = doc.signatures.len();
-        let signatures = match doc.form {
-            Form::Statement => "unsigned statement: it shows the files match what the builds produced, not who said so".to_string(),
-            _ if keys.is_empty() => format!(
-                "{n} signature(s) not checked (no --key given): it shows the files match what the builds produced, not who said so"
-            ),
-            _ => format!(
-                "signed by {} of {} given key(s), threshold {threshold}: {}",
-                doc.signers.len(),
-                keys.len(),
-                doc.signers
-                    .iter()
-                    .map(|&i| escape::path(&keys[i].path).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        out.push_str(&format!(
-            "  {}\n",
-            style.dim(&format!("{line}{signatures}"))
-        ));
-        if doc.form == Form::SigstoreBundle {
-            out.push_str(&format!(
-                "  {}\n",
-                style.dim(&format!("{line}Sigstore bundle: its certificate, Sigstore signature and transparency-log entry were not checked here; check them with `gh attestation verify`"))
-            ));
-        }
-    }
-    if report.skipped > 0 {
-        out.push_str(&format!(
-            "  {}\n",
-            style.dim(&format!(
-                "{} other line(s) skipped: not repro-check statements or verification summaries",
-                report.skipped
-            ))
-        ));
-    }
-    out
 }

@@ -1,6 +1,8 @@
 //! The report of `repro-check check`: one entry per file, in text or as the JSON document
 //! `{"files": [...], "summary": {...}}` (schema in the README, locked by a snapshot test).
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 
 use super::{Style, human_size};
@@ -54,25 +56,40 @@ pub struct Document {
     pub summary: Summary,
 }
 
-/// Render the text report.
-pub fn text(doc: &Document, style: Style, verbose: bool) -> String {
-    let mut out = String::new();
+/// The `--json` document when the job could not be done: the usual fields, and the error.
+#[derive(Debug, Serialize)]
+pub struct NoElf<'a> {
+    /// Always empty.
+    pub files: [Entry; 0],
+    /// The counts so far.
+    pub summary: &'a Summary,
+    /// One sentence.
+    pub error: String,
+}
+
+/// Write the text report.
+pub fn write_text(
+    out: &mut impl Write,
+    doc: &Document,
+    style: Style,
+    verbose: bool,
+) -> io::Result<()> {
     for entry in &doc.files {
         match entry {
-            Entry::Checked(r) => file_text(&mut out, r, style, verbose),
-            Entry::Failed(e) => out.push_str(&format!(
-                "{} {}: {}\n",
+            Entry::Checked(r) => write_file(out, r, style, verbose)?,
+            Entry::Failed(e) => writeln!(
+                out,
+                "{} {}: {}",
                 style.bad("ERROR"),
                 escape::text(&e.path),
                 escape::text(&e.error)
-            )),
+            )?,
         }
     }
-    out.push_str(&summary_text(&doc.summary));
-    out
+    write_summary(out, &doc.summary)
 }
 
-fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
+fn write_file(out: &mut impl Write, r: &FileReport, style: Style, verbose: bool) -> io::Result<()> {
     let status = if r.pass {
         style.good("PASS")
     } else {
@@ -82,13 +99,14 @@ fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
         Linkage::None => role_name(r.role).to_string(),
         linkage => format!("{} {}", linkage.as_str(), role_name(r.role)),
     };
-    out.push_str(&format!(
-        "{status} {}: {what}, {}, {}, {}\n",
+    writeln!(
+        out,
+        "{status} {}: {what}, {}, {}, {}",
         style.bold(&escape::text(&r.path)),
         r.machine,
         libc_name(r.libc),
         human_size(r.size)
-    ));
+    )?;
     if verbose {
         let none = || "-".to_string();
         let list = |v: &[String]| if v.is_empty() { none() } else { v.join(" ") };
@@ -114,14 +132,14 @@ fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
             ),
         ];
         let fact = |f: &repro_check::check::host::Fact| {
-            let mut s = f.value.to_string();
-            if let Some(d) = &f.detail {
-                s.push_str(&format!(" ({d})"));
-            }
-            if !f.evidence.is_empty() {
-                s.push_str(&format!(": {}", f.evidence.join("; ")));
-            }
-            s
+            let detail = f.detail.as_ref().map(|d| format!(" ({d})"));
+            let evidence = (!f.evidence.is_empty()).then(|| format!(": {}", f.evidence.join("; ")));
+            format!(
+                "{}{}{}",
+                f.value,
+                detail.unwrap_or_default(),
+                evidence.unwrap_or_default()
+            )
         };
         let h = &r.host.hardening;
         let mut hardening = vec![
@@ -152,7 +170,7 @@ fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
         ]);
         for (k, v) in facts {
             let v = escape::text(&v);
-            out.push_str(&format!("  {}\n", style.dim(&format!("{k:<13} {v}"))));
+            writeln!(out, "  {}", style.dim(&format!("{k:<13} {v}")))?;
         }
     }
     for f in &r.findings {
@@ -162,11 +180,12 @@ fn file_text(out: &mut String, r: &FileReport, style: Style, verbose: bool) {
             Severity::Warning => style.warn(&label),
             Severity::Info => style.dim(&label),
         };
-        out.push_str(&format!("  {label}: {}\n", escape::text(&f.message)));
+        writeln!(out, "  {label}: {}", escape::text(&f.message))?;
         if let Some(hint) = &f.hint {
-            out.push_str(&format!("    hint: {}\n", escape::text(hint)));
+            writeln!(out, "    hint: {}", escape::text(hint))?;
         }
     }
+    Ok(())
 }
 
 fn yes(b: bool) -> &'static str {
@@ -193,7 +212,7 @@ fn libc_name(libc: Libc) -> &'static str {
     }
 }
 
-fn summary_text(s: &Summary) -> String {
+fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
     let mut parts = vec![format!(
         "{} checked: {} passed, {} failed",
         plural(s.checked, "ELF file", "ELF files"),
@@ -216,7 +235,7 @@ fn summary_text(s: &Summary) -> String {
     if !skipped.is_empty() {
         parts.push(format!("skipped {}", skipped.join(", ")));
     }
-    format!("{}\n", parts.join("; "))
+    writeln!(out, "{}", parts.join("; "))
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

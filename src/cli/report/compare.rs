@@ -133,14 +133,16 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
             _ if m.change != "differs" => m.change.clone(),
             Some(d) => {
                 let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(none)".into());
-                let mut s = format!("{} {} vs {}", d.field, v(&d.a), v(&d.b));
-                if m.fields.len() > 1 {
-                    s.push_str(&format!(" (+{} more fields)", m.fields.len() - 1));
-                }
-                if m.content_differs {
-                    s.push_str("; contents differ");
-                }
-                s
+                let more = match m.fields.len() {
+                    1 => String::new(),
+                    n => format!(" (+{} more fields)", n - 1),
+                };
+                let contents = if m.content_differs {
+                    "; contents differ"
+                } else {
+                    ""
+                };
+                format!("{} {} vs {}{more}{contents}", d.field, v(&d.a), v(&d.b))
             }
             None => "contents differ".to_string(),
         };

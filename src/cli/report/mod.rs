@@ -1,9 +1,12 @@
 //! Rendering results for people (text, colour only on a terminal) and programs (JSON).
 
+pub mod attest;
 pub mod check;
 pub mod compare;
+pub mod hash;
 pub mod progress;
 pub mod rebuild;
+pub mod verify;
 
 use std::io::{self, IsTerminal, Write};
 
@@ -57,23 +60,43 @@ impl Style {
     }
 }
 
-/// Write `text` to standard output in one go.
+/// Standard output as every report is written to it: locked once, buffered.
+pub type Stdout = io::BufWriter<io::StdoutLock<'static>>;
+
+/// Render a report onto standard output (locked and buffered) and flush it.
 ///
 /// A closed pipe (`repro-check … | head -1`) is not an error: the reader has what it wanted, and
 /// the command still ends with the outcome it reached (a failed check stays exit 1).
-pub fn print(text: &str) -> Result<(), Error> {
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+pub fn to_stdout(render: impl FnOnce(&mut Stdout) -> io::Result<()>) -> Result<(), Error> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    written(render(&mut out).and_then(|()| out.flush()))
+}
+
+/// Render a message onto standard error (locked; unbuffered, as standard error is), like
+/// [`to_stdout`]: for what a command says beside a result that goes to standard output.
+pub fn to_stderr(
+    render: impl FnOnce(&mut io::StderrLock<'static>) -> io::Result<()>,
+) -> Result<(), Error> {
+    written(render(&mut io::stderr().lock()))
+}
+
+/// A closed pipe is not an error; any other failure to write is.
+fn written(result: io::Result<()>) -> Result<(), Error> {
+    match result {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
         _ => Ok(()),
     }
 }
 
-/// Write a value as pretty JSON plus a newline to standard output.
-pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Output(e.into()))?;
-    text.push('\n');
-    print(&text)
+/// Write a value as pretty JSON plus a newline.
+pub fn json<T: serde::Serialize + ?Sized>(out: &mut impl Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}
+
+/// Write a value as pretty JSON plus a newline to standard output (see [`to_stdout`]).
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), Error> {
+    to_stdout(|out| json(out, value))
 }
 
 /// "1.9 MiB".
