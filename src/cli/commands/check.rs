@@ -141,12 +141,12 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
     };
     let mut explicit_error = false;
     let progress = report::progress::bar(inputs.len(), "checking");
-    let results: Vec<Option<(Entry, bool)>> = inputs
+    let results: Vec<Option<(FileResult, bool)>> = inputs
         .par_iter()
         .map(|input| {
             let result = match input {
                 Input::Stdin => Some(match check_stdin(&policy, digest) {
-                    Ok(report) => (Entry::Checked(Box::new(report)), true),
+                    Ok(report) => (FileResult::Checked(Box::new(report)), true),
                     Err(FileProblem::NotElf(e) | FileProblem::Error(e)) => {
                         (failed(Path::new(STDIN_NAME), &e), true)
                     }
@@ -179,7 +179,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
             (_, None) => summary.skipped_not_elf += 1,
             (_, Some((entry, explicit))) => {
                 match &entry {
-                    Entry::Checked(r) => {
+                    FileResult::Checked(r) => {
                         summary.checked += 1;
                         if r.pass {
                             summary.passed += 1
@@ -187,7 +187,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
                             summary.failed += 1
                         }
                     }
-                    Entry::Failed(e) => {
+                    FileResult::Failed(e) => {
                         summary.errors += 1;
                         explicit_error |= explicit;
                         eprintln!("error: {}", e.error);
@@ -211,7 +211,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
         return fail_job(args.json, &summary, error);
     }
 
-    let doc = Document { files, summary };
+    let doc = CheckOutput { files, summary };
     if args.json {
         report::print_json(&doc)?;
     } else {
@@ -272,10 +272,10 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, Error> {
     Ok(inputs)
 }
 
-fn check_item(item: &Item, policy: &Policy, digest: bool) -> Option<(Entry, bool)> {
+fn check_item(item: &Item, policy: &Policy, digest: bool) -> Option<(FileResult, bool)> {
     match item {
         Item::File { path, explicit } => match check_file(path, policy, digest) {
-            Ok(report) => Some((Entry::Checked(Box::new(report)), *explicit)),
+            Ok(report) => Some((FileResult::Checked(Box::new(report)), *explicit)),
             Err(FileProblem::NotElf(_)) if !explicit => None,
             Err(FileProblem::NotElf(e) | FileProblem::Error(e)) => {
                 Some((failed(path, &e), *explicit))
@@ -324,8 +324,8 @@ fn spool(reader: impl std::io::Read, cap: u64) -> Result<(std::fs::File, u64), E
     Ok((file, len))
 }
 
-fn failed(path: &Path, error: &Error) -> Entry {
-    Entry::Failed(FileError {
+fn failed(path: &Path, error: &Error) -> FileResult {
+    FileResult::Failed(FileError {
         path: path.display().to_string(),
         error: error.to_string(),
     })

@@ -21,7 +21,7 @@ pub struct FileError {
 /// One entry of the `files` array.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
-pub enum Entry {
+pub enum FileResult {
     /// Checked.
     Checked(Box<FileReport>),
     /// Could not be checked.
@@ -49,9 +49,9 @@ pub struct Summary {
 
 /// The whole JSON document.
 #[derive(Debug, Clone, Serialize)]
-pub struct Document {
+pub struct CheckOutput {
     /// One entry per ELF file, in the order the paths were given (directories sorted).
-    pub files: Vec<Entry>,
+    pub files: Vec<FileResult>,
     /// Counts.
     pub summary: Summary,
 }
@@ -60,7 +60,7 @@ pub struct Document {
 #[derive(Debug, Serialize)]
 pub struct NoElf<'a> {
     /// Always empty.
-    pub files: [Entry; 0],
+    pub files: [FileResult; 0],
     /// The counts so far.
     pub summary: &'a Summary,
     /// One sentence.
@@ -70,14 +70,14 @@ pub struct NoElf<'a> {
 /// Write the text report.
 pub fn write_text(
     out: &mut impl Write,
-    doc: &Document,
+    doc: &CheckOutput,
     style: Style,
     verbose: bool,
 ) -> io::Result<()> {
     for entry in &doc.files {
         match entry {
-            Entry::Checked(r) => write_file(out, r, style, verbose)?,
-            Entry::Failed(e) => writeln!(
+            FileResult::Checked(r) => write_file(out, r, style, verbose)?,
+            FileResult::Failed(e) => writeln!(
                 out,
                 "{} {}: {}",
                 style.bad("ERROR"),
