@@ -184,7 +184,7 @@ impl Entry {
 /// Where a [`Build`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub enum Origin {
     /// A single file on this machine.
     File,
     /// A directory tree on this machine.
@@ -199,7 +199,7 @@ pub struct Build {
     /// The argument it was loaded from, as given (or the run's name in `rebuild`).
     pub label: String,
     /// Where it came from.
-    pub source: Source,
+    pub source: Origin,
     /// Its entries.
     pub snapshot: Snapshot,
     /// The local file (single file) or directory (tree) to read contents from; none for a manifest.
@@ -212,9 +212,9 @@ impl Build {
         Build {
             label,
             source: if snapshot.single_file {
-                Source::File
+                Origin::File
             } else {
-                Source::Tree
+                Origin::Tree
             },
             snapshot,
             local: Some(local.to_path_buf()),
@@ -388,7 +388,7 @@ fn from_manifest(label: String, manifest: Manifest, path: &Path) -> Result<Build
     }
     Ok(Build {
         label,
-        source: Source::Manifest,
+        source: Origin::Manifest,
         snapshot,
         local: None,
     })

@@ -41,7 +41,7 @@ pub struct Predicate {
     /// Each build, in the order given.
     pub builds: Vec<BuildRecord>,
     /// `IDENTICAL` when every build produced the same output, else `DIFFERENT`.
-    pub result: Verdict,
+    pub result: Match,
     /// Which builds agree.
     pub agreement: Agreement,
     /// Each file that is not the same in every build, with the causes found (empty when identical).
@@ -85,21 +85,21 @@ pub struct BuildRecord {
 )]
 #[serde(into = "&'static str", try_from = "String")]
 #[strum(serialize_all = "UPPERCASE")]
-pub enum Verdict {
+pub enum Match {
     /// Every build's output is bit-identical.
     Identical,
     /// At least one build differs.
     Different,
 }
 
-impl Verdict {
+impl Match {
     /// The name written in the JSON.
     pub fn name(self) -> &'static str {
         self.into()
     }
 }
 
-impl TryFrom<String> for Verdict {
+impl TryFrom<String> for Match {
     type Error = strum::ParseError;
     fn try_from(name: String) -> Result<Self, Self::Error> {
         name.parse()
@@ -110,7 +110,7 @@ impl TryFrom<String> for Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agreement {
     /// Builds with identical output, by label; largest group first, ties in order of first build.
-    pub groups: Vec<Group>,
+    pub groups: Vec<IdenticalBuilds>,
     /// k: the size of the largest group.
     pub agreeing: usize,
     /// n: the number of builds.
@@ -119,7 +119,7 @@ pub struct Agreement {
 
 /// Builds with identical output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Group {
+pub struct IdenticalBuilds {
     /// Their labels, in the order given.
     pub builds: Vec<String>,
 }
@@ -153,11 +153,11 @@ fn sha256_set(hex: &str) -> BTreeMap<String, String> {
 
 /// Builds grouped by identical output ([`snapshot::group`]): largest group first, ties in order
 /// of first appearance.
-fn groups(builds: &[BuildOutput]) -> Vec<Group> {
+fn groups(builds: &[BuildOutput]) -> Vec<IdenticalBuilds> {
     let digests: Vec<&str> = builds.iter().map(|b| b.digest.as_str()).collect();
     snapshot::group(&digests)
         .into_iter()
-        .map(|members| Group {
+        .map(|members| IdenticalBuilds {
             builds: members.iter().map(|&i| builds[i].label.clone()).collect(),
         })
         .collect()
@@ -199,9 +199,9 @@ pub fn statement(
         time_verified,
         inputs,
         result: if groups.len() == 1 {
-            Verdict::Identical
+            Match::Identical
         } else {
-            Verdict::Different
+            Match::Different
         },
         agreement: Agreement {
             agreeing,
@@ -307,18 +307,18 @@ pub fn contradictions(statement: &Statement<Predicate>) -> Vec<String> {
     }
     let all_agree = p.agreement.groups.len() == 1;
     match (p.result, all_agree) {
-        (Verdict::Identical, false) => {
+        (Match::Identical, false) => {
             found.push("its result is IDENTICAL but its builds fall into several groups".into())
         }
-        (Verdict::Different, true) => {
+        (Match::Different, true) => {
             found.push("its result is DIFFERENT but all its builds agree".into())
         }
         _ => {}
     }
-    if p.result == Verdict::Identical && !p.differences.is_empty() {
+    if p.result == Match::Identical && !p.differences.is_empty() {
         found.push("its result is IDENTICAL but it lists differences".into());
     }
-    if p.result == Verdict::Identical {
+    if p.result == Match::Identical {
         // Single-file builds are compared whatever their names; trees by name and content.
         let single = p.builds.iter().all(|b| b.files.len() == 1);
         fn content(b: &BuildRecord, single: bool) -> Vec<(Option<&str>, Option<&str>)> {

@@ -15,7 +15,7 @@ use serde::de::IgnoredAny;
 use super::dsse::{self, Envelope, IN_TOTO_PAYLOAD_TYPE};
 use super::json::{self, MAX_BYTES};
 use super::keys::PublicKey;
-use super::predicate::{self, Predicate, Verdict};
+use super::predicate::{self, Predicate, Match};
 use super::statement::{self, Statement};
 use super::vsa::{self, Vsa};
 
@@ -682,7 +682,7 @@ fn check_statement(payload: &[u8], keys_checked: bool, trust: &Trust, doc: &mut 
                     let p = &s.predicate;
                     (
                         predicate::contradictions(&s),
-                        p.result == Verdict::Identical,
+                        p.result == Match::Identical,
                         Some((p.agreement.agreeing, p.agreement.total)),
                     )
                 }

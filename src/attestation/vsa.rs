@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::predicate::{self, Predicate, Verdict};
+use super::predicate::{self, Predicate, Match};
 use super::statement::{STATEMENT_TYPE, Statement, is_uri};
 
 /// The VSA's predicate type.
@@ -27,7 +27,7 @@ pub struct Vsa {
     /// The artifact's published location.
     pub resource_uri: String,
     /// The policy checked: "every build's output is bit-identical".
-    pub policy: Policy,
+    pub policy: VerificationPolicy,
     /// `PASSED` or `FAILED`.
     pub verification_result: String,
     /// `[REPRODUCIBLE_BIT_IDENTICAL]` or `[FAILED]`.
@@ -55,7 +55,7 @@ pub struct VsaVerifier {
 
 /// The VSA's `policy`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Policy {
+pub struct VerificationPolicy {
     /// The policy's URI.
     pub uri: String,
 }
@@ -66,7 +66,7 @@ pub fn from_statement(
     time_verified: String,
     resource_uri: String,
 ) -> Statement<Vsa> {
-    let passed = statement.predicate.result == Verdict::Identical;
+    let passed = statement.predicate.result == Match::Identical;
     let version = BTreeMap::from([(
         "repro-check".to_string(),
         statement.predicate.verifier.version.clone(),
@@ -82,7 +82,7 @@ pub fn from_statement(
             },
             time_verified,
             resource_uri,
-            policy: Policy {
+            policy: VerificationPolicy {
                 uri: predicate::POLICY_URI.into(),
             },
             verification_result: if passed { "PASSED" } else { "FAILED" }.into(),
@@ -155,7 +155,7 @@ pub fn contradictions(statement: &Statement<Vsa>) -> Vec<String> {
         }
     }
     if let Some(inner) = &v.reproducibility {
-        if (inner.result == Verdict::Identical) != passed {
+        if (inner.result == Match::Identical) != passed {
             found.push(format!(
                 "its verificationResult is {} but its reproducibility predicate's result is {}",
                 v.verification_result,
@@ -184,7 +184,7 @@ mod tests {
             },
             time_verified: String::new(),
             resource_uri: String::new(),
-            policy: super::Policy { uri: String::new() },
+            policy: super::VerificationPolicy { uri: String::new() },
             verification_result: String::new(),
             verified_levels: vec![],
             slsa_version: String::new(),

@@ -24,7 +24,7 @@ pub use cause::{Cause, CauseKind};
 pub use members::{FieldDiff, MemberDiff};
 
 use crate::Error;
-use crate::manifest::{self, Build, Source};
+use crate::manifest::{self, Build, Origin};
 use crate::progress::Counter;
 pub use crate::snapshot::Change as ChangeKind;
 use crate::snapshot::{self, Name, Node};
@@ -55,7 +55,7 @@ pub struct BuildInfo {
     /// The path given.
     pub label: String,
     /// A file, a tree or a manifest.
-    pub source: Source,
+    pub source: Origin,
     /// The build's digest: the file's SHA-256, or for a tree the SHA-256 of its listing.
     pub digest: String,
     /// How many regular files it has.

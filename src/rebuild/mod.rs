@@ -138,7 +138,7 @@ pub struct Difference {
 
 /// A run that could not be done.
 #[derive(Debug, Clone, Serialize)]
-pub struct Failure {
+pub struct RunFailure {
     /// The run's name.
     pub run: String,
     /// What went wrong, as a sentence.
@@ -164,7 +164,7 @@ pub struct Rebuild {
     pub reference: Vec<OutputDigest>,
     /// The run that failed, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
+    pub failure: Option<RunFailure>,
     /// The attestation written, if `--attest` asked for one and every run finished.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attestation: Option<PathBuf>,
@@ -323,7 +323,7 @@ pub fn rebuild_with_progress(
         };
         ctx.remove_tree(spec);
         if let Some(reason) = reason {
-            failure = Some(Failure {
+            failure = Some(RunFailure {
                 run: spec.name.clone(),
                 reason,
                 log_tail: exec::tail(&log, TAIL_LINES),

@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use serde::Serialize;
 
 use super::outputs;
-use super::{Difference, Failure, TAIL_LINES, Verdict};
+use super::{Difference, RunFailure, TAIL_LINES, Verdict};
 use crate::error::Error;
 
 /// The result of `rebuild --nix`.
@@ -33,7 +33,7 @@ pub struct NixRebuild {
     pub kept_build_dir: Option<String>,
     /// Why the job could not be done, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
+    pub failure: Option<RunFailure>,
 }
 
 /// One output of the derivation.
@@ -150,7 +150,7 @@ pub fn rebuild(installable: &str) -> Result<NixRebuild, Error> {
 
     let first = run(&mut command(false), method)?;
     if !first.status.success() {
-        result.failure = Some(Failure {
+        result.failure = Some(RunFailure {
             run: "build".into(),
             reason: format!("nix could not build {installable} ({})", first.status),
             log_tail: tail(&first.stderr),
@@ -167,7 +167,7 @@ pub fn rebuild(installable: &str) -> Result<NixRebuild, Error> {
         json_out_paths(&first.stdout)
     };
     if paths.is_empty() {
-        result.failure = Some(Failure {
+        result.failure = Some(RunFailure {
             run: "build".into(),
             reason: format!("nix built {installable} but printed no output path"),
             log_tail: tail(&first.stderr),
@@ -184,7 +184,7 @@ pub fn rebuild(installable: &str) -> Result<NixRebuild, Error> {
         .and_then(|rest| rest.split('\'').next())
         .map(String::from);
     if !check.status.success() && !mismatch {
-        result.failure = Some(Failure {
+        result.failure = Some(RunFailure {
             run: "check".into(),
             reason: format!("nix could not rebuild {installable} ({})", check.status),
             log_tail: tail(&check.stderr),

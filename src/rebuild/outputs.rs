@@ -123,7 +123,7 @@ mod tests {
     fn build(entries: &[(&str, Node)]) -> Build {
         Build {
             label: "x".into(),
-            source: crate::manifest::Source::Manifest,
+            source: crate::manifest::Origin::Manifest,
             snapshot: snapshot::Snapshot {
                 entries: entries
                     .iter()

@@ -11,7 +11,7 @@ use crate::cli::Outcome;
 use crate::cli::report;
 use repro_check::attestation::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use repro_check::attestation::keys::SecretKey;
-use repro_check::attestation::predicate::{self, Verdict};
+use repro_check::attestation::predicate::{self, Match};
 use repro_check::attestation::statement::{self, ResourceDescriptor, is_uri};
 use repro_check::attestation::verify::{self, Failure, Form, Trust};
 use repro_check::attestation::{builds, files, time, vsa};
@@ -135,7 +135,7 @@ pub fn run(args: &AttestArgs) -> Result<Outcome, Error> {
     };
     emit(&bytes, args.out.as_deref())?;
     report::to_stderr(|err| report::attest::write_summary(err, &predicate, subjects))?;
-    Ok(if verdict == Verdict::Identical {
+    Ok(if verdict == Match::Identical {
         Outcome::Pass
     } else {
         Outcome::Fail

@@ -4,18 +4,18 @@
 use std::io::{self, Write};
 
 use repro_check::attestation::keys::Written;
-use repro_check::attestation::predicate::{Predicate, Verdict};
+use repro_check::attestation::predicate::{Predicate, Match};
 use repro_check::escape;
 
 /// The summary of an attestation of `subjects` files.
 pub fn write_summary(out: &mut impl Write, p: &Predicate, subjects: usize) -> io::Result<()> {
     match p.result {
-        Verdict::Identical => writeln!(
+        Match::Identical => writeln!(
             out,
             "identical: {} of {} builds produced the same output; attested {subjects} file(s)",
             p.agreement.agreeing, p.agreement.total
         ),
-        Verdict::Different => writeln!(
+        Match::Different => writeln!(
             out,
             "different: only {} of {} builds agree; {} file(s) differ (recorded in the attestation)",
             p.agreement.agreeing,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::Style;
 use repro_check::rebuild::nix::NixRebuild;
 use repro_check::rebuild::{
-    Difference, Failure, Rebuild, RunReport, RunStatus, Verdict, variation,
+    Difference, RunFailure, Rebuild, RunReport, RunStatus, Verdict, variation,
 };
 
 /// Write the first line of a `rebuild` report: how many runs of what, comparing what.
@@ -181,7 +181,7 @@ fn short(hex: &str) -> &str {
     hex.get(..16).unwrap_or(hex)
 }
 
-fn failure(out: &mut impl Write, f: &Failure, style: Style) -> io::Result<()> {
+fn failure(out: &mut impl Write, f: &RunFailure, style: Style) -> io::Result<()> {
     writeln!(out, "{}: {}", style.bad("FAILED"), f.reason)?;
     if !f.log_tail.is_empty() {
         writeln!(out, "last lines of its output:")?;
