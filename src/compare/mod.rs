@@ -586,4 +586,44 @@ mod tests {
         assert_eq!(c.files[0].path, "x\\xFE");
         assert_eq!(c.files[0].path_base64.as_deref(), Some("eP4="));
     }
+
+    #[test]
+    fn paths_load_as_trees_or_manifests_and_compare_alike() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        std::fs::create_dir(&t).unwrap();
+        std::fs::write(t.join(std::ffi::OsStr::from_bytes(b"x\xfe")), "x").unwrap();
+        std::fs::write(t.join("y"), "y").unwrap();
+        let manifest = crate::manifest::Manifest {
+            schema: crate::manifest::SCHEMA.into(),
+            roots: vec![crate::manifest::Root::new(
+                &t,
+                &snapshot::take(&t, false).unwrap(),
+            )],
+        };
+        let m = dir.path().join("t.json");
+        std::fs::write(&m, serde_json::to_vec(&manifest).unwrap()).unwrap();
+        let c = compare_paths(&[t.clone(), m.clone()]).unwrap();
+        assert!(c.identical);
+        let sources: Vec<Source> = c.builds.iter().map(|b| b.source).collect();
+        assert_eq!(sources, [Source::Tree, Source::Manifest]);
+        assert_eq!(c.builds[0].digest, c.builds[1].digest);
+        assert_eq!(c.builds[1].label, m.to_string_lossy());
+        // The tree changes; the manifest still says what it was.
+        std::fs::write(t.join("y"), "z").unwrap();
+        let c = compare_paths(&[t, m]).unwrap();
+        assert!(!c.identical);
+        let y = c.files.iter().find(|f| f.path == "y").unwrap();
+        assert_eq!(y.changes[0].kind, ChangeKind::Content);
+        assert!(
+            c.files
+                .iter()
+                .find(|f| f.path == "x\\xFE")
+                .unwrap()
+                .identical
+        );
+        let missing = compare_paths(&[dir.path().join("nope"), dir.path().join("t.json")]);
+        assert!(missing.unwrap_err().to_string().contains("nope"));
+    }
 }
