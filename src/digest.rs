@@ -60,4 +60,39 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
+
+    #[test]
+    fn files_longer_than_a_chunk_hash_as_a_whole() {
+        // `head -c 2097155 /dev/zero | tr '\0' a | sha256sum`: two chunks and three bytes.
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, vec![b'a'; 2 * input::CHUNK + 3]).unwrap();
+        assert_eq!(
+            sha256_file(&f).unwrap(),
+            (
+                "94444f79251aaf2956ac6d46ef04f4e1cb8aa188d97f21fecd00e068e2b235b2".to_string(),
+                2 * input::CHUNK as u64 + 3
+            )
+        );
+        std::fs::write(&f, "").unwrap();
+        assert_eq!(
+            sha256_file(&f).unwrap().0,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert!(sha256_file(dir.path()).is_err());
+    }
+
+    #[test]
+    fn hex_is_lowercase_and_padded() {
+        assert_eq!(hex(&[0, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(hex(&[]), "");
+        let mut split = Hasher::new();
+        split.update(b"a");
+        split.update(b"bc");
+        assert_eq!(split.finish(), {
+            let mut h = Hasher::new();
+            h.update(b"abc");
+            h.finish()
+        });
+    }
 }

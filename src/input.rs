@@ -274,4 +274,119 @@ mod tests {
         assert_eq!(describe_non_elf(b"hello world\n"), "a text file");
         assert_eq!(describe_non_elf(&[0, 1, 2, 3]), "data of an unknown format");
     }
+
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn describes_other_formats_by_their_magic() {
+        assert_eq!(
+            describe_non_elf(b"!<arch>\nx"),
+            "an ar archive (a static library?), not a linked program"
+        );
+        assert_eq!(describe_non_elf(&[0x1f, 0x8b, 8]), "gzip-compressed data");
+        assert_eq!(describe_non_elf(b"PK\x03\x04"), "a zip archive");
+        assert_eq!(describe_non_elf(b"MZ\x90\0"), "a Windows (PE) executable");
+        let mut bz = b"MZ".to_vec();
+        bz.resize(0x202, 0);
+        bz.extend_from_slice(b"HdrS");
+        assert!(describe_non_elf(&bz).starts_with("a Linux kernel image"));
+        assert_eq!(
+            describe_non_elf(&[0xcf, 0xfa, 0xed, 0xfe]),
+            "a Mach-O (macOS) binary"
+        );
+        assert_eq!(describe_non_elf(b"\0asm\x01\0\0\0"), "a WebAssembly module");
+        assert_eq!(describe_non_elf("näive\n".as_bytes()), "a text file");
+        assert_eq!(describe_non_elf(b"#!"), "a script");
+        assert_eq!(describe_non_elf(b"#! /bin/bash -e\n"), "a shell script");
+        assert_eq!(
+            describe_non_elf(b"#!/usr/bin/env  perl -w\n"),
+            "a perl script"
+        );
+    }
+
+    #[test]
+    fn paths_expand_to_files_in_sorted_order_skipping_links_and_specials() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("t/sub")).unwrap();
+        fs::write(d.join("t/b"), "").unwrap();
+        fs::write(d.join("t/sub/a"), "").unwrap();
+        fs::write(d.join("t/A"), "").unwrap();
+        symlink("b", d.join("t/link")).unwrap();
+        let _sock = std::os::unix::net::UnixListener::bind(d.join("t/sock")).unwrap();
+        fs::write(d.join("f"), "").unwrap();
+        symlink("f", d.join("named-link")).unwrap();
+        let paths = ["t", "f", "named-link", "missing", "t/sock"].map(|p| d.join(p));
+        let shown: Vec<String> = expand(&paths)
+            .into_iter()
+            .map(|item| match item {
+                Item::File { path, explicit } => {
+                    let rel = path.strip_prefix(d).unwrap().display().to_string();
+                    format!("file {rel} {explicit}")
+                }
+                Item::Skipped { path, reason } => {
+                    let rel = path.strip_prefix(d).unwrap().display().to_string();
+                    format!("skip {rel} {reason:?}")
+                }
+                Item::Failed { error, explicit } => {
+                    let kind = match error {
+                        Error::Read { .. } => "read",
+                        Error::NotRegular { what, .. } => what,
+                        _ => "other",
+                    };
+                    format!("fail {kind} {explicit}")
+                }
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "file t/A false",
+                "file t/b false",
+                "skip t/link Symlink",
+                "skip t/sock Special",
+                "file t/sub/a false",
+                "file f true",
+                "file named-link true",
+                "fail read true",
+                "fail a socket true",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_whose_length_is_not_what_was_opened_is_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        fs::write(&f, "hello").unwrap();
+        for len in [4, 6] {
+            let file = File::open(&f).unwrap();
+            let streamed = stream_open(&f, &file, len, |_| {});
+            assert!(matches!(streamed, Err(Error::Changed { .. })), "{len}");
+            let file = File::open(&f).unwrap();
+            assert!(matches!(
+                read_whole(&f, &file, len),
+                Err(Error::Changed { .. })
+            ));
+        }
+        let file = File::open(&f).unwrap();
+        assert_eq!(read_whole(&f, &file, 5).unwrap(), b"hello");
+        let mut seen = Vec::new();
+        assert_eq!(stream_file(&f, |c| seen.extend_from_slice(c)).unwrap(), 5);
+        assert_eq!(seen, b"hello");
+        // An empty file streams nothing; a directory is not a file.
+        fs::write(&f, "").unwrap();
+        assert_eq!(stream_file(&f, |_| panic!("no bytes")).unwrap(), 0);
+        let e = open_regular(dir.path()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::NotRegular {
+                    what: "a directory",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
 }

@@ -393,3 +393,278 @@ fn from_manifest(label: String, manifest: Manifest, path: &Path) -> Result<Build
         local: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    /// A tree with every kind of entry: an executable, a plain and an empty file, an empty
+    /// directory, a symlink, and a file name and a link target that are not UTF-8.
+    fn tree(root: &Path) {
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::create_dir_all(root.join("empty-dir")).unwrap();
+        std::fs::write(root.join("bin/tool"), "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(
+            root.join("bin/tool"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        std::fs::write(root.join("empty"), "").unwrap();
+        let odd = std::ffi::OsStr::from_bytes(b"x\xfe");
+        std::fs::write(root.join(odd), "bytes").unwrap();
+        symlink("bin/tool", root.join("link")).unwrap();
+        symlink(
+            std::ffi::OsStr::from_bytes(b"to\xff"),
+            root.join("odd-link"),
+        )
+        .unwrap();
+    }
+
+    fn manifest(roots: Vec<Root>) -> Manifest {
+        Manifest {
+            schema: SCHEMA.into(),
+            roots,
+        }
+    }
+
+    fn write_json(dir: &Path, name: &str, value: &impl Serialize) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+        path
+    }
+
+    fn file_entry(path: &str, sha: &str) -> Entry {
+        Entry {
+            path: path.into(),
+            path_base64: None,
+            node: EntryNode::File {
+                sha256: sha.into(),
+                size: 1,
+                executable: false,
+            },
+        }
+    }
+
+    fn root(path: &str, kind: RootKind, entries: Vec<Entry>) -> Root {
+        Root {
+            path: path.into(),
+            path_base64: None,
+            kind,
+            nar_hash: None,
+            entries,
+        }
+    }
+
+    fn error(result: Result<Build, Error>) -> String {
+        match result {
+            Ok(b) => panic!("loaded {:?}", b.snapshot),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_v2_manifest_stands_for_its_tree_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        tree(&t);
+        let snapshot = crate::snapshot::take(&t, true).unwrap();
+        let written = manifest(vec![Root::new(&t, &snapshot)]);
+        let json = serde_json::to_value(&written).unwrap();
+        let entries = json["roots"][0]["entries"].as_array().unwrap();
+        let by_path = |p: &str| entries.iter().find(|e| e["path"] == p).unwrap().clone();
+        // Exact bytes ride in base64 only where the name is not UTF-8.
+        assert_eq!(by_path("x\\xFE")["path_base64"], "eP4=");
+        assert_eq!(by_path("odd-link")["target"], "to\\xFF");
+        assert_eq!(by_path("odd-link")["target_base64"], "dG//");
+        assert!(by_path("link").get("target_base64").is_none());
+        assert!(by_path("bin/tool").get("path_base64").is_none());
+        assert_eq!(by_path("bin/tool")["executable"], true);
+        assert_eq!(by_path("empty-dir")["type"], "directory");
+        assert_eq!(json["roots"][0]["kind"], "tree");
+
+        let path = write_json(dir.path(), "m.json", &written);
+        let build = load(&path).unwrap();
+        assert_eq!(build.source, Origin::Manifest);
+        assert_eq!(build.local, None);
+        assert_eq!(build.local_path(&Name::from("bin/tool")), None);
+        assert!(!build.single_file());
+        assert_eq!(build.entries(), &snapshot.entries);
+        assert_eq!(build.snapshot.nar_hash, snapshot.nar_hash);
+        assert_eq!(build.digest(), snapshot.digest());
+        // And the tree itself loads to the same digest.
+        let local = load(&t).unwrap();
+        assert_eq!(local.source, Origin::Tree);
+        assert_eq!(local.digest(), build.digest());
+        assert_eq!(
+            local.local_path(&Name::new(b"x\xfe".to_vec())),
+            Some(t.join(std::ffi::OsStr::from_bytes(b"x\xfe")))
+        );
+    }
+
+    #[test]
+    fn a_single_file_manifest_is_a_single_file_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("prog");
+        std::fs::write(&f, "hi\n").unwrap();
+        let snapshot = crate::snapshot::take(&f, true).unwrap();
+        let path = write_json(
+            dir.path(),
+            "m.json",
+            &manifest(vec![Root::new(&f, &snapshot)]),
+        );
+        let build = load(&path).unwrap();
+        assert!(build.single_file());
+        assert_eq!(build.snapshot.nar_hash, snapshot.nar_hash);
+        assert_eq!(build.digest(), snapshot.digest());
+        let local = load(&f).unwrap();
+        assert_eq!(local.source, Origin::File);
+        assert_eq!(local.local_path(&Name::from("anything")), Some(f.clone()));
+        // A file's digest is its SHA-256.
+        assert_eq!(
+            local.digest(),
+            "98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4"
+        );
+    }
+
+    #[test]
+    fn several_roots_sit_side_by_side_under_their_file_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(vec![
+            root("out/a", RootKind::File, vec![file_entry("a", "1")]),
+            root(
+                "/x/t",
+                RootKind::Tree,
+                vec![file_entry("f", "2"), file_entry("d/g", "3")],
+            ),
+        ]);
+        let build = load(&write_json(dir.path(), "m.json", &m)).unwrap();
+        let names: Vec<String> = build
+            .entries()
+            .keys()
+            .map(|n| n.display().into_owned())
+            .collect();
+        assert_eq!(names, ["a", "t/d/g", "t/f"]);
+        assert!(!build.single_file());
+        assert_eq!(build.snapshot.nar_hash, None);
+
+        // Two roots with one file name would put two entries at one place.
+        let twice = manifest(vec![
+            root("one/a", RootKind::File, vec![file_entry("a", "1")]),
+            root("two/a", RootKind::File, vec![file_entry("a", "2")]),
+        ]);
+        let msg = error(load(&write_json(dir.path(), "twice.json", &twice)));
+        assert!(msg.contains("lists a twice"), "{msg}");
+        assert!(msg.contains("twice.json"), "{msg}");
+    }
+
+    #[test]
+    fn version_1_is_read_and_unknown_versions_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = r#"{"schema":"repro-check.manifest/v1","roots":[{"path":"f","kind":"file",
+            "entries":[{"path":"f","type":"file","sha256":"ab","size":2,"executable":false}]}]}"#;
+        let path = dir.path().join("v1.json");
+        std::fs::write(&path, v1).unwrap();
+        let build = load(&path).unwrap();
+        assert_eq!(build.source, Origin::Manifest);
+        assert_eq!(build.digest(), "ab");
+
+        // Valid JSON of a later schema, and broken JSON that names one near its start.
+        for (name, text) in [
+            (
+                "v9.json",
+                r#"{"schema":"repro-check.manifest/v9","roots":[]}"#,
+            ),
+            (
+                "v9-broken.json",
+                "{\"schema\" : \"repro-check.manifest/v9\", \"roots\": [",
+            ),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let msg = error(load(&path));
+            assert!(msg.contains("\"repro-check.manifest/v9\""), "{msg}");
+            assert!(msg.contains(name), "{msg}");
+        }
+        let path = dir.path().join("broken.json");
+        std::fs::write(&path, format!("{{\"schema\":\"{SCHEMA}\",\"roots\":[")).unwrap();
+        let msg = error(load(&path));
+        assert!(
+            msg.contains("is not a valid repro-check.manifest/v2 manifest"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn bad_manifests_are_errors_that_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = write_json(dir.path(), "none.json", &manifest(vec![]));
+        assert!(error(load(&empty)).contains("is a manifest of no paths"));
+        let mut entry = file_entry("x", "1");
+        entry.path_base64 = Some("not base64!".into());
+        let bad = write_json(
+            dir.path(),
+            "bad.json",
+            &manifest(vec![root("x", RootKind::File, vec![entry])]),
+        );
+        let msg = error(load(&bad));
+        assert!(
+            msg.contains("bad.json has an entry name that is not exact"),
+            "{msg}"
+        );
+        let mut r = root("x", RootKind::File, vec![file_entry("x", "1")]);
+        r.path_base64 = Some("%%".into());
+        let bad = write_json(dir.path(), "root.json", &manifest(vec![r]));
+        assert!(error(load(&bad)).contains("has a root path that is not exact"));
+    }
+
+    #[test]
+    fn other_files_are_single_file_builds_even_when_json() {
+        let dir = tempfile::tempdir().unwrap();
+        // JSON that never names the schema, and a manifest marker past the first 512 bytes.
+        let plain = dir.path().join("data.json");
+        std::fs::write(&plain, r#"{"roots": []}"#).unwrap();
+        let late = dir.path().join("late.json");
+        let pad = " ".repeat(600);
+        std::fs::write(
+            &late,
+            format!("{{{pad}\"schema\":\"{SCHEMA}\",\"roots\":[]}}"),
+        )
+        .unwrap();
+        let not_object = dir.path().join("list.json");
+        std::fs::write(&not_object, format!("[\"{SCHEMA}\"]")).unwrap();
+        for path in [&plain, &late, &not_object] {
+            let build = load(path).unwrap();
+            assert_eq!(build.source, Origin::File, "{}", path.display());
+        }
+        // Leading white space does not hide a manifest.
+        let spaced = dir.path().join("spaced.json");
+        let m = serde_json::to_string(&manifest(vec![root(
+            "x",
+            RootKind::File,
+            vec![file_entry("x", "1")],
+        )]))
+        .unwrap();
+        std::fs::write(&spaced, format!("\n\t {m}")).unwrap();
+        assert_eq!(load(&spaced).unwrap().source, Origin::Manifest);
+    }
+
+    #[test]
+    fn the_schema_is_found_in_a_broken_head() {
+        assert_eq!(head_schema(br#"{"schema" :  "a/b", "#), Some("a/b"));
+        assert_eq!(head_schema(br#"{"schema":"a"#), Some("a"));
+        assert_eq!(head_schema(br#"{"schema" 1"#), None);
+        assert_eq!(head_schema(br#"{"roots":[]}"#), None);
+    }
+
+    #[test]
+    fn a_tree_holding_a_socket_cannot_be_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        std::fs::create_dir(&t).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(t.join("sock")).unwrap();
+        let msg = error(load(&t));
+        assert!(msg.contains("sock is a socket"), "{msg}");
+        assert!(msg.contains("remove it from the build output"), "{msg}");
+    }
+}

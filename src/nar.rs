@@ -244,12 +244,99 @@ impl NarWriter {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    use std::path::Path;
+
+    /// The NAR of `path` built whole in memory, written straight from the format's description
+    /// (not from [`Nar`]): an independent oracle for the streamed hash.
+    pub(crate) fn reference_nar(path: &Path) -> Vec<u8> {
+        fn str(out: &mut Vec<u8>, b: &[u8]) {
+            out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+            out.extend_from_slice(b);
+            out.resize(out.len().next_multiple_of(8), 0);
+        }
+        fn node(out: &mut Vec<u8>, path: &Path) {
+            let meta = std::fs::symlink_metadata(path).unwrap();
+            str(out, b"(");
+            str(out, b"type");
+            if meta.is_symlink() {
+                str(out, b"symlink");
+                str(out, b"target");
+                str(
+                    out,
+                    std::fs::read_link(path).unwrap().as_os_str().as_bytes(),
+                );
+            } else if meta.is_dir() {
+                str(out, b"directory");
+                let mut names: Vec<_> = std::fs::read_dir(path)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name())
+                    .collect();
+                names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+                for name in names {
+                    for token in [&b"entry"[..], b"(", b"name", name.as_bytes(), b"node"] {
+                        str(out, token);
+                    }
+                    node(out, &path.join(name));
+                    str(out, b")");
+                }
+            } else {
+                str(out, b"regular");
+                if meta.permissions().mode() & 0o100 != 0 {
+                    str(out, b"executable");
+                    str(out, b"");
+                }
+                str(out, b"contents");
+                str(out, &std::fs::read(path).unwrap());
+            }
+            str(out, b")");
+        }
+        let mut out = Vec::new();
+        str(&mut out, b"nix-archive-1");
+        node(&mut out, path);
+        out
+    }
+
+    /// `sha256-<base64>` of bytes.
+    pub(crate) fn sri(bytes: &[u8]) -> String {
+        let mut h = Hasher::new();
+        h.update(bytes);
+        format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(h.finish())
+        )
+    }
+
+    fn chmod(path: &Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// A tree with nested and empty directories, an executable, an empty file, a file of exactly
+    /// eight bytes (no padding), a symlink, a name that is not UTF-8, `a-b` next to `a/`
+    /// (bytewise order), and group/other bits that Nix ignores.
+    pub(crate) fn known_tree(t: &Path) {
+        for d in ["bin", "sub/deeper", "e"] {
+            std::fs::create_dir_all(t.join(d)).unwrap();
+        }
+        std::fs::write(t.join("bin/tool"), "#!/bin/sh\n").unwrap();
+        chmod(&t.join("bin/tool"), 0o755);
+        std::fs::write(t.join("empty"), "").unwrap();
+        symlink("bin/tool", t.join("link")).unwrap();
+        std::fs::write(t.join("sub/deeper/x"), "12345678").unwrap();
+        std::fs::write(t.join("a-b"), "a-b").unwrap();
+        chmod(&t.join("a-b"), 0o640);
+        std::fs::write(t.join(std::ffi::OsStr::from_bytes(b"n\xff")), "bytes").unwrap();
+    }
+
+    // Every hash below was printed by `nix --extra-experimental-features nix-command hash path`
+    // (Nix 2.8.0) on the same input, built by the same steps in a shell.
 
     #[test]
     fn single_file_matches_nix() {
-        // `printf hi > f; nix hash path f` (Nix 2.8).
+        // `printf 'hi\n' > f; nix hash path f`.
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("f");
         std::fs::write(&f, "hi\n").unwrap();
@@ -257,5 +344,125 @@ mod tests {
             nar_hash(&f).unwrap(),
             "sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY="
         );
+        // Only the owner's execute bit counts: 0611 is not executable, 0744 is.
+        chmod(&f, 0o611);
+        assert_eq!(
+            nar_hash(&f).unwrap(),
+            "sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY="
+        );
+        chmod(&f, 0o744);
+        assert_eq!(
+            nar_hash(&f).unwrap(),
+            "sha256-tVvOGrOHiHZTZEkRVN8MV1pJWcJHq80NLSSm26SxDac="
+        );
+    }
+
+    #[test]
+    fn a_known_tree_matches_nix() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        known_tree(&t);
+        let want = "sha256-CleSZh/M0F07fEyE+l9YvbhRxtJoDWtbnc5LuatyNz4=";
+        assert_eq!(nar_hash(&t).unwrap(), want);
+        assert_eq!(sri(&reference_nar(&t)), want);
+        // A symlink named as the path is archived as the link (`nix hash path s/result`).
+        std::fs::create_dir(dir.path().join("s")).unwrap();
+        symlink("../t", dir.path().join("s/result")).unwrap();
+        assert_eq!(
+            nar_hash(&dir.path().join("s/result")).unwrap(),
+            "sha256-8DAqjyHCCumH0G+S1xtwCCHt/21cNOCL+1DbGQwU3zA="
+        );
+        // Any change the format records changes the hash: content, the owner's execute bit.
+        std::fs::write(t.join("sub/deeper/x"), "12345679").unwrap();
+        assert_ne!(nar_hash(&t).unwrap(), want);
+        std::fs::write(t.join("sub/deeper/x"), "12345678").unwrap();
+        assert_eq!(nar_hash(&t).unwrap(), want);
+        chmod(&t.join("a-b"), 0o740);
+        assert_ne!(nar_hash(&t).unwrap(), want);
+    }
+
+    #[test]
+    fn empty_directory_empty_file_and_bare_symlink_match_nix() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = dir.path().join("emptydir");
+        std::fs::create_dir(&e).unwrap();
+        assert_eq!(
+            nar_hash(&e).unwrap(),
+            "sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo="
+        );
+        let f = dir.path().join("emptyfile");
+        std::fs::write(&f, "").unwrap();
+        assert_eq!(
+            nar_hash(&f).unwrap(),
+            "sha256-d6xi4mKdjkX2JFicDIv5niSzpyI0m/Hnm8GGAIU04kY="
+        );
+        // `ln -s some/target lnk; nix hash path lnk` (the target need not exist).
+        assert_eq!(
+            Nar::root_symlink(b"some/target").finish(),
+            "sha256-v6+f2NZ0FQwdZKs6Mv/LH6Ix/olqyvlsukkCo68LcR4="
+        );
+    }
+
+    #[test]
+    fn how_the_data_is_split_does_not_matter() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7) as u8).collect();
+        let whole = {
+            let mut n = Nar::root_file(false, data.len() as u64);
+            n.piece(Piece::Data(&data));
+            n.finish()
+        };
+        let mut n = Nar::root_file(false, data.len() as u64);
+        for chunk in data.chunks(3) {
+            n.piece(Piece::Data(chunk));
+        }
+        assert_eq!(n.finish(), whole);
+        let mut in_memory = Vec::new();
+        for t in [
+            &b"nix-archive-1"[..],
+            b"(",
+            b"type",
+            b"regular",
+            b"contents",
+        ] {
+            in_memory.extend_from_slice(&(t.len() as u64).to_le_bytes());
+            in_memory.extend_from_slice(t);
+            in_memory.resize(in_memory.len().next_multiple_of(8), 0);
+        }
+        in_memory.extend_from_slice(&1000u64.to_le_bytes());
+        in_memory.extend_from_slice(&data);
+        in_memory.resize(in_memory.len().next_multiple_of(8), 0);
+        in_memory.extend_from_slice(&1u64.to_le_bytes());
+        in_memory.extend_from_slice(b")\0\0\0\0\0\0\0");
+        assert_eq!(whole, sri(&in_memory));
+    }
+
+    #[test]
+    fn pieces_close_every_directory_they_leave() {
+        // root/ { a/ { b/ { f } } , z } — leaving two levels at once before `z`.
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path();
+        std::fs::create_dir_all(t.join("a/b")).unwrap();
+        std::fs::write(t.join("a/b/f"), "f").unwrap();
+        std::fs::write(t.join("z"), "zz").unwrap();
+        let mut n = Nar::root_directory();
+        n.piece(Piece::Directory {
+            depth: 0,
+            name: b"a",
+        });
+        n.piece(Piece::Directory {
+            depth: 1,
+            name: b"b",
+        });
+        for (depth, name, data) in [(2, &b"f"[..], &b"f"[..]), (0, b"z", b"zz")] {
+            let size = data.len() as u64;
+            n.piece(Piece::File {
+                depth,
+                name,
+                executable: false,
+                size,
+            });
+            n.piece(Piece::Data(data));
+        }
+        assert_eq!(n.finish(), sri(&reference_nar(t)));
     }
 }

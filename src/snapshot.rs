@@ -800,4 +800,256 @@ mod tests {
         );
         assert_eq!(group(&["b", "a", "a", "c"]), [vec![1, 2], vec![0], vec![3]]);
     }
+
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    fn chmod(path: &Path, mode: u32) {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    fn listing(s: &Snapshot) -> Vec<String> {
+        s.entries
+            .iter()
+            .map(|(n, node)| format!("{} {}", node.kind_name(), n.display()))
+            .collect()
+    }
+
+    #[test]
+    fn a_tree_is_listed_exactly_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(outside.join("deep")).unwrap();
+        fs::write(outside.join("deep/secret"), "x").unwrap();
+        let t = dir.path().join("t");
+        fs::create_dir_all(t.join("d")).unwrap();
+        fs::write(t.join("d/owner-x"), "1").unwrap();
+        chmod(&t.join("d/owner-x"), 0o744);
+        fs::write(t.join("d/others-x"), "22").unwrap();
+        chmod(&t.join("d/others-x"), 0o611);
+        fs::write(t.join(std::ffi::OsStr::from_bytes(b"n\xff")), "").unwrap();
+        symlink(&outside, t.join("out-link")).unwrap();
+        let s = take(&t, false).unwrap();
+        assert_eq!(
+            listing(&s),
+            [
+                "directory d",
+                "file d/others-x",
+                "file d/owner-x",
+                "file n\\xFF",
+                "symlink out-link"
+            ]
+        );
+        assert!(!s.single_file);
+        assert_eq!(s.nar_hash, None);
+        assert_eq!(s.files(), 3);
+        let node = |n: &[u8]| s.entries[&Name::new(n.to_vec())].clone();
+        assert_eq!(
+            node(b"d/owner-x"),
+            Node::File {
+                sha256: "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b".into(),
+                size: 1,
+                executable: true
+            }
+        );
+        // Group and other execute bits do not make a file executable.
+        assert!(matches!(
+            node(b"d/others-x"),
+            Node::File {
+                size: 2,
+                executable: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            node(b"out-link"),
+            Node::Symlink {
+                target: Name::new(outside.as_os_str().as_bytes())
+            }
+        );
+        assert!(node(b"n\xff").sha256().unwrap().starts_with("e3b0c442"));
+    }
+
+    #[test]
+    fn an_empty_tree_has_no_entries_and_the_digest_of_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = take(dir.path(), true).unwrap();
+        assert!(s.entries.is_empty());
+        assert_eq!(s.files(), 0);
+        assert_eq!(
+            s.digest(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        // `nix hash path` of an empty directory.
+        assert_eq!(
+            s.nar_hash.as_deref(),
+            Some("sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo=")
+        );
+    }
+
+    #[test]
+    fn the_digest_sees_names_types_contents_targets_and_the_executable_bit_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        fs::create_dir(&t).unwrap();
+        fs::write(t.join("f"), "f").unwrap();
+        chmod(&t.join("f"), 0o644);
+        symlink("f", t.join("l")).unwrap();
+        let base = take(&t, false).unwrap().digest();
+        // The same tree elsewhere, with other group/other bits and times: the same digest.
+        let u = dir.path().join("u");
+        fs::create_dir(&u).unwrap();
+        fs::write(u.join("f"), "f").unwrap();
+        chmod(&u.join("f"), 0o600);
+        symlink("f", u.join("l")).unwrap();
+        assert_eq!(take(&u, false).unwrap().digest(), base);
+        let mut seen = vec![base.clone()];
+        let mut changed = |what: &str| {
+            let d = take(&t, false).unwrap().digest();
+            assert!(!seen.contains(&d), "{what} left the digest as it was");
+            seen.push(d);
+        };
+        chmod(&t.join("f"), 0o744);
+        changed("the executable bit");
+        fs::write(t.join("f"), "g").unwrap();
+        changed("the contents");
+        fs::remove_file(t.join("l")).unwrap();
+        symlink("g", t.join("l")).unwrap();
+        changed("the link target");
+        fs::remove_file(t.join("l")).unwrap();
+        fs::create_dir(t.join("l")).unwrap();
+        changed("a link becoming a directory");
+        fs::rename(t.join("f"), t.join("f2")).unwrap();
+        changed("a name");
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_never_equals_its_printed_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let (raw, printed) = (dir.path().join("raw"), dir.path().join("printed"));
+        fs::create_dir(&raw).unwrap();
+        fs::create_dir(&printed).unwrap();
+        fs::write(raw.join(std::ffi::OsStr::from_bytes(b"x\xfe")), "same").unwrap();
+        fs::write(printed.join("x\\xFE"), "same").unwrap();
+        let (a, b) = (take(&raw, false).unwrap(), take(&printed, false).unwrap());
+        let (na, nb) = (
+            a.entries.keys().next().unwrap(),
+            b.entries.keys().next().unwrap(),
+        );
+        assert_eq!(na.json_text(), nb.json_text());
+        assert_ne!(na, nb);
+        assert_eq!(na.base64().as_deref(), Some("eP4="));
+        assert_eq!(nb.base64(), None);
+        assert_ne!(a.digest(), b.digest());
+    }
+
+    #[test]
+    fn a_single_file_is_one_entry_named_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("prog");
+        fs::write(&f, "abc").unwrap();
+        let link = dir.path().join("result");
+        symlink("prog", &link).unwrap();
+        for path in [&f, &link] {
+            let s = take(path, false).unwrap();
+            assert!(s.single_file);
+            let (name, node) = s.entries.iter().next().unwrap();
+            assert_eq!(
+                name,
+                &Name::from(path.file_name().unwrap().to_str().unwrap())
+            );
+            let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+            assert_eq!(node.sha256(), Some(sha));
+            assert_eq!(s.digest(), sha);
+        }
+    }
+
+    #[test]
+    fn large_files_stream_into_the_same_nar_hash() {
+        // A file larger than WHOLE between small ones: streamed while the others are batched.
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        fs::create_dir_all(t.join("a")).unwrap();
+        fs::write(t.join("a/small"), "s").unwrap();
+        let big: Vec<u8> = (0..WHOLE + 3).map(|i| (i % 251) as u8).collect();
+        fs::write(t.join("a/big"), &big).unwrap();
+        chmod(&t.join("a/big"), 0o755);
+        fs::write(t.join("b"), "after").unwrap();
+        let s = take(&t, true).unwrap();
+        // `nix hash path` and `sha256sum` of the same tree, written by the same steps.
+        assert_eq!(
+            s.nar_hash.as_deref(),
+            Some("sha256-P3G7IQD1jS1/IhJnTbABSHk3pkVkdg0AWAXs97JwbT8=")
+        );
+        assert_eq!(
+            s.entries[&Name::from("a/big")].sha256(),
+            Some("895f5c8bffde3e96961ff7f1ba6f5fe37eb2efb049cbf5f86a4305c0a1689c3d")
+        );
+        assert_eq!(
+            listing(&s),
+            ["directory a", "file a/big", "file a/small", "file b"]
+        );
+    }
+
+    #[test]
+    fn sockets_are_set_aside_or_refused_for_a_nar() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        fs::create_dir(&t).unwrap();
+        fs::write(t.join("f"), "f").unwrap();
+        let _l = std::os::unix::net::UnixListener::bind(t.join("sock")).unwrap();
+        let s = take(&t, false).unwrap();
+        assert_eq!(listing(&s), ["file f"]);
+        assert_eq!(s.specials, [(t.join("sock"), "a socket")]);
+        let e = take(&t, true).unwrap_err().to_string();
+        assert!(e.contains("which a Nix archive cannot hold"), "{e}");
+        let e = take(&t.join("sock"), false).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::NotRegular {
+                    what: "a socket",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn names_join_split_and_map_to_paths() {
+        let n = Name::from_path(Path::new("a/b/c"));
+        assert_eq!(n, Name::from("a/b/c"));
+        assert_eq!(last(&n), b"c");
+        assert_eq!(last(&Name::from("top")), b"top");
+        assert_eq!(Name::from("a").join(&Name::from("b")), Name::from("a/b"));
+        assert_eq!(n.under(Path::new("/r")), Path::new("/r/a/b/c"));
+        // Printed and debugged without the raw escape byte.
+        let esc = Name::new(b"\x1b[1m".to_vec());
+        assert!(!esc.display().contains('\x1b') && !format!("{esc:?}").contains('\x1b'));
+        assert!(Name::from_json("x", Some("***")).is_err());
+        assert_eq!(
+            Name::from_json("printed", None).unwrap(),
+            Name::from("printed")
+        );
+    }
+
+    #[test]
+    fn changes_of_links_and_kinds() {
+        let link = |t: &str| Node::Symlink {
+            target: Name::from(t),
+        };
+        assert_eq!(
+            changes(Some(&link("a")), Some(&link("b"))),
+            [Change::Target]
+        );
+        assert_eq!(changes(Some(&link("a")), Some(&link("a"))), []);
+        assert_eq!(
+            changes(Some(&link("a")), Some(&Node::Directory)),
+            [Change::Type]
+        );
+        assert_eq!(changes(None, None), []);
+        assert_eq!(group::<u8>(&[]), Vec::<Vec<usize>>::new());
+        assert_eq!(group(&[2, 1]), [vec![0], vec![1]]);
+        assert_eq!(group(&[1, 2, 2, 1, 3]), [vec![0, 3], vec![1, 2], vec![4]]);
+    }
 }

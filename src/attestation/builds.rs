@@ -93,3 +93,57 @@ pub fn reshape(
 pub fn sha256_file(path: &Path) -> Result<String, Error> {
     Ok(digest::sha256_file(path)?.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_are_loaded_labelled_and_reshaped_for_the_predicate() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for (tree, x) in [("a", "same"), ("b", "other"), ("c", "same")] {
+            std::fs::create_dir_all(d.join(tree).join("bin")).unwrap();
+            std::fs::write(d.join(tree).join("bin/x"), x).unwrap();
+        }
+        std::fs::write(d.join("a/only-a"), "").unwrap();
+        std::fs::write(d.join("c/only-a"), "").unwrap();
+        let paths = ["a", "b", "c"].map(|t| d.join(t));
+        let labels = ["one", "two", "three"].map(String::from);
+        let (outputs, differences) = examine(&paths, &labels).unwrap();
+        let sha = |text: &str| {
+            let mut h = digest::Hasher::new();
+            h.update(text.as_bytes());
+            h.finish_hex()
+        };
+        assert_eq!(outputs[1].label, "two");
+        // Regular files only; directories are in the digest but not in `files`.
+        assert_eq!(
+            outputs[0].files,
+            BTreeMap::from([
+                (Name::from("bin/x"), sha("same")),
+                (Name::from("only-a"), sha(""))
+            ])
+        );
+        assert_eq!(outputs[0].digest, outputs[2].digest);
+        assert_ne!(outputs[0].digest, outputs[1].digest);
+        let names: Vec<_> = differences
+            .iter()
+            .map(|f| f.name.display().into_owned())
+            .collect();
+        assert_eq!(names, ["bin/x", "only-a"]);
+        assert_eq!(
+            differences[0].variants,
+            [
+                (
+                    Some(sha("same")),
+                    vec!["one".to_string(), "three".to_string()]
+                ),
+                (Some(sha("other")), vec!["two".to_string()])
+            ]
+        );
+        // A file missing from a build is a version without digest.
+        assert_eq!(differences[1].variants[1], (None, vec!["two".to_string()]));
+        assert_eq!(sha256_file(&d.join("b/bin/x")).unwrap(), sha("other"));
+    }
+}

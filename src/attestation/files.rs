@@ -67,3 +67,52 @@ fn write_error(path: &Path, source: std::io::Error) -> Error {
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn outputs_are_written_whole_with_their_mode_and_never_clobbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k.key");
+        write_new(&key, b"secret", 0o600).unwrap();
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // An existing file is left as it was, and no temporary file is left behind.
+        let e = write_new(&key, b"other", 0o600).unwrap_err();
+        assert!(matches!(e, Error::Write { .. }), "{e}");
+        assert_eq!(std::fs::read(&key).unwrap(), b"secret");
+        let out = dir.path().join("a.json");
+        write_replace(&out, b"1").unwrap();
+        write_replace(&out, b"22").unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"22");
+        assert_eq!(names(dir.path()), ["a.json", "k.key"]);
+        // A directory that does not exist: an error naming the file.
+        let e = write_replace(&dir.path().join("no/such.json"), b"").unwrap_err();
+        assert!(matches!(e, Error::Write { ref path, .. } if path.ends_with("no/such.json")));
+    }
+
+    #[test]
+    fn attestations_are_read_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.json");
+        let file = std::fs::File::create(&f).unwrap();
+        // Sparse: the size costs no disk.
+        file.set_len(MAX_BYTES as u64 + 1).unwrap();
+        let e = read_attestation(&f).unwrap_err().to_string();
+        assert!(e.contains("is larger than 32 MiB"), "{e}");
+        file.set_len(3).unwrap();
+        assert_eq!(read_attestation(&f).unwrap(), [0, 0, 0]);
+    }
+}

@@ -364,3 +364,225 @@ pub fn contradictions(statement: &Statement<Predicate>) -> Vec<String> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::CauseKind;
+    use crate::snapshot::Name;
+
+    fn sha(c: char) -> String {
+        c.to_string().repeat(64)
+    }
+
+    fn build(label: &str, digest: char, files: &[(&str, char)]) -> BuildOutput {
+        BuildOutput {
+            label: label.into(),
+            digest: sha(digest),
+            files: files
+                .iter()
+                .map(|&(n, d)| (Name::from(n), sha(d)))
+                .collect(),
+        }
+    }
+
+    /// Three builds of a tree: `a` and `c` agree, `b` has another `bin/x` and lacks `lib/y`.
+    fn three() -> Statement<Predicate> {
+        let builds = [
+            build("a", '1', &[("bin/x", 'a'), ("lib/y", 'b')]),
+            build("b", '2', &[("bin/x", 'c')]),
+            build("c", '1', &[("bin/x", 'a'), ("lib/y", 'b')]),
+        ];
+        let cause = Cause {
+            kind: CauseKind::Timestamp,
+            evidence: "2026-12-02 in .rodata".into(),
+            hint: CauseKind::Timestamp.hint().into(),
+            sections: vec![".rodata".into()],
+            builds: [0, 1],
+        };
+        let differences = [
+            FileDifference {
+                name: Name::from("bin/x"),
+                variants: vec![
+                    (Some(sha('a')), vec!["a".into(), "c".into()]),
+                    (Some(sha('c')), vec!["b".into()]),
+                ],
+                causes: vec![cause],
+            },
+            FileDifference {
+                name: Name::from("lib/y"),
+                variants: vec![
+                    (Some(sha('b')), vec!["a".into(), "c".into()]),
+                    (None, vec!["b".into()]),
+                ],
+                causes: vec![],
+            },
+        ];
+        statement(&builds, &differences, vec![], None)
+    }
+
+    fn two_identical() -> Statement<Predicate> {
+        let files = [("f", 'a')];
+        statement(
+            &[build("x", '1', &files), build("y", '1', &files)],
+            &[],
+            vec![ResourceDescriptor::sha256("Cargo.lock", &sha('e'))],
+            Some("2026-12-02T00:00:00Z".into()),
+        )
+    }
+
+    #[test]
+    fn builds_that_differ_make_a_consistent_different_statement() {
+        let s = three();
+        let p = &s.predicate;
+        assert_eq!(s.type_, STATEMENT_TYPE);
+        assert_eq!(s.predicate_type, PREDICATE_TYPE);
+        assert_eq!(p.result, Match::Different);
+        assert_eq!((p.agreement.agreeing, p.agreement.total), (2, 3));
+        let groups: Vec<&[String]> = p.agreement.groups.iter().map(|g| &g.builds[..]).collect();
+        assert_eq!(groups, [&["a", "c"][..], &["b"][..]]);
+        // The subject is what the largest group built.
+        let subject: Vec<_> = s.subject.iter().map(|r| r.name.as_deref()).collect();
+        assert_eq!(subject, [Some("bin/x"), Some("lib/y")]);
+        assert_eq!(p.builds[1].files.len(), 1);
+        assert_eq!(p.builds[1].digest["sha256"], sha('2'));
+        assert_eq!(p.differences[0].causes[0].kind, CauseKind::Timestamp);
+        assert!(contradictions(&s).is_empty(), "{:?}", contradictions(&s));
+
+        let json = serde_json::to_value(&s).unwrap();
+        let d = &json["predicate"]["differences"];
+        assert_eq!(d[0]["causes"][0]["kind"], "timestamp");
+        assert_eq!(d[0]["causes"][0]["sections"][0], ".rodata");
+        assert_eq!(d[0]["variants"][1]["digest"]["sha256"], sha('c'));
+        // A missing file is a variant without a digest.
+        assert!(d[1]["variants"][1].get("digest").is_none());
+        assert_eq!(d[1]["variants"][1]["builds"][0], "b");
+        assert_eq!(json["predicate"]["result"], "DIFFERENT");
+        assert!(json["predicate"].get("timeVerified").is_none());
+        let back: Statement<Predicate> = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn builds_that_agree_make_an_identical_statement() {
+        let s = two_identical();
+        let p = &s.predicate;
+        assert_eq!(p.result, Match::Identical);
+        assert_eq!((p.agreement.agreeing, p.agreement.total), (2, 2));
+        assert_eq!(p.verifier.name, "repro-check");
+        assert_eq!(s.subject, [ResourceDescriptor::sha256("f", &sha('a'))]);
+        assert!(contradictions(&s).is_empty(), "{:?}", contradictions(&s));
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["predicate"]["timeVerified"], "2026-12-02T00:00:00Z");
+        assert_eq!(json["predicate"]["inputs"][0]["name"], "Cargo.lock");
+        assert_eq!(json["predicate"]["result"], Match::Identical.name());
+        assert_eq!(
+            json["predicate"]["agreement"]["groups"][0]["builds"][1],
+            "y"
+        );
+        assert!(crate::attestation::statement::is_type_uri(PREDICATE_TYPE));
+        assert!(PREDICATE_TYPE.ends_with(".1.1") && POLICY_URI.ends_with(".3.1"));
+    }
+
+    /// What `contradictions` says after `edit`, as one string.
+    fn after(mut s: Statement<Predicate>, edit: impl FnOnce(&mut Statement<Predicate>)) -> String {
+        edit(&mut s);
+        contradictions(&s).join(" | ")
+    }
+
+    #[test]
+    fn every_kind_of_contradiction_is_found() {
+        let has = |found: String, want: &str| {
+            assert!(found.contains(want), "want {want:?} in {found:?}");
+        };
+        has(
+            after(two_identical(), |s| {
+                s.predicate.builds[1].label = "x".into();
+                s.predicate.agreement.groups[0].builds[1] = "x".into();
+            }),
+            "two builds share a label",
+        );
+        has(
+            after(two_identical(), |s| {
+                s.predicate.agreement.groups[0].builds.pop();
+            }),
+            "its agreement groups do not list each build exactly once",
+        );
+        has(
+            after(three(), |s| {
+                s.predicate.agreement.groups.push(IdenticalBuilds { builds: vec![] })
+            }),
+            "its agreement groups do not list each build exactly once",
+        );
+        // Two groups whose builds record one digest are one group.
+        has(
+            after(three(), |s| {
+                s.predicate.builds[1].digest = s.predicate.builds[0].digest.clone()
+            }),
+            "two agreement groups record the same digest, so they are not different",
+        );
+        has(
+            after(three(), |s| s.predicate.agreement.total = 4),
+            "it says 2 of 4 builds agree, but its groups say 2 of 3",
+        );
+        has(
+            after(two_identical(), |s| {
+                s.predicate
+                    .differences
+                    .push(three().predicate.differences[0].clone())
+            }),
+            "its result is IDENTICAL but it lists differences",
+        );
+        // Same digests recorded, yet different files: the files are checked too.
+        has(
+            after(two_identical(), |s| {
+                s.predicate.builds[1].files[0] = ResourceDescriptor::sha256("f", &sha('b'))
+            }),
+            "its result is IDENTICAL but its builds record different files",
+        );
+        has(
+            after(three(), |s| {
+                s.subject.pop();
+            }),
+            "file lib/y of build a is missing from the subject",
+        );
+        has(
+            after(three(), |s| {
+                s.subject[0] = ResourceDescriptor::sha256("bin/x", &sha('c'))
+            }),
+            &format!(
+                "subject bin/x (sha256 {}) is not a file of build a",
+                sha('c')
+            ),
+        );
+    }
+
+    #[test]
+    fn identical_single_files_may_have_different_names() {
+        let s = statement(
+            &[
+                build("x", '1', &[("prog", 'a')]),
+                build("y", '1', &[("prog.orig", 'a')]),
+            ],
+            &[],
+            vec![],
+            None,
+        );
+        assert_eq!(s.predicate.result, Match::Identical);
+        assert!(contradictions(&s).is_empty(), "{:?}", contradictions(&s));
+        // Trees are compared by name as well.
+        let t = statement(
+            &[
+                build("x", '1', &[("a", 'a'), ("b", 'b')]),
+                build("y", '1', &[("a", 'a'), ("c", 'b')]),
+            ],
+            &[],
+            vec![],
+            None,
+        );
+        assert_eq!(
+            contradictions(&t),
+            ["its result is IDENTICAL but its builds record different files"]
+        );
+    }
+}

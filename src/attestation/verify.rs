@@ -854,4 +854,270 @@ mod tests {
             doc.failures
         );
     }
+
+    use super::super::builds::BuildOutput;
+    use super::super::dsse::Envelope;
+    use super::super::keys::{self, SecretKey};
+    use crate::snapshot::Name;
+
+    fn sha(c: char) -> String {
+        c.to_string().repeat(64)
+    }
+
+    /// The statement for two builds whose file `f` is `a` then `b` (the same when `a == b`).
+    fn statement_bytes(a: char, b: char) -> Vec<u8> {
+        let build = |label: &str, d: char| BuildOutput {
+            label: label.into(),
+            digest: sha(d),
+            files: [(Name::from("f"), sha(d))].into(),
+        };
+        let s = predicate::statement(&[build("x", a), build("y", b)], &[], vec![], None);
+        serde_json::to_vec(&s).unwrap()
+    }
+
+    fn file(c: char) -> File {
+        File {
+            name: format!("file-{c}"),
+            sha256: sha(c),
+        }
+    }
+
+    fn key_pair(dir: &std::path::Path, name: &str) -> (SecretKey, PublicKey) {
+        let written = keys::generate(&dir.join(name)).unwrap();
+        (
+            SecretKey::load(&written.secret).unwrap(),
+            PublicKey::load(&written.public).unwrap(),
+        )
+    }
+
+    fn signed(body: &[u8], by: &[&SecretKey]) -> Vec<u8> {
+        let mut env = Envelope::new(IN_TOTO_PAYLOAD_TYPE, body);
+        for key in by {
+            assert!(env.sign(key));
+        }
+        serde_json::to_vec(&env).unwrap()
+    }
+
+    #[test]
+    fn a_statement_vouches_for_its_subject_and_nothing_else() {
+        let ok = verify(&statement_bytes('a', 'a'), &[file('a')], &[], 0).unwrap();
+        assert_eq!(ok.failures, []);
+        assert_eq!(ok.matched, [("file-a".to_string(), "f".to_string(), 0)]);
+        let doc = &ok.documents[0];
+        assert_eq!(
+            (doc.form, doc.passed, doc.agreement),
+            (Form::Statement, Some(true), Some((2, 2)))
+        );
+        assert_eq!(
+            doc.predicate_type.as_deref(),
+            Some(predicate::PREDICATE_TYPE)
+        );
+        assert!(!ok.signatures_checked);
+
+        let other = verify(&statement_bytes('a', 'a'), &[file('a'), file('z')], &[], 0).unwrap();
+        assert_eq!(
+            other.failures,
+            [Failure::NotSubject {
+                file: "file-z".into(),
+                sha256: sha('z')
+            }]
+        );
+    }
+
+    #[test]
+    fn builds_that_differ_vouch_for_nothing() {
+        let r = verify(&statement_bytes('a', 'b'), &[file('a')], &[], 0).unwrap();
+        assert_eq!(
+            r.failures,
+            [Failure::NotIdentical {
+                agreement: Some((1, 2))
+            }]
+        );
+        assert_eq!(r.documents[0].passed, Some(false));
+        // Edited to claim success, it contradicts itself.
+        let text = String::from_utf8(statement_bytes('a', 'b')).unwrap();
+        let forged = text.replace("\"DIFFERENT\"", "\"IDENTICAL\"");
+        let r = verify(forged.as_bytes(), &[file('a')], &[], 0).unwrap();
+        assert_eq!(
+            r.failures,
+            [
+                Failure::Contradiction(
+                    "its result is IDENTICAL but its builds fall into several groups".into()
+                ),
+                Failure::Contradiction(
+                    "its result is IDENTICAL but its builds record different files".into()
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn signatures_are_counted_against_the_threshold_and_tampering_breaks_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (alice, alice_pub) = key_pair(dir.path(), "alice");
+        let (_, bob_pub) = key_pair(dir.path(), "bob");
+        let body = statement_bytes('a', 'a');
+        let env = signed(&body, &[&alice]);
+        let keys = [alice_pub, bob_pub];
+
+        let r = verify(&env, &[file('a')], &keys[..1], 1).unwrap();
+        assert_eq!(r.failures, []);
+        assert!(r.signatures_checked);
+        assert_eq!(r.documents[0].form, Form::Envelope);
+        assert_eq!(r.documents[0].signers, [0]);
+        assert_eq!(r.documents[0].signatures[0].signer, Some(0));
+
+        let r = verify(&env, &[file('a')], &keys, 2).unwrap();
+        let two = Failure::Signatures {
+            valid: 1,
+            needed: 2,
+            keys: 2,
+        };
+        assert_eq!(r.failures, std::slice::from_ref(&two));
+        assert!(
+            two.to_string()
+                .starts_with("1 of the 2 given key(s) made a valid signature")
+        );
+
+        // Another statement under alice's signature: no valid signature, whatever it says.
+        let mut e: Envelope = serde_json::from_slice(&env).unwrap();
+        let other = statement_bytes('b', 'b');
+        e.payload = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &other);
+        let r = verify(
+            &serde_json::to_vec(&e).unwrap(),
+            &[file('b')],
+            &keys[..1],
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            r.failures,
+            [Failure::Signatures {
+                valid: 0,
+                needed: 1,
+                keys: 1
+            }]
+        );
+        // A payload that is not base64 cannot be read at all.
+        e.payload = "***".into();
+        let r = verify(&serde_json::to_vec(&e).unwrap(), &[file('a')], &[], 0).unwrap();
+        assert!(
+            r.failures.contains(&Failure::PayloadEncoding),
+            "{:?}",
+            r.failures
+        );
+        // A bare statement cannot satisfy a key.
+        let r = verify(&body, &[file('a')], &keys[..1], 1).unwrap();
+        assert_eq!(r.failures, [Failure::Unsigned]);
+    }
+
+    #[test]
+    fn json_lines_that_disagree_about_a_file_conflict() {
+        let mut lines = statement_bytes('a', 'a');
+        lines.extend_from_slice(b"\nnot json at all\n");
+        lines.extend(statement_bytes('a', 'b'));
+        lines.push(b'\n');
+        let r = verify(&lines, &[file('a')], &[], 0).unwrap();
+        assert_eq!(r.skipped, 1);
+        assert_eq!(r.documents.len(), 2);
+        assert_eq!(r.documents[1].line, Some(3));
+        assert_eq!(
+            r.failures,
+            [
+                Failure::Line(
+                    3,
+                    Box::new(Failure::NotIdentical {
+                        agreement: Some((1, 2))
+                    })
+                ),
+                Failure::Conflict {
+                    file: "file-a".into(),
+                    passed: vec![1],
+                    failed: vec![3]
+                }
+            ]
+        );
+        // Lines of other predicates only: nothing to verify.
+        let foreign = "{\"_type\":\"x\",\"predicateType\":\"y\"}\n{\"_type\":\"x\",\"predicateType\":\"z\"}\n";
+        let e = verify(foreign.as_bytes(), &[], &[], 0).unwrap_err();
+        assert!(e.starts_with("holds 2 lines and none is"), "{e}");
+    }
+
+    #[test]
+    fn documents_that_are_not_attestations_are_errors() {
+        let err = |bytes: &[u8]| verify(bytes, &[], &[], 0).unwrap_err();
+        assert!(err(b"{\"a\":1}").starts_with("is neither an in-toto statement"));
+        assert!(err(b"not json").starts_with("is not JSON"));
+        let twice = br#"{"_type":"a","_type":"b","subject":[],"predicateType":"x","predicate":{}}"#;
+        assert!(
+            err(twice).contains("is not valid in-toto JSON"),
+            "{}",
+            err(twice)
+        );
+        let bundle = |material: &str| {
+            format!(
+                r#"{{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"{material},"dsseEnvelope":{}}}"#,
+                String::from_utf8(signed(&statement_bytes('a', 'a'), &[])).unwrap()
+            )
+        };
+        assert!(err(bundle("").as_bytes()).contains("no verification material"));
+        let r = verify(
+            bundle(r#","verificationMaterial":{"publicKey":{"hint":"k"}}"#).as_bytes(),
+            &[file('a')],
+            &[],
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.documents[0].form, &r.failures[..]),
+            (Form::SigstoreBundle, &[][..])
+        );
+        let unknown = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"00"}}],"predicateType":"https://example.com/p","predicate":{}}"#;
+        let r = verify(unknown, &[], &[], 0).unwrap();
+        assert!(
+            r.failures
+                .contains(&Failure::UnknownPredicate("https://example.com/p".into()))
+        );
+    }
+
+    #[test]
+    fn verification_summaries_need_a_trusted_verifier_and_our_policy() {
+        let s: Statement<Predicate> = serde_json::from_slice(&statement_bytes('a', 'a')).unwrap();
+        let vsa = vsa::from_statement(
+            s,
+            "2026-12-02T00:00:00Z".into(),
+            "https://example.com/f".into(),
+        );
+        let ok = serde_json::to_vec(&vsa).unwrap();
+        let r = verify(&ok, &[file('a')], &[], 0).unwrap();
+        assert_eq!(r.failures, []);
+        assert_eq!(r.documents[0].agreement, Some((2, 2)));
+
+        let mut foreign = vsa.clone();
+        foreign.predicate.verifier.id = "https://example.com/v".into();
+        foreign.predicate.reproducibility = None;
+        let bytes = serde_json::to_vec(&foreign).unwrap();
+        let r = verify(&bytes, &[file('a')], &[], 0).unwrap();
+        assert_eq!(
+            r.failures,
+            [Failure::Verifier("https://example.com/v".into())]
+        );
+        let trusted = ["https://example.com/v".to_string()];
+        let trust = Trust {
+            verifiers: &trusted,
+            ..Trust::default()
+        };
+        assert_eq!(
+            verify_with(&bytes, &[file('a')], &trust).unwrap().failures,
+            []
+        );
+
+        let mut policy = vsa;
+        policy.predicate.policy.uri = "https://example.com/policy".into();
+        let r = verify(&serde_json::to_vec(&policy).unwrap(), &[file('a')], &[], 0).unwrap();
+        assert_eq!(
+            r.failures,
+            [Failure::ForeignPolicy("https://example.com/policy".into())]
+        );
+    }
 }

@@ -362,3 +362,268 @@ fn changes(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::Snapshot;
+
+    fn file(sha: &str, executable: bool) -> Node {
+        Node::File {
+            sha256: sha.repeat(64 / sha.len()),
+            size: 1,
+            executable,
+        }
+    }
+
+    fn link(target: &str) -> Node {
+        Node::Symlink {
+            target: Name::from(target),
+        }
+    }
+
+    /// A build known only by its listing (as from a manifest: no contents here).
+    fn build(label: &str, single_file: bool, entries: Vec<(&str, Node)>) -> Build {
+        Build {
+            label: label.into(),
+            source: Origin::Manifest,
+            snapshot: Snapshot {
+                single_file,
+                entries: entries
+                    .into_iter()
+                    .map(|(n, node)| (Name::from(n), node))
+                    .collect(),
+                ..Snapshot::default()
+            },
+            local: None,
+        }
+    }
+
+    fn tree(label: &str, entries: Vec<(&str, Node)>) -> Build {
+        build(label, false, entries)
+    }
+
+    fn roles(digests: &[&str]) -> Vec<(Vec<usize>, Role)> {
+        let digests: Vec<String> = digests.iter().map(|d| d.to_string()).collect();
+        group(&digests)
+            .into_iter()
+            .map(|g| (g.builds, g.role))
+            .collect()
+    }
+
+    #[test]
+    fn groups_have_a_standing() {
+        assert_eq!(roles(&["a", "a"]), [(vec![0, 1], Role::All)]);
+        assert_eq!(
+            roles(&["b", "a", "a"]),
+            [(vec![1, 2], Role::Majority), (vec![0], Role::Outlier)]
+        );
+        assert_eq!(
+            roles(&["a", "b"]),
+            [(vec![0], Role::Split), (vec![1], Role::Split)]
+        );
+        // Two groups of two: no majority, whatever the third one.
+        assert_eq!(
+            roles(&["a", "b", "a", "b", "c"]),
+            [
+                (vec![0, 2], Role::Split),
+                (vec![1, 3], Role::Split),
+                (vec![4], Role::Split)
+            ]
+        );
+        assert_eq!([letter(0), letter(25), letter(26)], ["A", "Z", "27"]);
+    }
+
+    #[test]
+    fn fewer_than_two_builds_or_files_with_trees_are_refused() {
+        let one = compare(&[tree("t", vec![])]).unwrap_err().to_string();
+        assert!(one.contains("needs at least two builds"), "{one}");
+        let mixed = compare(&[
+            tree("dir", vec![]),
+            build("prog", true, vec![("prog", file("1", false))]),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            mixed.contains("prog is a single file but dir is a directory tree"),
+            "{mixed}"
+        );
+    }
+
+    #[test]
+    fn rows_say_how_each_build_differs_from_the_majority() {
+        let same = vec![
+            ("bin", Node::Directory),
+            ("bin/x", file("1", true)),
+            ("lib", Node::Directory),
+            ("lib/l", link("a")),
+            ("share", Node::Directory),
+        ];
+        let odd = vec![
+            ("bin", Node::Directory),
+            ("bin/x", file("2", false)),
+            ("lib", Node::Directory),
+            ("lib/l", link("b")),
+            ("share", file("3", false)),
+            ("extra", Node::Directory),
+        ];
+        // A is the outlier: the reference is B, the first of the largest group.
+        let c = compare(&[tree("A", odd), tree("B", same.clone()), tree("C", same)]).unwrap();
+        assert!(!c.identical);
+        assert_eq!(c.groups[0].builds, [1, 2]);
+        assert_eq!(c.builds[0].source, Origin::Manifest);
+        assert_eq!((c.builds[0].files, c.builds[1].files), (2, 1));
+        let rows: Vec<(&str, bool)> = c
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.identical))
+            .collect();
+        // Equal directories and links are left out; every regular file is listed.
+        assert_eq!(
+            rows,
+            [
+                ("bin/x", false),
+                ("extra", false),
+                ("lib/l", false),
+                ("share", false)
+            ]
+        );
+        let details = |path: &str| -> Vec<(ChangeKind, usize, String)> {
+            let row = c.files.iter().find(|f| f.path == path).unwrap();
+            row.changes
+                .iter()
+                .map(|ch| (ch.kind, ch.build, ch.detail.clone()))
+                .collect()
+        };
+        assert_eq!(
+            details("bin/x"),
+            [
+                (
+                    ChangeKind::Executable,
+                    0,
+                    "executable in B, not executable in A".into()
+                ),
+                (ChangeKind::Content, 0, "contents differ in A".into())
+            ]
+        );
+        assert_eq!(
+            details("lib/l"),
+            [(ChangeKind::Target, 0, "links to a in B, to b in A".into())]
+        );
+        assert_eq!(
+            details("share"),
+            [(ChangeKind::Type, 0, "a directory in B, a file in A".into())]
+        );
+        assert_eq!(
+            details("extra"),
+            [(ChangeKind::Extra, 0, "A alone has this directory".into())]
+        );
+        let x = c.files.iter().find(|f| f.path == "bin/x").unwrap();
+        assert_eq!(x.digests[1], x.digests[2]);
+        assert_ne!(x.digests[0], x.digests[1]);
+        // The contents are not here: said, not guessed.
+        assert!(
+            x.notes.iter().any(|n| n.contains("not on this machine")),
+            "{:?}",
+            x.notes
+        );
+        assert!(x.causes.is_empty());
+    }
+
+    #[test]
+    fn a_file_missing_from_one_build_is_one_change() {
+        let c = compare(&[
+            tree("A", vec![("f", file("1", false)), ("g", file("2", false))]),
+            tree("B", vec![("f", file("1", false))]),
+        ])
+        .unwrap();
+        let g = c.files.iter().find(|f| f.path == "g").unwrap();
+        assert!(!g.identical);
+        assert_eq!(g.digests[1], None);
+        assert_eq!(g.changes.len(), 1);
+        assert_eq!(
+            (g.changes[0].kind, g.changes[0].detail.as_str()),
+            (ChangeKind::Missing, "missing in B")
+        );
+        assert!(c.files.iter().find(|f| f.path == "f").unwrap().identical);
+        assert_eq!(c.groups.len(), 2);
+        assert!(c.groups.iter().all(|g| g.role == Role::Split));
+    }
+
+    #[test]
+    fn single_files_are_matched_whatever_their_names() {
+        let c = compare(&[
+            build("a/prog", true, vec![("prog", file("1", true))]),
+            build("b/prog.new", true, vec![("prog.new", file("1", true))]),
+        ])
+        .unwrap();
+        assert!(c.identical);
+        assert_eq!(c.files.len(), 1);
+        assert_eq!(c.files[0].path, "prog");
+        assert!(c.files[0].identical);
+        assert_eq!(c.groups[0].role, Role::All);
+        // JSON leaves out what is empty.
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["schema"], SCHEMA);
+        assert!(json["files"][0].get("changes").is_none());
+        assert!(json["files"][0].get("path_base64").is_none());
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_keep_their_bytes() {
+        let odd = Name::new(b"x\xfe".to_vec());
+        let mk = |label: &str, sha: &str| Build {
+            label: label.into(),
+            source: Origin::Manifest,
+            snapshot: Snapshot {
+                entries: [(odd.clone(), file(sha, false))].into(),
+                ..Snapshot::default()
+            },
+            local: None,
+        };
+        let c = compare(&[mk("A", "1"), mk("B", "2")]).unwrap();
+        assert_eq!(c.files[0].name, odd);
+        assert_eq!(c.files[0].path, "x\\xFE");
+        assert_eq!(c.files[0].path_base64.as_deref(), Some("eP4="));
+    }
+
+    #[test]
+    fn paths_load_as_trees_or_manifests_and_compare_alike() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        std::fs::create_dir(&t).unwrap();
+        std::fs::write(t.join(std::ffi::OsStr::from_bytes(b"x\xfe")), "x").unwrap();
+        std::fs::write(t.join("y"), "y").unwrap();
+        let manifest = crate::manifest::Manifest {
+            schema: crate::manifest::SCHEMA.into(),
+            roots: vec![crate::manifest::Root::new(
+                &t,
+                &snapshot::take(&t, false).unwrap(),
+            )],
+        };
+        let m = dir.path().join("t.json");
+        std::fs::write(&m, serde_json::to_vec(&manifest).unwrap()).unwrap();
+        let c = compare_paths(&[t.clone(), m.clone()]).unwrap();
+        assert!(c.identical);
+        let sources: Vec<Origin> = c.builds.iter().map(|b| b.source).collect();
+        assert_eq!(sources, [Origin::Tree, Origin::Manifest]);
+        assert_eq!(c.builds[0].digest, c.builds[1].digest);
+        assert_eq!(c.builds[1].label, m.to_string_lossy());
+        // The tree changes; the manifest still says what it was.
+        std::fs::write(t.join("y"), "z").unwrap();
+        let c = compare_paths(&[t, m]).unwrap();
+        assert!(!c.identical);
+        let y = c.files.iter().find(|f| f.path == "y").unwrap();
+        assert_eq!(y.changes[0].kind, ChangeKind::Content);
+        assert!(
+            c.files
+                .iter()
+                .find(|f| f.path == "x\\xFE")
+                .unwrap()
+                .identical
+        );
+        let missing = compare_paths(&[dir.path().join("nope"), dir.path().join("t.json")]);
+        assert!(missing.unwrap_err().to_string().contains("nope"));
+    }
+}

@@ -338,4 +338,127 @@ mod tests {
             .collect();
         assert_eq!(names, ["control-1", "control-2", "umask"]);
     }
+
+    use std::collections::BTreeMap;
+
+    /// A context as `Context::new` would settle it, without reading this process's environment.
+    fn context(cargo_home: bool) -> Context {
+        let work = tempfile::tempdir().unwrap();
+        let varied = work.path().join(CARGO_HOME_VARIED).join("deeper/cargo");
+        Context {
+            base: "proj".into(),
+            source_date_epoch: 1_700_000_000,
+            jobs: [4, 1],
+            home: Some("/home/u".into()),
+            pinned: vec![("CARGO_HOME", "/home/u/.cargo".into())],
+            cargo_home: cargo_home.then_some(varied),
+            work,
+        }
+    }
+
+    fn spec(variation: Option<Variation>) -> RunSpec {
+        RunSpec {
+            name: variation.map_or("control-1", Variation::name).into(),
+            variation,
+        }
+    }
+
+    /// The environment a run ends up with: the last setting of a variable wins.
+    fn env(ctx: &Context, spec: &RunSpec) -> BTreeMap<&'static str, OsString> {
+        ctx.env_set(spec, &ctx.tree_dir(spec)).into_iter().collect()
+    }
+
+    #[test]
+    fn each_variation_changes_exactly_its_own_settings() {
+        let ctx = context(true);
+        let control = spec(None);
+        let reference = env(&ctx, &control);
+        assert_eq!(reference["SOURCE_DATE_EPOCH"], "1700000000");
+        assert_eq!(reference["TZ"], "UTC0");
+        assert_eq!(reference["LC_ALL"], "C.UTF-8");
+        assert_eq!(reference["MAKEFLAGS"], "-j4");
+        assert_eq!(reference["HOME"], "/home/u");
+        assert_eq!(reference["CARGO_HOME"], "/home/u/.cargo");
+        assert_eq!(reference["PWD"], ctx.tree_dir(&control).into_os_string());
+        assert_eq!(ctx.umask(&control), "0022");
+        for v in variation::ALL {
+            let run = spec(Some(v));
+            let varied = env(&ctx, &run);
+            let mut changed: Vec<&str> = reference
+                .keys()
+                .chain(varied.keys())
+                .filter(|k| reference.get(*k) != varied.get(*k))
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if ctx.umask(&run) != ctx.umask(&control) {
+                changed.push("umask");
+            }
+            let want: &[&str] = match v {
+                Variation::BuildPath => &["PWD"],
+                Variation::Tz => &["TZ"],
+                Variation::Locale => &["LANG", "LANGUAGE", "LC_ALL"],
+                Variation::Umask => &["umask"],
+                Variation::Home => &["HOME"],
+                Variation::CargoHome => &["CARGO_HOME"],
+                Variation::Jobs => &[
+                    "CARGO_BUILD_JOBS",
+                    "CMAKE_BUILD_PARALLEL_LEVEL",
+                    "MAKEFLAGS",
+                ],
+                Variation::FileOrder => &[],
+            };
+            assert_eq!(changed, want, "{}", v.name());
+            let settings = v.settings(ctx.jobs);
+            assert_ne!(settings[0], settings[1], "{}", v.name());
+            assert_eq!(ctx.setting(&run), settings[1]);
+        }
+        assert_eq!(ctx.setting(&control), "same environment");
+        let home = env(&ctx, &spec(Some(Variation::Home)));
+        assert_eq!(home["HOME"], ctx.work.path().join("home").into_os_string());
+        // Only the build-path run is built elsewhere, one level deeper, under the same name.
+        let (a, b) = (
+            ctx.tree_dir(&control),
+            ctx.tree_dir(&spec(Some(Variation::BuildPath))),
+        );
+        assert_eq!(a.file_name(), b.file_name());
+        assert_eq!(b.components().count(), a.components().count() + 1);
+        assert_eq!(ctx.tree_dir(&spec(Some(Variation::Tz))), a);
+    }
+
+    #[test]
+    fn without_a_cargo_home_the_cargo_home_run_says_it_had_no_effect() {
+        let ctx = context(false);
+        let run = spec(Some(Variation::CargoHome));
+        assert_eq!(env(&ctx, &run), env(&ctx, &spec(None)));
+        assert!(
+            ctx.cargo_home_note(&run)
+                .unwrap()
+                .starts_with("no effect here")
+        );
+        assert_eq!(context(true).cargo_home_note(&run), None);
+        assert_eq!(ctx.cargo_home_note(&spec(None)), None);
+    }
+
+    #[test]
+    fn logs_and_outputs_are_per_run_and_finish_keeps_only_them() {
+        let ctx = context(false);
+        let run = spec(Some(Variation::Umask));
+        assert!(ctx.log_path(&run).ends_with("logs/umask.log"));
+        assert!(ctx.store_dir(&run).ends_with("outputs/umask"));
+        let tree = ctx.tree_dir(&run);
+        fs::create_dir_all(&tree).unwrap();
+        fs::create_dir_all(ctx.log_path(&run).parent().unwrap()).unwrap();
+        fs::write(ctx.log_path(&run), "log").unwrap();
+        let kept = ctx.finish(true).unwrap().unwrap();
+        assert!(kept.join("logs/umask.log").is_file());
+        assert!(!kept.join(BUILD).exists());
+        fs::remove_dir_all(&kept).unwrap();
+
+        let ctx = context(false);
+        let path = ctx.work.path().to_path_buf();
+        assert_eq!(ctx.finish(false).unwrap(), None);
+        assert!(!path.exists());
+    }
 }

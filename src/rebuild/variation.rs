@@ -163,4 +163,34 @@ mod tests {
         assert_eq!(select(&[], &ALL), []);
         assert_eq!(select(&[Variation::Home], &[Variation::Home]), []);
     }
+
+    #[test]
+    fn settings_name_both_sides_and_count_jobs() {
+        assert_eq!(
+            Variation::Jobs.settings([4, 1]),
+            ["4 jobs".to_string(), "1 job".to_string()]
+        );
+        assert_eq!(Variation::Tz.settings([1, 2]), ["TZ=UTC0", "TZ=GMT-14"]);
+        assert_eq!(
+            Variation::Locale.settings([1, 2]),
+            ["LC_ALL=C.UTF-8", "LC_ALL=et_EE.UTF-8"]
+        );
+        assert_eq!(
+            Variation::Umask.settings([1, 2]),
+            ["umask 0022", "umask 0002"]
+        );
+        let names: std::collections::BTreeSet<&str> = ALL.iter().map(|v| v.name()).collect();
+        assert_eq!(names.len(), ALL.len());
+        for v in ALL {
+            let [a, b] = v.settings([3, 1]);
+            assert_ne!(a, b, "{}", v.name());
+            assert!(!v.what().is_empty());
+        }
+        // The reference and the varied values differ, so a variation is a change.
+        assert_ne!(TZ[0], TZ[1]);
+        assert_ne!(LOCALE[0], LOCALE[1]);
+        assert_ne!(UMASK[0], UMASK[1]);
+        let [all, varied] = job_counts();
+        assert!(all >= 1 && varied >= 1 && all != varied);
+    }
 }
