@@ -620,3 +620,385 @@ fn musl_hint(machine: &str) -> String {
         None => "build against musl; its static resolver needs no shared modules".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Linkage, host};
+    use crate::elf::{DynamicFacts, FileType, Section};
+
+    fn program() -> ElfFacts {
+        ElfFacts::synthetic(FileType::Executable)
+    }
+
+    fn dynamic(needed: &[&str]) -> DynamicFacts {
+        DynamicFacts {
+            needed: needed.iter().map(|s| s.to_string()).collect(),
+            needed_count: needed.len(),
+            ..DynamicFacts::default()
+        }
+    }
+
+    fn hit(text: &str, offset: u64) -> Hit {
+        Hit {
+            text: text.into(),
+            offset,
+            count: 1,
+        }
+    }
+
+    fn with_markers(markers: &[Marker]) -> ScanResult {
+        let mut scan = ScanResult::default();
+        for (i, m) in markers.iter().enumerate() {
+            scan.markers.insert(*m, 0x100 * (i as u64 + 1));
+        }
+        scan
+    }
+
+    /// All findings for a file, as `collect` reports them.
+    fn all(
+        facts: &ElfFacts,
+        scan: &ScanResult,
+        policy: &Policy,
+        role: Role,
+        libc: Libc,
+    ) -> Vec<Finding> {
+        let host = host::describe(facts, scan, Linkage::Static, libc);
+        collect(facts, scan, policy, role, libc, &host)
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<Code> {
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_plain_static_program_has_no_findings() {
+        let f = all(
+            &program(),
+            &ScanResult::default(),
+            &Policy::default(),
+            Role::Executable,
+            Libc::Unknown,
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn machine_fires_only_for_another_machine() {
+        let mut policy = Policy {
+            machine: Some("aarch64".into()),
+            ..Policy::default()
+        };
+        let f = machine(&program(), &policy).expect("x86_64 is not aarch64");
+        assert_eq!((f.code, f.severity), (Code::Machine, Severity::Error));
+        assert!(
+            f.message
+                .contains("Built for x86_64, but aarch64 is required")
+        );
+        policy.machine = Some("x86_64".into());
+        assert!(machine(&program(), &policy).is_none());
+        assert!(machine(&program(), &Policy::default()).is_none());
+    }
+
+    #[test]
+    fn not_a_program_fires_for_every_role_but_a_program() {
+        let facts = program();
+        assert!(not_a_program(&facts, Role::Executable).is_none());
+        for (role, code, severity) in [
+            (Role::SharedLibrary, Code::SharedLibrary, Severity::Error),
+            (Role::DynamicLoader, Code::DynamicLoader, Severity::Info),
+            (Role::Object, Code::NotAProgram, Severity::Error),
+            (Role::Core, Code::NotAProgram, Severity::Error),
+            (Role::Other, Code::NotAProgram, Severity::Error),
+        ] {
+            let f = not_a_program(&facts, role).unwrap();
+            assert_eq!((f.code, f.severity), (code, severity), "{role:?}");
+        }
+        let mut lib = ElfFacts::synthetic(FileType::SharedObject);
+        lib.dynamic = Some(DynamicFacts {
+            soname: Some("libz.so.1".into()),
+            ..DynamicFacts::default()
+        });
+        let f = not_a_program(&lib, Role::SharedLibrary).unwrap();
+        assert!(f.message.contains("soname libz.so.1"), "{}", f.message);
+    }
+
+    #[test]
+    fn interpreter_fires_with_the_musl_gcc_trap_named() {
+        assert!(interpreter(&program()).is_empty());
+        let mut facts = program();
+        facts.interpreters = vec!["/lib/ld-musl-x86_64.so.1".into()];
+        facts.interpreter_count = 1;
+        let f = interpreter(&facts);
+        assert_eq!(codes(&f), [Code::Interpreter]);
+        assert!(f[0].message.contains("/lib/ld-musl-x86_64.so.1"));
+        assert!(
+            f[0].hint
+                .as_deref()
+                .unwrap()
+                .contains("x86_64-unknown-linux-musl")
+        );
+        facts.dynamic = Some(dynamic(&["libc.so"]));
+        let f = interpreter(&facts);
+        assert!(f[0].hint.as_deref().unwrap().contains("musl-gcc -static"));
+    }
+
+    #[test]
+    fn interpreter_says_empty_and_counts_duplicates() {
+        let mut facts = program();
+        facts.interpreters = vec![String::new(), "/lib/ld.so".into()];
+        facts.interpreter_count = 2;
+        let f = interpreter(&facts);
+        assert_eq!(codes(&f), [Code::Interpreter, Code::Malformed]);
+        assert!(f[0].message.contains("empty program interpreter"));
+        assert!(f[1].message.contains("Has 2 PT_INTERP headers"));
+    }
+
+    #[test]
+    fn needed_fires_and_counts_all_libraries() {
+        let mut facts = program();
+        assert!(needed(&facts, Role::Executable).is_none());
+        facts.interpreters = vec!["/lib64/ld-linux-x86-64.so.2".into()];
+        let mut d = dynamic(&["libc.so.6", "libm.so.6", "libz.so.1", "libssl.so.3"]);
+        d.needed_count = 300;
+        facts.dynamic = Some(d);
+        let f = needed(&facts, Role::Executable).unwrap();
+        assert_eq!((f.code, f.severity), (Code::Needed, Severity::Error));
+        assert_eq!(
+            f.message,
+            "Needs 300 shared libraries at run time: libc.so.6, libm.so.6, libz.so.1 and 1 more."
+        );
+        assert_eq!(f.hint, None, "the interpreter finding's hint covers it");
+        assert_eq!(f.evidence.len(), 4);
+    }
+
+    #[test]
+    fn needed_without_an_interpreter_is_a_malformed_link() {
+        let mut facts = program();
+        facts.dynamic = Some(dynamic(&["libc.so.6"]));
+        let f = needed(&facts, Role::Executable).unwrap();
+        assert!(
+            f.message.contains("requests no interpreter"),
+            "{}",
+            f.message
+        );
+        let f = needed(&facts, Role::SharedLibrary).unwrap();
+        assert_eq!(f.message, "Needs 1 shared library at run time: libc.so.6.");
+        assert!(f.hint.is_some());
+    }
+
+    #[test]
+    fn dynamic_segments_fires_only_for_more_than_one() {
+        let mut facts = program();
+        facts.dynamic_segments = 1;
+        assert!(dynamic_segments(&facts).is_none());
+        facts.dynamic_segments = 3;
+        let f = dynamic_segments(&facts).unwrap();
+        assert_eq!(f.code, Code::Malformed);
+        assert!(f.message.contains("Has 3 PT_DYNAMIC headers"));
+    }
+
+    #[test]
+    fn search_paths_fire_for_rpath_and_runpath_and_say_whether_they_are_used() {
+        let mut facts = program();
+        assert!(search_paths(&facts).is_empty());
+        facts.dynamic = Some(DynamicFacts {
+            rpath: vec!["/nix/store/x/lib".into()],
+            runpath: vec!["$ORIGIN".into(), "/opt/lib".into()],
+            ..DynamicFacts::default()
+        });
+        let f = search_paths(&facts);
+        assert_eq!(codes(&f), [Code::Rpath, Code::Runpath]);
+        assert!(f[0].message.contains("unused in a static binary"));
+        assert!(f[1].message.contains("RUNPATH $ORIGIN:/opt/lib"));
+        assert_eq!(f[1].evidence, ["$ORIGIN", "/opt/lib"]);
+        facts.interpreters = vec!["/lib/ld.so".into()];
+        assert!(
+            search_paths(&facts)[0]
+                .message
+                .contains("searches it for libraries at run time")
+        );
+    }
+
+    #[test]
+    fn glibc_nss_fires_only_for_a_static_glibc_program_with_nss_markers() {
+        let facts = program();
+        let scan = with_markers(&[Marker::LibNss, Marker::NsswitchConf]);
+        let f = glibc_nss(&facts, &scan, Role::Executable, Libc::Glibc).unwrap();
+        assert_eq!((f.code, f.severity), (Code::GlibcNss, Severity::Warning));
+        assert!(
+            f.message.contains("at 0x100") && f.message.contains("at 0x200"),
+            "{}",
+            f.message
+        );
+        assert!(glibc_nss(&facts, &scan, Role::Executable, Libc::Musl).is_none());
+        assert!(glibc_nss(&facts, &scan, Role::SharedLibrary, Libc::Glibc).is_none());
+        assert!(
+            glibc_nss(
+                &facts,
+                &ScanResult::default(),
+                Role::Executable,
+                Libc::Glibc
+            )
+            .is_none()
+        );
+        let mut dynamic_program = program();
+        dynamic_program.interpreters = vec!["/lib64/ld-linux-x86-64.so.2".into()];
+        assert!(glibc_nss(&dynamic_program, &scan, Role::Executable, Libc::Glibc).is_none());
+    }
+
+    #[test]
+    fn glibc_dlopen_fires_only_for_a_static_glibc_program_with_gconv() {
+        let facts = program();
+        let scan = with_markers(&[Marker::Gconv]);
+        let f = glibc_dlopen(&facts, &scan, Role::Executable, Libc::Glibc).unwrap();
+        assert_eq!((f.code, f.severity), (Code::GlibcDlopen, Severity::Info));
+        assert!(glibc_dlopen(&facts, &scan, Role::Executable, Libc::Unknown).is_none());
+        assert!(
+            glibc_dlopen(
+                &facts,
+                &ScanResult::default(),
+                Role::Executable,
+                Libc::Glibc
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn store_refs_fire_unless_allowed() {
+        let facts = program();
+        let mut scan = ScanResult::default();
+        assert!(store_refs(&facts, &scan, &Policy::default()).is_none());
+        scan.store_refs = vec![
+            hit("/nix/store/aaaa-glibc-2.40", 0x10),
+            hit("/nix/store/bbbb-openssl-3", 0x20),
+        ];
+        let f = store_refs(&facts, &scan, &Policy::default()).unwrap();
+        assert!(
+            f.message.starts_with("Embeds 2 /nix/store paths:"),
+            "{}",
+            f.message
+        );
+        let policy = Policy {
+            allow_store_refs: vec!["/nix/store/aaaa".into()],
+            ..Policy::default()
+        };
+        let f = store_refs(&facts, &scan, &policy).unwrap();
+        assert_eq!(f.evidence, ["/nix/store/bbbb-openssl-3"]);
+        assert!(f.message.contains("keep it in"));
+        let policy = Policy {
+            allow_store_refs: vec!["/nix/store/".into()],
+            ..Policy::default()
+        };
+        assert!(store_refs(&facts, &scan, &policy).is_none());
+    }
+
+    #[test]
+    fn build_paths_fire_for_build_paths_and_scratch_paths_that_name_source_or_sit_in_debug_info() {
+        let mut facts = program();
+        facts.sections = vec![Section {
+            name: ".debug_line".into(),
+            kind: goblin::elf::section_header::SHT_PROGBITS,
+            offset: 0x1000,
+            size: 0x1000,
+            align: 1,
+        }];
+        let mut scan = ScanResult {
+            scratch_paths: vec![hit("/tmp/run.sock", 0x10)],
+            ..ScanResult::default()
+        };
+        assert!(
+            build_paths(&facts, &scan).is_empty(),
+            "a run-time scratch path"
+        );
+        scan.build_paths = vec![hit("/home/me/src/main.rs", 0x30)];
+        scan.scratch_paths.push(hit("/tmp/x/lib.c", 0x20));
+        scan.scratch_paths
+            .push(hit("/build/musl-AbCdEf/src/env/x", 0x1010));
+        scan.scratch_paths.push(hit("/tmp/cc/obj", 0x1020));
+        let f = build_paths(&facts, &scan);
+        assert_eq!(codes(&f), [Code::BuildPath, Code::BuildPath]);
+        assert_eq!(f[0].evidence, ["/build/musl-AbCdEf/src/env/x"]);
+        assert!(f[0].message.contains("the C library's build directory"));
+        assert!(f[0].message.contains("(in .debug_line)"));
+        assert_eq!(
+            f[1].evidence,
+            ["/tmp/x/lib.c", "/home/me/src/main.rs", "/tmp/cc/obj"],
+            "sorted by offset"
+        );
+        assert!(f[1].message.starts_with("Embeds 3 absolute build paths"));
+    }
+
+    #[test]
+    fn packed_fires_on_any_of_upx_s_three_marks() {
+        let mut facts = program();
+        assert!(packed(&facts, &ScanResult::default()).is_none());
+        for scan in [
+            with_markers(&[Marker::Upx]),
+            with_markers(&[Marker::UpxHeader]),
+        ] {
+            let f = packed(&facts, &scan).unwrap();
+            assert_eq!(
+                (f.code, f.severity, f.evidence.len()),
+                (Code::Packed, Severity::Error, 1)
+            );
+        }
+        facts.upx_loader_info = Some(0xec);
+        let f = packed(&facts, &ScanResult::default()).unwrap();
+        assert_eq!(
+            f.evidence,
+            ["UPX loader info after the program headers (offset 0xec)"]
+        );
+    }
+
+    #[test]
+    fn host_findings_fire_for_static_openssl_host_roots_and_musl_malloc() {
+        let facts = program();
+        let mut scan = with_markers(&[Marker::OpenSslVersion, Marker::CaBundlePath]);
+        scan.texts
+            .insert(Marker::OpenSslVersion, "OpenSSL 3.0.17 1 Jul 2025".into());
+        let host = host::describe(&facts, &scan, Linkage::Static, Libc::Musl);
+        let f = host_findings(&facts, &host);
+        assert_eq!(codes(&f), [Code::Tls, Code::TrustRoots, Code::Allocator]);
+        assert!(f[0].message.contains("(OpenSSL 3.0.17 1 Jul 2025)"));
+        let mut dynamic_program = program();
+        dynamic_program.interpreters = vec!["/lib/ld-musl-x86_64.so.1".into()];
+        let f = host_findings(&dynamic_program, &host);
+        assert_eq!(
+            codes(&f),
+            [Code::Allocator],
+            "a dynamic OpenSSL is the host's to update"
+        );
+        let host = host::describe(&facts, &ScanResult::default(), Linkage::Static, Libc::Glibc);
+        assert!(host_findings(&facts, &host).is_empty());
+    }
+
+    #[test]
+    fn a_core_dump_gets_no_string_findings() {
+        let facts = ElfFacts::synthetic(FileType::Core);
+        let mut scan = with_markers(&[Marker::Upx]);
+        scan.store_refs = vec![hit("/nix/store/aaaa-x", 1)];
+        scan.build_paths = vec![hit("/home/me/x.c", 2)];
+        let f = all(&facts, &scan, &Policy::default(), Role::Core, Libc::Unknown);
+        assert_eq!(codes(&f), [Code::NotAProgram]);
+        let f = all(
+            &program(),
+            &scan,
+            &Policy::default(),
+            Role::Executable,
+            Libc::Unknown,
+        );
+        assert_eq!(
+            codes(&f),
+            [Code::NixStoreRef, Code::BuildPath, Code::Packed]
+        );
+    }
+
+    #[test]
+    fn name_some_names_three_and_counts_the_rest() {
+        assert_eq!(name_some(["a"]), "a");
+        assert_eq!(name_some(["a", "b", "c"]), "a, b, c");
+        assert_eq!(name_some(["a", "b", "c", "d", "e"]), "a, b, c and 2 more");
+    }
+}
