@@ -282,3 +282,244 @@ fn hardening(facts: &ElfFacts, linkage: Linkage, libc: Libc) -> Hardening {
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elf::{DynamicFacts, FileType};
+
+    fn program() -> ElfFacts {
+        ElfFacts::synthetic(FileType::Executable)
+    }
+
+    fn with_markers(markers: &[Marker]) -> ScanResult {
+        let mut scan = ScanResult::default();
+        for (i, m) in markers.iter().enumerate() {
+            scan.markers.insert(*m, 0x10 * (i as u64 + 1));
+        }
+        scan
+    }
+
+    fn needing(libs: &[&str]) -> ElfFacts {
+        let mut facts = program();
+        facts.interpreters = vec!["/lib64/ld-linux-x86-64.so.2".into()];
+        facts.dynamic = Some(DynamicFacts {
+            needed: libs.iter().map(|s| s.to_string()).collect(),
+            needed_count: libs.len(),
+            ..DynamicFacts::default()
+        });
+        facts
+    }
+
+    fn static_facts(facts: &ElfFacts, scan: &ScanResult, libc: Libc) -> HostFacts {
+        describe(facts, scan, Linkage::Static, libc)
+    }
+
+    #[test]
+    fn openssl_shared_or_static_with_its_version() {
+        let host = describe(
+            &needing(&["libssl.so.3"]),
+            &ScanResult::default(),
+            Linkage::Dynamic,
+            Libc::Glibc,
+        );
+        assert_eq!(host.tls.value, "openssl");
+        assert_eq!(host.tls.evidence, ["needs libssl.so.3"]);
+        assert_eq!(
+            host.trust_roots.value, "host",
+            "OpenSSL reads the host's bundle"
+        );
+
+        let mut scan = with_markers(&[Marker::OpenSslVersion]);
+        scan.texts
+            .insert(Marker::OpenSslVersion, "OpenSSL 3.0.17 1 Jul 2025".into());
+        let host = static_facts(&program(), &scan, Libc::Musl);
+        assert_eq!(host.tls.value, "openssl");
+        assert_eq!(
+            host.tls.detail.as_deref(),
+            Some("OpenSSL 3.0.17 1 Jul 2025")
+        );
+        assert_eq!(
+            host.tls.evidence,
+            ["OpenSSL 3.0.17 1 Jul 2025 (offset 0x10)"]
+        );
+    }
+
+    #[test]
+    fn rustls_names_its_crypto_provider_aws_lc_first() {
+        let host = static_facts(
+            &program(),
+            &with_markers(&[Marker::Rustls, Marker::Ring]),
+            Libc::Musl,
+        );
+        assert_eq!(
+            (host.tls.value, host.tls.detail.as_deref()),
+            ("rustls", Some("ring"))
+        );
+        let scan = with_markers(&[Marker::Rustls, Marker::Ring, Marker::AwsLc]);
+        let host = static_facts(&program(), &scan, Libc::Musl);
+        assert_eq!(host.tls.detail.as_deref(), Some("aws-lc-rs"));
+        assert_eq!(host.tls.evidence.len(), 3);
+        let host = static_facts(&program(), &with_markers(&[Marker::Rustls]), Libc::Musl);
+        assert_eq!(host.tls.detail, None);
+    }
+
+    #[test]
+    fn trust_roots_embedded_host_unknown_or_none() {
+        let facts = program();
+        let roots = |markers: &[Marker]| {
+            static_facts(&facts, &with_markers(markers), Libc::Musl)
+                .trust_roots
+                .value
+        };
+        assert_eq!(roots(&[]), "none", "no TLS, no roots");
+        assert_eq!(
+            roots(&[Marker::WebpkiRoots, Marker::CaBundlePath]),
+            "none",
+            "no TLS stack seen"
+        );
+        assert_eq!(roots(&[Marker::Rustls, Marker::WebpkiRoots]), "embedded");
+        assert_eq!(
+            roots(&[Marker::Rustls, Marker::IsrgRoot, Marker::DigiCertRoot]),
+            "embedded"
+        );
+        assert_eq!(
+            roots(&[Marker::Rustls, Marker::IsrgRoot]),
+            "unknown",
+            "one root name is not a list"
+        );
+        assert_eq!(roots(&[Marker::Rustls, Marker::NativeCerts]), "host");
+        assert_eq!(roots(&[Marker::NativeTls, Marker::SslCertFile]), "host");
+        assert_eq!(roots(&[Marker::NativeTls]), "unknown");
+    }
+
+    #[test]
+    fn the_allocator_linked_in_outranks_the_c_library_s() {
+        let facts = program();
+        let alloc = |scan: &ScanResult, libc| static_facts(&facts, scan, libc).allocator.value;
+        let none = ScanResult::default();
+        assert_eq!(alloc(&none, Libc::Musl), "musl");
+        assert_eq!(alloc(&none, Libc::Glibc), "glibc");
+        assert_eq!(alloc(&none, Libc::None), "unknown");
+        assert_eq!(
+            alloc(&with_markers(&[Marker::Jemalloc]), Libc::Musl),
+            "jemalloc"
+        );
+        assert_eq!(
+            alloc(
+                &with_markers(&[Marker::Jemalloc, Marker::Mimalloc]),
+                Libc::Musl
+            ),
+            "mimalloc"
+        );
+        let host = describe(
+            &needing(&["libc.so.6", "libjemalloc.so.2"]),
+            &none,
+            Linkage::Dynamic,
+            Libc::Glibc,
+        );
+        assert_eq!(host.allocator.value, "jemalloc");
+        assert_eq!(host.allocator.evidence, ["needs libjemalloc.so.2"]);
+    }
+
+    #[test]
+    fn relro_is_full_partial_or_none() {
+        let mut facts = needing(&["libc.so.6"]);
+        let relro = |facts: &ElfFacts| hardening(facts, Linkage::Dynamic, Libc::Glibc).relro;
+        assert_eq!(relro(&facts), "none");
+        facts.relro = true;
+        assert_eq!(relro(&facts), "partial");
+        facts.dynamic.as_mut().unwrap().flags = 0x8; // DF_BIND_NOW
+        assert_eq!(relro(&facts), "full");
+        facts.dynamic.as_mut().unwrap().flags = 0;
+        facts.dynamic.as_mut().unwrap().flags_1 = 0x1; // DF_1_NOW
+        assert_eq!(relro(&facts), "full");
+        let mut static_program = program();
+        static_program.relro = true;
+        assert_eq!(
+            hardening(&static_program, Linkage::Static, Libc::Musl).relro,
+            "full",
+            "nothing is bound later"
+        );
+    }
+
+    #[test]
+    fn nx_stack_needs_a_non_executable_gnu_stack() {
+        let mut facts = program();
+        assert!(hardening(&facts, Linkage::Static, Libc::Musl).nx_stack);
+        facts.exec_stack = true;
+        assert!(!hardening(&facts, Linkage::Static, Libc::Musl).nx_stack);
+        facts.gnu_stack = false;
+        facts.exec_stack = false;
+        let h = hardening(&facts, Linkage::Static, Libc::Musl);
+        assert!(!h.nx_stack);
+        assert_eq!(h.evidence[0], "no PT_GNU_STACK");
+    }
+
+    #[test]
+    fn pie_for_pie_programs_and_static_pie() {
+        assert!(!hardening(&program(), Linkage::Static, Libc::Musl).pie);
+        let pie = ElfFacts::synthetic(FileType::SharedObject);
+        assert!(hardening(&pie, Linkage::StaticPie, Libc::Musl).pie);
+    }
+
+    #[test]
+    fn a_dynamic_program_s_stack_protector_and_fortify_come_from_its_dynamic_symbols() {
+        let mut facts = needing(&["libc.so.6"]);
+        let h = hardening(&facts, Linkage::Dynamic, Libc::Glibc);
+        assert_eq!((h.stack_protector, h.fortify), ("no", "no"));
+        let d = facts.dynamic.as_mut().unwrap();
+        d.stack_chk = true;
+        d.fortified = vec!["__printf_chk".into()];
+        let h = hardening(&facts, Linkage::Dynamic, Libc::Glibc);
+        assert_eq!((h.stack_protector, h.fortify), ("yes", "yes"));
+        assert!(
+            h.evidence
+                .contains(&"fortified functions __printf_chk".to_string())
+        );
+    }
+
+    #[test]
+    fn a_static_program_s_fortify_comes_from_its_symbol_table() {
+        let mut facts = program();
+        let fortify = |facts: &ElfFacts, libc| hardening(facts, Linkage::Static, libc).fortify;
+        assert_eq!(fortify(&facts, Libc::Glibc), "unknown", "stripped");
+        facts.symtab_fortified = Some(Vec::new());
+        assert_eq!(fortify(&facts, Libc::Glibc), "no");
+        assert_eq!(
+            fortify(&facts, Libc::Musl),
+            "unknown",
+            "musl's FORTIFY is inline"
+        );
+        facts.symtab_fortified = Some(vec!["__memcpy_chk".into()]);
+        assert_eq!(fortify(&facts, Libc::Musl), "yes");
+    }
+
+    #[test]
+    fn cet_and_bti_pac_bits_per_machine() {
+        let mut facts = program();
+        let h = hardening(&facts, Linkage::Static, Libc::Musl);
+        assert_eq!(
+            (h.ibt, h.shstk, h.bti, h.pac),
+            (Some(false), Some(false), None, None)
+        );
+        facts.x86_features = Some(0x3);
+        let h = hardening(&facts, Linkage::Static, Libc::Musl);
+        assert_eq!((h.ibt, h.shstk), (Some(true), Some(true)));
+        assert!(
+            h.evidence
+                .contains(&"GNU property x86 feature bits 0x3".to_string())
+        );
+        facts.machine = "aarch64".into();
+        facts.x86_features = None;
+        facts.aarch64_features = Some(0x2);
+        let h = hardening(&facts, Linkage::Static, Libc::Musl);
+        assert_eq!(
+            (h.ibt, h.shstk, h.bti, h.pac),
+            (None, None, Some(false), Some(true))
+        );
+        facts.machine = "riscv64".into();
+        let h = hardening(&facts, Linkage::Static, Libc::Musl);
+        assert_eq!((h.ibt, h.bti), (None, None));
+    }
+}
