@@ -39,7 +39,8 @@ pub struct Hardening {
     pub relro: &'static str,
     /// Position-independent, so the kernel can randomise where it loads (PIE or static-pie).
     pub pie: bool,
-    /// `yes`, `no`, or `unknown` (a static program has no dynamic symbols to tell).
+    /// `yes`, `no`, or `unknown`: from the dynamic symbols, or a static program's symbol table
+    /// (`main` calls `__stack_chk_fail`: yes; none linked: no; stripped or in between: unknown).
     pub stack_protector: &'static str,
     /// `yes`, `no`, or `unknown`: fortified (`__*_chk`) functions, from `_FORTIFY_SOURCE`.
     pub fortify: &'static str,
@@ -219,15 +220,38 @@ fn hardening(facts: &ElfFacts, linkage: Linkage, libc: Libc) -> Hardening {
             }
             (yes_no(d.stack_chk), yes_no(!d.fortified.is_empty()))
         }
-        // A static program carries its C library, whose own code is built with the stack
-        // protector: `__stack_chk_fail` (and `__stack_chk_guard`) are linked in whether or not the
-        // program's code checks its stack, and without disassembly nothing tells them apart.
+        // A static program carries its C library, whose own code is often built with the stack
+        // protector (Debian's glibc and musl are): `__stack_chk_fail` is then linked in whether or
+        // not the program's code checks its stack. The symbol table still tells two cases apart:
+        // `main` calling it is the program's own code, and no `__stack_chk_fail` at all means no
+        // code in the file can check its stack. In between (linked, `main` does not call it) the
+        // callers cannot be told apart from the C library's without debug information: `unknown`.
         // FORTIFY can be told from the symbol table: static glibc links a `__*_chk` function only
         // when some object calls it, and glibc's own code calls none (measured on Debian 12: plain,
         // NSS, locale, iconv and threads programs hold none; `-D_FORTIFY_SOURCE=2 -O2` brings
         // `__printf_chk`…). musl has no `__*_chk` at all: FORTIFY on musl (fortify-headers) is
         // inline, so their absence proves nothing there.
         _ if matches!(linkage, Linkage::Static | Linkage::StaticPie) => {
+            let stack_protector = match facts.symtab_stack_chk {
+                Some(s) if s.main_calls => {
+                    evidence.push("symbol table: main calls __stack_chk_fail".into());
+                    "yes"
+                }
+                Some(s) if !s.linked => {
+                    evidence.push(
+                        "symbol table: no __stack_chk_fail, so no code checks its stack".into(),
+                    );
+                    "no"
+                }
+                Some(_) => {
+                    evidence.push(
+                        "symbol table: __stack_chk_fail is linked but main does not call it (its callers may all be the C library's)"
+                            .into(),
+                    );
+                    "unknown"
+                }
+                None => "unknown",
+            };
             let fortify = match &facts.symtab_fortified {
                 Some(names) if !names.is_empty() => {
                     evidence.push(format!(
@@ -242,7 +266,7 @@ fn hardening(facts: &ElfFacts, linkage: Linkage, libc: Libc) -> Hardening {
                 }
                 _ => "unknown",
             };
-            ("unknown", fortify)
+            (stack_protector, fortify)
         }
         _ => ("unknown", "unknown"),
     };
@@ -286,7 +310,7 @@ fn yes_no(b: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::elf::{DynamicFacts, FileType};
+    use crate::elf::{DynamicFacts, FileType, StackChk};
 
     fn program() -> ElfFacts {
         ElfFacts::synthetic(FileType::Executable)
@@ -493,6 +517,34 @@ mod tests {
         );
         facts.symtab_fortified = Some(vec!["__memcpy_chk".into()]);
         assert_eq!(fortify(&facts, Libc::Musl), "yes");
+    }
+
+    #[test]
+    fn a_static_program_s_stack_protector_comes_from_main_s_calls() {
+        let mut facts = program();
+        let ssp = |facts: &ElfFacts| hardening(facts, Linkage::Static, Libc::Glibc).stack_protector;
+        assert_eq!(ssp(&facts), "unknown", "stripped");
+        facts.symtab_stack_chk = Some(StackChk::default());
+        assert_eq!(ssp(&facts), "no", "nothing to call on a failed check");
+        facts.symtab_stack_chk = Some(StackChk {
+            linked: true,
+            main_calls: false,
+        });
+        assert_eq!(
+            ssp(&facts),
+            "unknown",
+            "the C library's code may be the only caller"
+        );
+        facts.symtab_stack_chk = Some(StackChk {
+            linked: true,
+            main_calls: true,
+        });
+        assert_eq!(ssp(&facts), "yes");
+        let h = hardening(&facts, Linkage::StaticPie, Libc::Musl);
+        assert!(
+            h.evidence
+                .contains(&"symbol table: main calls __stack_chk_fail".to_string())
+        );
     }
 
     #[test]

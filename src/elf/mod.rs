@@ -9,6 +9,7 @@ pub mod names;
 mod notes;
 mod sections;
 pub mod source;
+mod symbols;
 
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::{self, Header};
@@ -18,6 +19,7 @@ use serde::Serialize;
 pub use dynamic::DynamicFacts;
 pub use sections::Section;
 pub use source::{FileSource, Names, ReadAt};
+pub use symbols::StackChk;
 
 use source::unreadable;
 
@@ -113,6 +115,8 @@ pub struct ElfFacts {
     pub has_symtab: bool,
     /// The fortified functions (`__*_chk`) its symbol table names; `None` without a symbol table.
     pub symtab_fortified: Option<Vec<String>>,
+    /// What the symbol table says about the stack protector; `None` without a symbol table.
+    pub symtab_stack_chk: Option<StackChk>,
     /// The file offset of UPX's loader info (`l_info`, with its `UPX!` magic), which UPX puts right
     /// after the program header table of a file it packs.
     pub upx_loader_info: Option<u64>,
@@ -271,7 +275,7 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
 
     let gnu_stack = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_STACK);
     let relro = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_RELRO);
-    let (sections, symtab_fortified) = sections::read(src, &hdr, ctx, &mut names)?;
+    let (sections, symtab) = sections::read(src, &hdr, ctx, &loads, &mut names)?;
     let upx_loader_info = (!phdrs.is_empty())
         .then(|| hdr.e_phoff + phdrs.len() as u64 * u64::from(hdr.e_phentsize) + 4)
         .filter(|&at| src.read_at(at, 4).is_ok_and(|m| m == b"UPX!"));
@@ -304,8 +308,9 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         gnu_abi_tag: note_facts.gnu_abi_tag,
         go_build_id: note_facts.go_build_id,
         sections,
-        has_symtab: symtab_fortified.is_some(),
-        symtab_fortified,
+        has_symtab: symtab.is_some(),
+        symtab_stack_chk: symtab.as_ref().map(|s| s.stack_chk),
+        symtab_fortified: symtab.map(|s| s.fortified),
         upx_loader_info,
     })
 }
@@ -420,6 +425,7 @@ impl ElfFacts {
             sections: Vec::new(),
             has_symtab: false,
             symtab_fortified: None,
+            symtab_stack_chk: None,
             upx_loader_info: None,
         }
     }
