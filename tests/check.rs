@@ -859,8 +859,9 @@ fn hardening_is_reported_with_and_without_each_property() {
         assert_eq!(h("bti")["ibt"], Value::Null);
     }
     // Static: the symbol table tells FORTIFY (glibc links `__*_chk` only when called); the
-    // stack protector stays unknown (the C library brings `__stack_chk_fail` anyway); stripped,
-    // or musl (no `__*_chk` of its own), FORTIFY is unknown too.
+    // stack protector of a program whose main does not check its stack stays unknown (the C
+    // library brings `__stack_chk_fail` anyway); stripped, or musl (no `__*_chk` of its own),
+    // FORTIFY is unknown too.
     let fortified = ["-O2", "-static", "-D_FORTIFY_SOURCE=2"];
     compile_c("gcc", dir.path(), "static-fortify", f, &fortified);
     let plain = ["-O2", "-static", "-U_FORTIFY_SOURCE"];
@@ -890,6 +891,55 @@ fn hardening_is_reported_with_and_without_each_property() {
         stdout(&out).contains("stack protector yes, FORTIFY yes"),
         "{}",
         stdout(&out)
+    );
+}
+
+/// The stack protector of static programs, from the symbol table: `main` calling
+/// `__stack_chk_fail` is yes; no `__stack_chk_fail` linked at all is no; linked (the C library's
+/// own code uses it) but not called from `main`, or stripped, is unknown. gcc and musl-gcc,
+/// static and static-pie (Debian's musl-gcc -static-pie is dynamic: its dynamic symbols tell).
+#[test]
+fn static_stack_protector_is_told_from_the_symbol_table() {
+    let dir = tempdir();
+    let src = "#include <string.h>\n#include <unistd.h>\n\
+               int main(int c, char **v) { char b[64]; strcpy(b, c > 1 ? v[1] : \"x\"); \
+               return write(1, b, strlen(b)) < 0; }\n";
+    let h = |name: &str| {
+        let out = run_in(dir.path(), &["--json", name]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["files"][0]["host"]["hardening"].clone()
+    };
+    let mut cases = vec![
+        ("gcc", "-static", "yes", "unknown"),
+        ("gcc", "-static-pie", "yes", "unknown"),
+    ];
+    if have_tool("musl-gcc") {
+        cases.push(("musl-gcc", "-static", "yes", "no"));
+        cases.push(("musl-gcc", "-static-pie", "yes", "no"));
+    }
+    for (cc, link, with, without) in cases {
+        for (flag, want) in [
+            ("-fstack-protector-strong", with),
+            ("-fno-stack-protector", without),
+        ] {
+            let name = format!("{cc}{link}{flag}");
+            compile_c(cc, dir.path(), &name, src, &["-O2", link, flag]);
+            let got = h(&name);
+            assert_eq!(got["stack_protector"], want, "{name}: {got:#}");
+        }
+    }
+    let name = "stripped";
+    compile_c(
+        "gcc",
+        dir.path(),
+        name,
+        src,
+        &["-O2", "-static", "-s", "-fstack-protector-strong"],
+    );
+    assert_eq!(
+        h(name)["stack_protector"],
+        "unknown",
+        "no symbols, no evidence"
     );
 }
 

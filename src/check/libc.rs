@@ -201,3 +201,167 @@ fn go_evidence(facts: &ElfFacts, scan: &ScanResult) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elf::{DynamicFacts, Segment};
+
+    fn program() -> ElfFacts {
+        ElfFacts::synthetic(FileType::Executable)
+    }
+
+    fn with_markers(markers: &[Marker]) -> ScanResult {
+        let mut scan = ScanResult::default();
+        for m in markers {
+            scan.markers.insert(*m, 0x40);
+        }
+        scan
+    }
+
+    fn needing(lib: &str) -> ElfFacts {
+        let mut facts = program();
+        facts.dynamic = Some(DynamicFacts {
+            needed: vec![lib.into()],
+            needed_count: 1,
+            ..DynamicFacts::default()
+        });
+        facts
+    }
+
+    fn libc_of(facts: &ElfFacts, scan: &ScanResult) -> Libc {
+        detect(facts, scan).0
+    }
+
+    #[test]
+    fn the_interpreter_decides_first() {
+        let mut facts = program();
+        facts.interpreters = vec!["/lib/ld-musl-aarch64.so.1".into()];
+        let glibc_strings = with_markers(&[Marker::GlibcVersion]);
+        assert_eq!(
+            detect(&facts, &glibc_strings),
+            (
+                Libc::Musl,
+                vec!["interpreter /lib/ld-musl-aarch64.so.1".to_string()]
+            )
+        );
+        facts.interpreters = vec!["/lib64/ld-linux-x86-64.so.2".into()];
+        assert_eq!(
+            libc_of(&facts, &with_markers(&[Marker::MuslStrerror])),
+            Libc::Glibc
+        );
+    }
+
+    #[test]
+    fn needed_libraries_name_the_libc() {
+        let none = ScanResult::default();
+        assert_eq!(libc_of(&needing("libc.so.6"), &none), Libc::Glibc);
+        assert_eq!(
+            libc_of(&needing("libc.musl-x86_64.so.1"), &none),
+            Libc::Musl
+        );
+        assert_eq!(libc_of(&needing("libc.so"), &none), Libc::Musl);
+        assert_eq!(libc_of(&needing("libz.so.1"), &none), Libc::Unknown);
+    }
+
+    #[test]
+    fn the_soname_and_musl_s_loader_symbols_name_the_libc() {
+        let mut facts = ElfFacts::synthetic(FileType::SharedObject);
+        facts.dynamic = Some(DynamicFacts {
+            soname: Some("ld-linux-aarch64.so.1".into()),
+            ..DynamicFacts::default()
+        });
+        assert_eq!(libc_of(&facts, &ScanResult::default()), Libc::Glibc);
+        facts.dynamic = Some(DynamicFacts {
+            musl_loader: true,
+            ..DynamicFacts::default()
+        });
+        let (libc, why) = detect(&facts, &ScanResult::default());
+        assert_eq!(libc, Libc::Musl);
+        assert!(why[0].contains("__dls3"));
+    }
+
+    #[test]
+    fn the_abi_tag_note_outranks_musl_s_strings() {
+        let mut facts = program();
+        facts.gnu_abi_tag = Some([3, 2, 0]);
+        let (libc, why) = detect(&facts, &with_markers(&[Marker::MuslStrerror]));
+        assert_eq!(libc, Libc::Glibc);
+        assert_eq!(
+            why,
+            ["GNU ABI tag note of glibc's start files (for GNU/Linux 3.2.0)"]
+        );
+    }
+
+    #[test]
+    fn musl_s_strings_outrank_glibc_s_strings() {
+        let scan = with_markers(&[
+            Marker::GlibcVersion,
+            Marker::MuslStrerror,
+            Marker::MuslSymbol,
+        ]);
+        let (libc, why) = detect(&program(), &scan);
+        assert_eq!(libc, Libc::Musl);
+        assert_eq!(why.len(), 2);
+    }
+
+    #[test]
+    fn glibc_s_strings_count_only_where_the_abi_tag_could_not_be() {
+        let scan = with_markers(&[Marker::GlibcVersion, Marker::GlibcTunables]);
+        // A linked program without glibc's ABI-tag note is not a glibc program.
+        assert_eq!(libc_of(&program(), &scan), Libc::Unknown);
+        assert_eq!(
+            libc_of(&ElfFacts::synthetic(FileType::SharedObject), &scan),
+            Libc::Unknown
+        );
+        let (libc, why) = detect(&ElfFacts::synthetic(FileType::Relocatable), &scan);
+        assert_eq!(libc, Libc::Glibc);
+        assert_eq!(why.len(), 2);
+    }
+
+    #[test]
+    fn go_without_libc_evidence_is_none() {
+        let mut facts = program();
+        facts.go_build_id = true;
+        let mut scan = with_markers(&[Marker::GoVersion]);
+        scan.texts.insert(Marker::GoVersion, "go1.22.5".into());
+        let (libc, why) = detect(&facts, &scan);
+        assert_eq!(libc, Libc::None);
+        assert_eq!(
+            why,
+            [
+                "Go build-id note",
+                "Go version go1.22.5 (offset 0x40)",
+                "no libc evidence"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pclntab_header_counts_only_inside_a_loaded_segment() {
+        let mut facts = program();
+        let scan = with_markers(&[Marker::GoPclntab]);
+        assert_eq!(libc_of(&facts, &scan), Libc::Unknown, "no segment holds it");
+        facts.loads = vec![Segment {
+            offset: 0,
+            filesz: 0x41,
+            vaddr: 0x40_0000,
+            memsz: 0x41,
+            align: 0x1000,
+        }];
+        assert_eq!(libc_of(&facts, &scan), Libc::None);
+        facts.loads[0].filesz = 0x40;
+        assert_eq!(
+            libc_of(&facts, &scan),
+            Libc::Unknown,
+            "one byte past its end"
+        );
+    }
+
+    #[test]
+    fn a_go_version_string_alone_proves_nothing() {
+        let mut scan = with_markers(&[Marker::GoVersion]);
+        scan.texts.insert(Marker::GoVersion, "go1.22.5".into());
+        assert_eq!(detect(&program(), &scan), (Libc::Unknown, Vec::new()));
+    }
+}

@@ -9,6 +9,7 @@ pub mod names;
 mod notes;
 mod sections;
 pub mod source;
+mod symbols;
 
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::{self, Header};
@@ -18,6 +19,7 @@ use serde::Serialize;
 pub use dynamic::DynamicFacts;
 pub use sections::Section;
 pub use source::{FileSource, Names, ReadAt};
+pub use symbols::StackChk;
 
 use source::unreadable;
 
@@ -113,6 +115,8 @@ pub struct ElfFacts {
     pub has_symtab: bool,
     /// The fortified functions (`__*_chk`) its symbol table names; `None` without a symbol table.
     pub symtab_fortified: Option<Vec<String>>,
+    /// What the symbol table says about the stack protector; `None` without a symbol table.
+    pub symtab_stack_chk: Option<StackChk>,
     /// The file offset of UPX's loader info (`l_info`, with its `UPX!` magic), which UPX puts right
     /// after the program header table of a file it packs.
     pub upx_loader_info: Option<u64>,
@@ -258,7 +262,7 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
 
     let gnu_stack = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_STACK);
     let relro = phdrs.iter().any(|p| p.p_type == ph::PT_GNU_RELRO);
-    let (sections, symtab_fortified) = sections::read(src, &hdr, ctx, &mut names)?;
+    let (sections, symtab) = sections::read(src, &hdr, ctx, &loads, &mut names)?;
     let upx_loader_info = (!phdrs.is_empty())
         .then(|| hdr.e_phoff + phdrs.len() as u64 * u64::from(hdr.e_phentsize) + 4)
         .filter(|&at| src.read_at(at, 4).is_ok_and(|m| m == b"UPX!"));
@@ -291,8 +295,9 @@ pub fn inspect(src: &dyn ReadAt) -> Result<ElfFacts, InspectError> {
         gnu_abi_tag: note_facts.gnu_abi_tag,
         go_build_id: note_facts.go_build_id,
         sections,
-        has_symtab: symtab_fortified.is_some(),
-        symtab_fortified,
+        has_symtab: symtab.is_some(),
+        symtab_stack_chk: symtab.as_ref().map(|s| s.stack_chk),
+        symtab_fortified: symtab.map(|s| s.fortified),
         upx_loader_info,
     })
 }
@@ -377,4 +382,247 @@ fn check_table_is_real(hdr: &Header, phdrs: &[ProgramHeader]) -> Result<(), Insp
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+impl ElfFacts {
+    /// The facts of a plain x86_64 file of `file_type` with no headers to speak of, for tests that
+    /// judge facts without building a file.
+    pub(crate) fn synthetic(file_type: FileType) -> Self {
+        ElfFacts {
+            class: 64,
+            little_endian: true,
+            e_machine: header::EM_X86_64,
+            machine: "x86_64".into(),
+            file_type,
+            entry: 0x40_1000,
+            interpreters: Vec::new(),
+            interpreter_count: 0,
+            dynamic_segments: 0,
+            dynamic: None,
+            loads: Vec::new(),
+            exec_stack: false,
+            gnu_stack: true,
+            relro: false,
+            x86_features: None,
+            aarch64_features: None,
+            build_id: None,
+            gnu_abi_tag: None,
+            go_build_id: false,
+            sections: Vec::new(),
+            has_symtab: false,
+            symtab_fortified: None,
+            symtab_stack_chk: None,
+            upx_loader_info: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VADDR: u64 = 0x40_0000;
+
+    /// One program header: type, flags, offset, virtual address, file size, memory size.
+    type Phdr = (u32, u32, u64, u64, u64, u64);
+
+    /// A 64-bit little-endian x86_64 ELF file: header, program headers, then `tail`.
+    fn elf64(e_type: u16, entry: u64, phdrs: &[Phdr], tail: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+        b.extend_from_slice(&e_type.to_le_bytes());
+        b.extend_from_slice(&header::EM_X86_64.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&entry.to_le_bytes());
+        b.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
+        b.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+        b.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+        for half in [64u16, 56, phdrs.len() as u16, 64, 0, 0] {
+            b.extend_from_slice(&half.to_le_bytes());
+        }
+        assert_eq!(b.len(), 64);
+        for &(p_type, flags, offset, vaddr, filesz, memsz) in phdrs {
+            b.extend_from_slice(&p_type.to_le_bytes());
+            b.extend_from_slice(&flags.to_le_bytes());
+            for v in [offset, vaddr, vaddr, filesz, memsz, 0x1000] {
+                b.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        b.extend_from_slice(tail);
+        b
+    }
+
+    /// The end of the header and `n` program headers: where the tail starts.
+    fn tail_at(n: u64) -> u64 {
+        64 + 56 * n
+    }
+
+    /// A static program: one loadable segment over the whole file, a non-executable stack.
+    fn static_program(extra: &[Phdr], tail: &[u8]) -> Vec<u8> {
+        let n = 2 + extra.len() as u64;
+        let len = tail_at(n) + tail.len() as u64;
+        let mut phdrs = vec![
+            (ph::PT_LOAD, ph::PF_R | ph::PF_X, 0, VADDR, len, len),
+            (ph::PT_GNU_STACK, ph::PF_R | ph::PF_W, 0, 0, 0, 0),
+        ];
+        phdrs.extend_from_slice(extra);
+        elf64(header::ET_EXEC, VADDR + 64, &phdrs, tail)
+    }
+
+    fn reason(bytes: &[u8]) -> String {
+        match inspect(&bytes) {
+            Err(InspectError::Malformed(why)) => why,
+            other => panic!("expected a malformed file, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_without_the_magic_is_not_elf() {
+        assert_eq!(
+            inspect(&b"#!/bin/sh\n".as_slice()).unwrap_err(),
+            InspectError::NotElf
+        );
+        assert_eq!(
+            inspect(&b"\x7fEL".as_slice()).unwrap_err(),
+            InspectError::NotElf
+        );
+    }
+
+    #[test]
+    fn a_bare_magic_is_too_short_for_a_header() {
+        assert!(reason(b"\x7fELF\x02\x01").contains("too short for an ELF header"));
+    }
+
+    #[test]
+    fn a_static_program_has_no_interpreter_and_a_non_executable_stack() {
+        let facts = inspect(&static_program(&[], &[]).as_slice()).unwrap();
+        assert_eq!(facts.file_type, FileType::Executable);
+        assert_eq!(facts.machine, "x86_64");
+        assert_eq!((facts.class, facts.little_endian), (64, true));
+        assert!(facts.interpreters.is_empty());
+        assert_eq!(facts.interpreter_count, 0);
+        assert!(facts.dynamic.is_none());
+        assert_eq!(facts.loads.len(), 1);
+        assert!(facts.gnu_stack && !facts.exec_stack && !facts.relro);
+        assert!(!facts.is_pie());
+        assert!(facts.upx_loader_info.is_none());
+    }
+
+    #[test]
+    fn the_interpreter_path_is_read_up_to_its_nul() {
+        let path = b"/lib64/ld-linux-x86-64.so.2\0junk";
+        let at = tail_at(3);
+        let interp = (
+            ph::PT_INTERP,
+            ph::PF_R,
+            at,
+            VADDR + at,
+            path.len() as u64,
+            0,
+        );
+        let facts = inspect(&static_program(&[interp], path).as_slice()).unwrap();
+        assert_eq!(facts.interpreters, ["/lib64/ld-linux-x86-64.so.2"]);
+        assert_eq!(facts.interpreter_count, 1);
+    }
+
+    #[test]
+    fn an_interpreter_past_the_end_is_malformed() {
+        let interp = (ph::PT_INTERP, ph::PF_R, 0x10_0000, 0, 16, 16);
+        let why = reason(&static_program(&[interp], b""));
+        assert!(why.contains("interpreter path (PT_INTERP)"), "{why}");
+    }
+
+    #[test]
+    fn an_executable_stack_and_relro_are_seen() {
+        let stack = (ph::PT_GNU_STACK, ph::PF_R | ph::PF_W | ph::PF_X, 0, 0, 0, 0);
+        let relro = (ph::PT_GNU_RELRO, ph::PF_R, 0, VADDR, 0, 0);
+        let facts = inspect(&static_program(&[stack, relro], b"").as_slice()).unwrap();
+        assert!(facts.exec_stack && facts.relro);
+    }
+
+    #[test]
+    fn an_entry_point_outside_every_segment_means_the_table_is_not_real() {
+        let mut bytes = static_program(&[], b"");
+        bytes[24..32].copy_from_slice(&0x90_0000u64.to_le_bytes());
+        assert!(
+            reason(&bytes).contains("entry point 0x900000 lies in none of its 1 loadable segments")
+        );
+    }
+
+    #[test]
+    fn a_pt_phdr_that_disagrees_with_the_header_is_malformed() {
+        let phdr = (ph::PT_PHDR, ph::PF_R, 0x80, VADDR + 0x80, 56, 56);
+        assert!(reason(&static_program(&[phdr], b"")).contains("its PT_PHDR entry says"));
+    }
+
+    #[test]
+    fn a_segment_past_the_end_means_the_file_is_truncated() {
+        let mut bytes = static_program(&[], b"0123456789");
+        bytes.truncate(bytes.len() - 4);
+        let why = reason(&bytes);
+        assert!(
+            why.contains("loadable segment 0") && why.contains("truncated"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn pn_xnum_without_a_section_zero_is_explained() {
+        let mut bytes = static_program(&[], b"");
+        bytes[56..58].copy_from_slice(&0xffffu16.to_le_bytes());
+        assert!(reason(&bytes).contains("PN_XNUM"));
+    }
+
+    #[test]
+    fn upx_loader_info_right_after_the_program_headers_is_found() {
+        let facts = inspect(&static_program(&[], b"\0\0\0\0UPX!....").as_slice()).unwrap();
+        assert_eq!(facts.upx_loader_info, Some(tail_at(2) + 4));
+        let facts = inspect(&static_program(&[], b"\0\0\0\0UPX?....").as_slice()).unwrap();
+        assert_eq!(facts.upx_loader_info, None);
+    }
+
+    #[test]
+    fn a_position_independent_program_is_pie_and_a_library_is_not() {
+        let mut facts = ElfFacts::synthetic(FileType::SharedObject);
+        assert!(facts.is_pie(), "ET_DYN with an entry point and no soname");
+        facts.dynamic = Some(DynamicFacts {
+            soname: Some("libz.so.1".into()),
+            ..DynamicFacts::default()
+        });
+        assert!(!facts.is_pie(), "a soname makes it a library");
+        facts.dynamic.as_mut().unwrap().flags_1 = DF_1_PIE;
+        assert!(facts.is_pie(), "DF_1_PIE wins");
+        assert!(!ElfFacts::synthetic(FileType::Executable).is_pie());
+    }
+
+    #[test]
+    fn section_at_names_only_sections_with_file_bytes() {
+        let mut facts = ElfFacts::synthetic(FileType::Executable);
+        let section = |name: &str, kind, offset, size| Section {
+            name: name.into(),
+            kind,
+            offset,
+            size,
+            align: 1,
+        };
+        facts.sections = vec![
+            section(
+                ".bss",
+                goblin::elf::section_header::SHT_NOBITS,
+                0x100,
+                0x100,
+            ),
+            section(
+                ".rodata",
+                goblin::elf::section_header::SHT_PROGBITS,
+                0x100,
+                0x10,
+            ),
+        ];
+        assert_eq!(facts.section_at(0x100), Some(".rodata"));
+        assert_eq!(facts.section_at(0x10f), Some(".rodata"));
+        assert_eq!(facts.section_at(0x110), None);
+        assert!(!facts.has_debug_info());
+    }
 }

@@ -3,8 +3,11 @@
 use goblin::container::Ctx;
 use goblin::elf::header::Header;
 use goblin::elf::section_header::{SHT_NOBITS, SHT_SYMTAB, SectionHeader};
+use goblin::elf::sym::Sym;
 
+use super::Segment;
 use super::source::{MAX_STRUCTURE, Names, ReadAt, c_string, unreadable};
+use super::symbols::StackChk;
 use super::{InspectError, malformed};
 
 /// One section.
@@ -27,6 +30,15 @@ impl Section {
     pub fn occupies_file(&self) -> bool {
         self.kind != SHT_NOBITS && self.kind != 0 && self.size > 0
     }
+}
+
+/// What an unstripped file's symbol table says.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SymtabFacts {
+    /// The fortified functions (`__*_chk`) it names.
+    pub(super) fortified: Vec<String>,
+    /// `__stack_chk_fail` and its callers.
+    pub(super) stack_chk: StackChk,
 }
 
 /// Section names longer than this are cut: real ones are short, and every header naming one long
@@ -53,8 +65,9 @@ pub(super) fn read(
     src: &dyn ReadAt,
     hdr: &Header,
     ctx: Ctx,
+    loads: &[Segment],
     kept: &mut Names,
-) -> Result<(Vec<Section>, Option<Vec<String>>), InspectError> {
+) -> Result<(Vec<Section>, Option<SymtabFacts>), InspectError> {
     if hdr.e_shoff == 0 {
         return Ok((Vec::new(), None));
     }
@@ -108,14 +121,34 @@ pub(super) fn read(
             .unwrap_or_default()
     };
 
-    // The symbol table's names (its linked string table), read for the fortified functions only.
+    // The symbol table and its names (its linked string table): the fortified functions and the
+    // stack protector, nothing else.
     let symtab = headers.iter().find(|s| s.sh_type == SHT_SYMTAB).map(|sym| {
-        headers
+        let strtab = headers
             .get(sym.sh_link as usize)
             .filter(|s| s.sh_type != SHT_NOBITS)
             .and_then(|s| src.read_at(s.sh_offset, s.sh_size.min(MAX_STRUCTURE)).ok())
-            .map(|tab| super::dynamic::fortified(&tab))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let entsize = Sym::size(ctx.container) as u64;
+        let count = (sym.sh_size / entsize).min(MAX_STRUCTURE / entsize);
+        let stack_chk = src
+            .read_at(sym.sh_offset, count * entsize)
+            .map(|syms| {
+                super::symbols::stack_chk(
+                    src,
+                    &syms,
+                    count as usize,
+                    &strtab,
+                    ctx,
+                    hdr.e_machine,
+                    loads,
+                )
+            })
+            .unwrap_or_default();
+        SymtabFacts {
+            fortified: super::dynamic::fortified(&strtab),
+            stack_chk,
+        }
     });
     let sections = headers
         .iter()
