@@ -510,7 +510,10 @@ mod tests {
         );
         has(
             after(three(), |s| {
-                s.predicate.agreement.groups.push(IdenticalBuilds { builds: vec![] })
+                s.predicate
+                    .agreement
+                    .groups
+                    .push(IdenticalBuilds { builds: vec![] })
             }),
             "its agreement groups do not list each build exactly once",
         );

@@ -15,7 +15,7 @@ use serde::de::IgnoredAny;
 use super::dsse::{self, Envelope, IN_TOTO_PAYLOAD_TYPE};
 use super::json::{self, MAX_BYTES};
 use super::keys::PublicKey;
-use super::predicate::{self, Predicate, Match};
+use super::predicate::{self, Match, Predicate};
 use super::statement::{self, Statement};
 use super::vsa::{self, Vsa};
 

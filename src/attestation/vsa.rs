@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::predicate::{self, Predicate, Match};
+use super::predicate::{self, Match, Predicate};
 use super::statement::{STATEMENT_TYPE, Statement, is_uri};
 
 /// The VSA's predicate type.

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::Path;
 
 use super::host::HostFacts;
-use super::{Finding, Libc, Linkage, Policy, Role, Verdict};
+use super::{Finding, Libc, Linkage, Policy, Role, Assessment};
 use crate::digest::Hasher;
 use crate::elf::{self, ElfFacts, FileSource, FileType, InspectError, ReadAt};
 use crate::error::Error;
@@ -75,7 +75,7 @@ impl FileReport {
         sha256: String,
         size: u64,
         facts: &ElfFacts,
-        verdict: Verdict,
+        verdict: Assessment,
     ) -> Self {
         let dynamic = facts.dynamic.clone().unwrap_or_default();
         FileReport {

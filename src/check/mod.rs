@@ -82,7 +82,7 @@ pub struct Policy {
 
 /// The judgement on one file.
 #[derive(Debug, Clone)]
-pub struct Verdict {
+pub struct Assessment {
     /// How it is linked.
     pub linkage: Linkage,
     /// What it is for.
@@ -102,7 +102,7 @@ pub struct Verdict {
 }
 
 /// Judge one file.
-pub fn evaluate(facts: &ElfFacts, scan: &ScanResult, policy: &Policy) -> Verdict {
+pub fn evaluate(facts: &ElfFacts, scan: &ScanResult, policy: &Policy) -> Assessment {
     let needed = facts
         .dynamic
         .as_ref()
@@ -128,7 +128,7 @@ pub fn evaluate(facts: &ElfFacts, scan: &ScanResult, policy: &Policy) -> Verdict
     }
     findings.sort_by_key(|f| f.severity);
     let pass = is_static && !findings.iter().any(|f| f.severity == Severity::Error);
-    Verdict {
+    Assessment {
         linkage,
         role,
         is_static,

@@ -505,7 +505,7 @@ mod tests {
         assert!(facts.dynamic.is_none());
         assert_eq!(facts.loads.len(), 1);
         assert!(facts.gnu_stack && !facts.exec_stack && !facts.relro);
-        assert!(!facts.is_pie());
+        assert!(!crate::check::is_pie(&facts));
         assert!(facts.upx_loader_info.is_none());
     }
 
@@ -585,15 +585,20 @@ mod tests {
     #[test]
     fn a_position_independent_program_is_pie_and_a_library_is_not() {
         let mut facts = ElfFacts::synthetic(FileType::SharedObject);
-        assert!(facts.is_pie(), "ET_DYN with an entry point and no soname");
+        assert!(
+            crate::check::is_pie(&facts),
+            "ET_DYN with an entry point and no soname"
+        );
         facts.dynamic = Some(DynamicFacts {
             soname: Some("libz.so.1".into()),
             ..DynamicFacts::default()
         });
-        assert!(!facts.is_pie(), "a soname makes it a library");
+        assert!(!crate::check::is_pie(&facts), "a soname makes it a library");
         facts.dynamic.as_mut().unwrap().flags_1 = DF_1_PIE;
-        assert!(facts.is_pie(), "DF_1_PIE wins");
-        assert!(!ElfFacts::synthetic(FileType::Executable).is_pie());
+        assert!(crate::check::is_pie(&facts), "DF_1_PIE wins");
+        assert!(!crate::check::is_pie(&ElfFacts::synthetic(
+            FileType::Executable
+        )));
     }
 
     #[test]

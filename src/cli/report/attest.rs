@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use repro_check::attestation::keys::Written;
-use repro_check::attestation::predicate::{Predicate, Match};
+use repro_check::attestation::predicate::{Match, Predicate};
 use repro_check::escape;
 
 /// The summary of an attestation of `subjects` files.

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::Style;
 use repro_check::rebuild::nix::NixRebuild;
 use repro_check::rebuild::{
-    Difference, RunFailure, Rebuild, RunReport, RunStatus, Verdict, variation,
+    Difference, Rebuild, RunFailure, RunReport, RunStatus, Verdict, variation,
 };
 
 /// Write the first line of a `rebuild` report: how many runs of what, comparing what.
