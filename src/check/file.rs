@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::Path;
 
 use super::host::HostFacts;
-use super::{Finding, Libc, Linkage, Policy, Role, Assessment};
+use super::{Assessment, Finding, Libc, Linkage, Policy, Role};
 use crate::digest::Hasher;
 use crate::elf::{self, ElfFacts, FileSource, FileType, InspectError, ReadAt};
 use crate::error::Error;
