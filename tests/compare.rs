@@ -96,6 +96,47 @@ fn rust_debug_build_in_two_directories_is_build_path() {
     assert!(report.lines().count() < 20, "{report}");
 }
 
+/// `-g3 -gdwarf-4` puts the build directory (`DW_AT_comp_dir`) into `.debug_str`, large enough
+/// (the macros) for `-gz` to compress it: the path is only found after decompression.
+#[test]
+fn c_with_compressed_debug_sections_in_two_directories_is_build_path() {
+    if !have_tool("gcc") {
+        return;
+    }
+    for gz in ["-gz", "-gz=zlib-gnu"] {
+        let dir = tempdir();
+        for d in ["one", "two"] {
+            let at = dir.path().join(d);
+            std::fs::create_dir(&at).unwrap();
+            compile_c(
+                "gcc",
+                &at,
+                "hello",
+                "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n",
+                &["-O2", "-g3", "-gdwarf-4", gz],
+            );
+        }
+        let out = run_in(dir.path(), &["compare", "--json", "one/hello", "two/hello"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let v = json(&out);
+        let kinds = cause_kinds(&v, 0);
+        assert_eq!(
+            kinds.first().map(String::as_str),
+            Some("build-path"),
+            "{gz}: {kinds:?}"
+        );
+        let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+        let (da, db) = (dir.path().join("one"), dir.path().join("two"));
+        assert!(
+            evidence.contains(&format!("embeds {}", da.display()))
+                && evidence.contains(&format!("embeds {}", db.display()))
+                && evidence.contains("debug_str"),
+            "{gz}: {evidence}"
+        );
+        assert!(kinds.contains(&"debug-only".to_string()), "{gz}: {kinds:?}");
+    }
+}
+
 const STAMP_C: &str = "#include <stdio.h>\nint main(void) { printf(\"built %s %s\\n\", __DATE__, __TIME__); return 0; }\n";
 
 fn gcc_at_epoch(dir: &Path, name: &str, epoch: &str) {

@@ -12,6 +12,7 @@ use super::patterns::{self, Substitution};
 use super::regions::{self, FileFacts, Region};
 use super::strings::{self, Span, StringDiff};
 use crate::Error;
+use crate::elf::ReadAt;
 
 const BUILD_ID: &str = ".note.gnu.build-id";
 /// Go's own build ID note (a hash of the inputs, like the GNU one).
@@ -194,13 +195,17 @@ fn string_diffs(pair: &mut Pair<'_>, notes: &mut Vec<String>) -> Result<(), Erro
         let Some((ra, rb)) = pair.regions(name) else {
             continue;
         };
-        let span = |path, src, r: &Region| Span {
-            path,
-            src,
-            offset: r.offset,
-            size: r.size,
-        };
-        let d = strings::diff(&span(a.path, &src_a, ra), &span(b.path, &src_b, rb))?;
+        // Compressed debug sections (`-gz`, `--compress-debug-sections`) are read expanded.
+        let (xa, xb) = (
+            regions::expand(&src_a, ra, strings::BUDGET),
+            regions::expand(&src_b, rb, strings::BUDGET),
+        );
+        let (sa, sb) = (xa.as_deref(), xb.as_deref());
+        // A section is compressed only when that makes it smaller, so one side may be plain.
+        let d = strings::diff(
+            &view(a.path, &sa, &src_a, ra),
+            &view(b.path, &sb, &src_b, rb),
+        )?;
         if d.truncated {
             let what = if name == "(file)" {
                 "the file".to_string()
@@ -216,6 +221,29 @@ fn string_diffs(pair: &mut Pair<'_>, notes: &mut Vec<String>) -> Result<(), Erro
         pair.diffs.push((name, d));
     }
     Ok(())
+}
+
+/// Region `r` of `src`, or its decompressed bytes when there are any.
+fn view<'s>(
+    path: &'s Path,
+    expanded: &'s Option<&'s [u8]>,
+    src: &'s dyn ReadAt,
+    r: &Region,
+) -> Span<'s> {
+    match expanded {
+        Some(x) => Span {
+            path,
+            src: x,
+            offset: 0,
+            size: x.len(),
+        },
+        None => Span {
+            path,
+            src,
+            offset: r.offset,
+            size: r.size,
+        },
+    }
 }
 
 /// Up to three directory substitutions, each found among the strings the previous ones left
