@@ -137,6 +137,57 @@ fn c_with_compressed_debug_sections_in_two_directories_is_build_path() {
     }
 }
 
+/// A build step that honours SOURCE_DATE_EPOCH but formats it in the builder's time zone (POSIX
+/// `TZ` strings: no time zone database needed): `TZ=UTC`, not SOURCE_DATE_EPOCH, is the fix.
+#[test]
+fn dates_in_two_time_zones_hint_tz_utc() {
+    if !have_tool("date") {
+        return;
+    }
+    let dir = tempdir();
+    let stamp = |name: &str, tz: &str, epoch: &str| {
+        let out = Command::new("date")
+            .args(["-d", &format!("@{epoch}")])
+            .env("TZ", tz)
+            .env("LC_ALL", "C")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = format!("version 1.0\nbuilt on {}", stdout(&out));
+        std::fs::write(dir.path().join(name), text).unwrap();
+    };
+    stamp("utc.txt", "UTC0", "1700000000");
+    stamp("est.txt", "EST5", "1700000000");
+    stamp("later.txt", "UTC0", "1700003600");
+    stamp("again.txt", "UTC0", "1700000000");
+    let out = run_in(dir.path(), &["compare", "--json", "utc.txt", "est.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(cause_kinds(&v, 0), ["timestamp"]);
+    let cause = &v["files"][0]["causes"][0];
+    assert!(
+        cause["hint"].as_str().unwrap().contains("TZ=UTC"),
+        "{cause}"
+    );
+    assert!(
+        cause["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("\"22:13:20\" vs \"17:13:20\""),
+        "{cause}"
+    );
+    // Another instant is another SOURCE_DATE_EPOCH, not another zone.
+    let out = run_in(dir.path(), &["compare", "--json", "utc.txt", "later.txt"]);
+    let v = json(&out);
+    let hint = v["files"][0]["causes"][0]["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("SOURCE_DATE_EPOCH") && !hint.contains("TZ=UTC"),
+        "{hint}"
+    );
+    let same = run_in(dir.path(), &["compare", "utc.txt", "again.txt"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+}
+
 const STAMP_C: &str = "#include <stdio.h>\nint main(void) { printf(\"built %s %s\\n\", __DATE__, __TIME__); return 0; }\n";
 
 fn gcc_at_epoch(dir: &Path, name: &str, epoch: &str) {

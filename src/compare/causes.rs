@@ -315,6 +315,8 @@ fn rewrite(subs: &[Substitution], s: &str) -> String {
 /// Date and time tokens that differ between the sides' differing strings.
 fn timestamps(pair: &mut Pair<'_>) {
     let mut shown: Vec<String> = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let (mut zones_a, mut zones_b) = (Vec::new(), Vec::new());
     let mut sections = Vec::new();
     for (name, d) in &pair.diffs {
         let tokens = |side: &[(String, u32)]| -> Vec<String> {
@@ -333,8 +335,14 @@ fn timestamps(pair: &mut Pair<'_>) {
         if ta.is_empty() || tb.is_empty() || ta == tb {
             continue;
         }
+        let zones = |side: &[(String, u32)]| -> Vec<String> {
+            side.iter().flat_map(|(s, _)| time_zones(s)).collect()
+        };
+        zones_a.extend(zones(&d.only_a));
+        zones_b.extend(zones(&d.only_b));
         sections.push(name.to_string());
         for (x, y) in ta.iter().zip(&tb).filter(|(x, y)| x != y) {
+            pairs.push((x.clone(), y.clone()));
             if shown.len() < 3 {
                 shown.push(format!("{x:?} vs {y:?}"));
             }
@@ -342,8 +350,57 @@ fn timestamps(pair: &mut Pair<'_>) {
     }
     if !shown.is_empty() {
         let evidence = format!("{}{}", shown.join(", "), within(&sections));
+        let zoned = !zones_a.is_empty()
+            && !zones_b.is_empty()
+            && zones_a != zones_b
+            && other_time_zone(&pairs);
         pair.cause(CauseKind::Timestamp, evidence, sections);
+        if zoned && let Some(c) = pair.causes.last_mut() {
+            c.evidence.push_str(
+                ": the same minutes and seconds, hours apart — one instant in two time zones",
+            );
+            c.hint = "SOURCE_DATE_EPOCH is apparently honoured, but the time is shown in the builder's time zone: build with TZ=UTC (and format dates with date -u / gmtime)".to_string();
+        }
     }
+}
+
+/// The zone written after each `HH:MM:SS` in `s`: `UTC`, `EST`, `+0100`, `Z`.
+fn time_zones(s: &str) -> Vec<String> {
+    patterns::time_tokens(s)
+        .into_iter()
+        .filter(|t| t.len() == 8 && t.as_bytes()[2] == b':')
+        .filter_map(|t| {
+            let end = t.as_ptr() as usize - s.as_ptr() as usize + t.len();
+            let rest = s[end..].strip_prefix(' ').unwrap_or(&s[end..]);
+            let n = rest
+                .bytes()
+                .take_while(|c| {
+                    c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b':')
+                })
+                .count();
+            let zone = &rest[..n];
+            (zone.starts_with(|c: char| c.is_ascii_uppercase() || c == '+' || c == '-'))
+                .then(|| zone.to_string())
+        })
+        .collect()
+}
+
+/// Whether every differing time pair agrees in minutes and seconds but not in hours: the same
+/// instant shown in two time zones (`22:13:20 UTC` vs `17:13:20 EST`).
+fn other_time_zone(pairs: &[(String, String)]) -> bool {
+    let hms = |t: &str| -> Option<(u32, u32)> {
+        let mut it = t.split(':').map(|p| p.parse::<u32>().ok());
+        let (h, m, s) = (it.next()??, it.next()??, it.next()??);
+        Some((h, m * 60 + s))
+    };
+    let times: Vec<_> = pairs
+        .iter()
+        .filter_map(|(x, y)| Some((hms(x)?, hms(y)?)))
+        .collect();
+    !times.is_empty()
+        && times
+            .iter()
+            .all(|((ha, ra), (hb, rb))| ra == rb && ha != hb)
 }
 
 /// Compiler identifications that one side has and the other lacks.
