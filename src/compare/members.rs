@@ -79,9 +79,10 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
     let by_name_a: HashMap<&str, &Member> =
         la.members.iter().map(|m| (m.name.as_str(), m)).collect();
     let hold_b = |n: &str, sha: &str| by_name_a.get(n).is_some_and(|m| m.sha256 != sha);
-    let Some(lb) = container::list(b, name, limits, &hold_b)? else {
+    let Some(mut lb) = container::list(b, name, limits, &hold_b)? else {
         return Ok(None);
     };
+    let moved = pair_layers(&la, &mut lb, builds);
     let held: HashSet<&str> = (lb.members.iter())
         .filter(|m| m.data.is_some())
         .map(|m| m.name.as_str())
@@ -92,7 +93,99 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
     } else {
         container::list(a, name, limits, &|n, _| held.contains(n))?.unwrap_or(la)
     };
-    Ok(Some(diff(&la, &lb, name, builds)?))
+    let mut found = diff(&la, &lb, name, builds)?;
+    if let Some(cause) = moved {
+        // First of its kind: it explains the layers added or removed.
+        found.causes.insert(0, cause);
+        found.causes.sort_by_key(|c| c.kind);
+    }
+    Ok(Some(found))
+}
+
+/// Pair the image layers of `la` and `lb` by position and `diff_id`: a layer pairs with the one
+/// at its position when their `diff_id`s agree, else with the layer that has its `diff_id`
+/// (never by blob name), else by position among the rest. `lb`'s layers are renamed after the
+/// layers of `la` they pair with; a cause says where position and `diff_id` disagree.
+fn pair_layers(la: &Listing, lb: &mut Listing, builds: [usize; 2]) -> Option<Cause> {
+    let (a, b) = (&la.layers, &lb.layers);
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let mut of_b: Vec<Option<usize>> = vec![None; b.len()];
+    let mut taken = vec![false; a.len()];
+    let same = |i: usize, j: usize| a[i].1.is_some() && a[i].1 == b[j].1;
+    for i in 0..a.len().min(b.len()) {
+        if same(i, i) {
+            (of_b[i], taken[i]) = (Some(i), true);
+        }
+    }
+    let mut moved = Vec::new();
+    for (i, done) in taken.iter_mut().enumerate() {
+        if *done {
+            continue;
+        }
+        if let Some(j) = (0..b.len()).find(|&j| of_b[j].is_none() && same(i, j)) {
+            (of_b[j], *done) = (Some(i), true);
+            moved.push((i, j));
+        }
+    }
+    for i in 0..a.len().min(b.len()) {
+        if !taken[i] && of_b[i].is_none() {
+            (of_b[i], taken[i]) = (Some(i), true);
+        }
+    }
+    let (an, bn) = (letter(builds[0]), letter(builds[1]));
+    let renames: Vec<(String, String)> = (b.iter().zip(&of_b))
+        .map(|((name, _), pair)| {
+            let new = match pair {
+                Some(i) => a[*i].0.clone(),
+                None => format!("{name} ({bn})"),
+            };
+            (name.clone(), new)
+        })
+        .filter(|(old, new)| old != new)
+        .collect();
+    let rename = |n: &mut String| {
+        if let Some((old, new)) = (renames.iter()).find(|(old, _)| {
+            n == old
+                || n.strip_prefix(old.as_str())
+                    .is_some_and(|r| r.starts_with('!'))
+        }) {
+            *n = format!("{new}{}", &n[old.len()..]);
+        }
+    };
+    for m in &mut lb.members {
+        rename(&mut m.name);
+        rename(&mut m.parent);
+    }
+    if moved.is_empty() {
+        return None;
+    }
+    let layer = |n: &str| n.rsplit('!').next().unwrap_or(n).to_string();
+    let (i, j) = moved[0];
+    let digest = a[i].1.as_deref().unwrap_or_default();
+    let mut evidence = format!(
+        "{an}'s {} is {bn}'s {} (diff_id {})",
+        layer(&a[i].0),
+        layer(&b[j].0),
+        clip(digest, 19)
+    );
+    if moved.len() > 1 {
+        evidence.push_str(&format!(" and {} more layers moved", moved.len() - 1));
+    }
+    let all_by_id = (0..b.len()).all(|j| of_b[j].is_some_and(|i| same(i, j)));
+    let kind = if a.len() == b.len() && all_by_id {
+        CauseKind::Ordering
+    } else {
+        CauseKind::Layout
+    };
+    Some(Cause {
+        kind,
+        evidence,
+        hint: "the image's layers pair by diff_id at other positions: layers were reordered, added or removed; compare the build steps that make them (Dockerfile, the image's layer list)".into(),
+        sections: moved.iter().map(|&(i, _)| a[i].0.clone()).collect(),
+        builds,
+    })
 }
 
 fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Found, Error> {
@@ -502,7 +595,12 @@ fn config_diff(member: &str, a: &[u8], b: &[u8]) -> Vec<Finding> {
         }
         let show = |v: Option<&String>| v.map_or("(none)".to_string(), |s| clip(s, 40));
         let what = format!("config {k} {} vs {}", show(x), show(y));
-        let (kind, hint) = if k.contains("created") && !k.contains("created_by") {
+        // An entry only one side has (a history step added) is no time difference.
+        let (kind, hint) = if k.contains("created")
+            && !k.contains("created_by")
+            && x.is_some()
+            && y.is_some()
+        {
             (
                 CauseKind::Timestamp,
                 "the image config records when it was made: set it from SOURCE_DATE_EPOCH (buildah/podman --timestamp, docker buildx with SOURCE_DATE_EPOCH and rewrite-timestamp=true, Nix dockerTools created = \"1970-01-01T00:00:01Z\")".to_string(),
