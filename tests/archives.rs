@@ -420,6 +420,62 @@ fn oci_layout_directories_compare_through_index_json() {
     assert!(!text.contains("blobs/"), "{text}");
 }
 
+/// The ar symbol table (`/`, written by `ar s` / `ranlib`) is a member of its own: its date,
+/// whether it is there, and its symbols.
+#[test]
+fn ar_symbol_table_is_compared() {
+    if !have_tool("gcc") || !have_tool("ar") || !have_tool("ranlib") {
+        return;
+    }
+    let dir = tempdir();
+    sh(
+        dir.path(),
+        "printf 'int f1(void){return 1;}\\n' > a.c; printf 'int f1(void){return 1;}\\nint h1(void){return 2;}\\n' > a2.c; \
+         printf 'int f2(void){return 3;}\\n' > b.c; gcc -c a.c b.c; gcc -c a2.c -o a2.o; \
+         ar rcD one.a a.o b.o; ar rcD same.a a.o b.o; ar rcSD nosym.a a.o b.o; \
+         cp one.a stamped.a; ranlib -U stamped.a; ar rcD other.a a2.o b.o",
+    );
+    identical(dir.path(), "one.a", "same.a");
+    // ranlib -U dates the symbol table: timestamp, with the ar/ranlib hint.
+    let (v, k) = kinds(dir.path(), "one.a", "stamped.a");
+    assert_eq!(k, ["timestamp"], "{v:#}");
+    let cause = &v["files"][0]["causes"][0];
+    assert!(
+        cause["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("(symbol table): mtime 0 "),
+        "{cause}"
+    );
+    assert!(
+        cause["hint"].as_str().unwrap().contains("ranlib -D"),
+        "{cause}"
+    );
+    // No symbol table in B (ar S).
+    let (v, k) = kinds(dir.path(), "one.a", "nosym.a");
+    assert_eq!(k, ["layout"], "{v:#}");
+    let cause = &v["files"][0]["causes"][0];
+    assert!(
+        cause["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("only A has one.a!(symbol table)")
+    );
+    assert!(
+        cause["hint"].as_str().unwrap().contains("ranlib"),
+        "{cause}"
+    );
+    // Other symbols: named.
+    let (v, _) = kinds(dir.path(), "one.a", "other.a");
+    let evidence: Vec<&str> = (v["files"][0]["causes"].as_array().unwrap().iter())
+        .map(|c| c["evidence"].as_str().unwrap())
+        .collect();
+    assert!(
+        evidence.contains(&"(symbol table): symbols only in one build: (none) vs h1"),
+        "{evidence:?}"
+    );
+}
+
 #[test]
 fn hostile_archives_fail_cleanly() {
     if !have_tool("zstd") || !have_tool("python3") || !have_tool("gzip") {

@@ -227,6 +227,11 @@ fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Fou
         if content && !x.container {
             if is_image_metadata(&x.name) {
                 // index and manifest digests follow from the config and layers.
+            } else if x.name.ends_with(SYMBOL_TABLE)
+                && let (Some(da), Some(db)) = (&x.data, &y.data)
+            {
+                let parent_moved = reordered(la, lb).iter().any(|(p, _, _)| *p == x.parent);
+                findings.extend(symbol_table_diff(&x.name, da, db, parent_moved));
             } else if x.name.ends_with("!config")
                 && let (Some(da), Some(db)) = (&x.data, &y.data)
             {
@@ -320,11 +325,19 @@ fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Fou
             parts.push(format!("only {bn} has {}", list(&only_b, 3)));
         }
         let sections = only_a.iter().chain(&only_b).take(50).cloned().collect();
+        let index_only = only_a
+            .iter()
+            .chain(&only_b)
+            .all(|n| n.ends_with(SYMBOL_TABLE));
+        let hint = if index_only {
+            "one build indexes the archive and the other does not: run ar s (or ranlib) the same way on every build"
+        } else {
+            "members were added or removed: compare the inputs and the packing step's file list"
+        };
         out.push(cause(
             CauseKind::Layout,
             parts.join("; "),
-            "members were added or removed: compare the inputs and the packing step's file list"
-                .into(),
+            hint.into(),
             sections,
         ));
     }
@@ -571,6 +584,57 @@ fn children(l: &Listing) -> BTreeMap<&str, Vec<&str>> {
         }
     }
     m
+}
+
+/// The name an ar archive's symbol table is listed under.
+const SYMBOL_TABLE: &str = "!(symbol table)";
+
+/// Two ar symbol tables (one symbol a line): the same symbols in another order, or other symbols.
+/// An order that follows from the members' own order is said by that ordering cause.
+fn symbol_table_diff(member: &str, a: &[u8], b: &[u8], parent_moved: bool) -> Vec<Finding> {
+    let lines = |d: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(d)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let (la, lb) = (lines(a), lines(b));
+    let (mut sa, mut sb) = (la.clone(), lb.clone());
+    sa.sort();
+    sb.sort();
+    if sa == sb {
+        if parent_moved {
+            return Vec::new();
+        }
+        let k = la.iter().zip(&lb).position(|(x, y)| x != y).unwrap_or(0);
+        return vec![Finding {
+            kind: CauseKind::Ordering,
+            hint: "the symbol table lists the same symbols in another order: build it the same way (one ar/ranlib, objects in a sorted order)".into(),
+            what: format!("symbol table has {} before {}", clip(&la[k], 40), clip(&lb[k], 40)),
+            member: member.to_string(),
+        }];
+    }
+    let set = |v: &[String]| v.iter().cloned().collect::<HashSet<String>>();
+    let (ha, hb) = (set(&la), set(&lb));
+    let only = |x: &HashSet<String>, y: &HashSet<String>| -> Vec<String> {
+        let mut v: Vec<String> = x.difference(y).cloned().collect();
+        v.sort();
+        v
+    };
+    let (oa, ob) = (only(&ha, &hb), only(&hb, &ha));
+    let show = |v: &[String]| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            list(v, 3)
+        }
+    };
+    vec![Finding {
+        kind: CauseKind::Layout,
+        hint: "the archive's objects define other symbols: see the members that differ".into(),
+        what: format!("symbols only in one build: {} vs {}", show(&oa), show(&ob)),
+        member: member.to_string(),
+    }]
 }
 
 /// What differs inside an image config: its `created` time and history, mostly.
