@@ -188,6 +188,55 @@ fn dates_in_two_time_zones_hint_tz_utc() {
     assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
 }
 
+const FLAGS_RS: &str = "fn main() {\n    let v: Vec<u64> = std::env::args().map(|a| a.len() as u64).collect();\n    let s: u64 = v.iter().map(|x| x * x + 3).sum();\n    let mut acc = 0f64;\n    for i in 0..(s as usize * 1000) {\n        acc += (i as f64).sqrt();\n    }\n    println!(\"{s} {acc}\");\n}\n";
+
+/// rustc records no `-C` flags: one file built with other codegen units (the same symbols, in
+/// another order) or another opt-level (other code sizes) is `flags`, and the hint names which.
+#[test]
+fn rust_codegen_flags_are_flags() {
+    if !have_tool("rustc") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(dir.path().join("m.rs"), FLAGS_RS).unwrap();
+    // The four builds run at once.
+    let builds: Vec<_> = [
+        ("o3", &["-C", "opt-level=3"][..]),
+        ("again", &["-C", "opt-level=3"]),
+        ("cgu1", &["-C", "opt-level=3", "-C", "codegen-units=1"]),
+        ("o1", &["-C", "opt-level=1"]),
+    ]
+    .into_iter()
+    .map(|(out, flags)| {
+        Command::new("rustc")
+            .args(flags)
+            .args(["m.rs", "-o", out])
+            .current_dir(dir.path())
+            .env_remove("RUSTFLAGS")
+            .spawn()
+            .unwrap()
+    })
+    .collect();
+    for mut child in builds {
+        assert!(child.wait().unwrap().success());
+    }
+    let same = run_in(dir.path(), &["compare", "o3", "again"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+    for (other, which) in [("cgu1", "(codegen-units most likely"), ("o1", "(opt-level")] {
+        let out = run_in(dir.path(), &["compare", "--json", "o3", other]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let v = json(&out);
+        let kinds = cause_kinds(&v, 0);
+        assert_eq!(
+            kinds.first().map(String::as_str),
+            Some("flags"),
+            "{other}: {kinds:?}"
+        );
+        let hint = v["files"][0]["causes"][0]["hint"].as_str().unwrap();
+        assert!(hint.contains(which), "{other}: {hint}");
+    }
+}
+
 const STAMP_C: &str = "#include <stdio.h>\nint main(void) { printf(\"built %s %s\\n\", __DATE__, __TIME__); return 0; }\n";
 
 fn gcc_at_epoch(dir: &Path, name: &str, epoch: &str) {

@@ -176,6 +176,7 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Ve
     toolchain(&mut pair);
     version_info(&mut pair);
     flags(&mut pair);
+    rust_flags(&mut pair)?;
     mark_explained_by_strings(&mut pair, &subs);
     ordering(&mut pair);
     debug_only(&mut pair);
@@ -481,6 +482,84 @@ fn flags(pair: &mut Pair<'_>) {
         .filter(|n| is_code(n))
         .collect();
     pair.explained.extend(code);
+}
+
+/// The same rustc (its `.comment` identical), nothing embedded that differs (no path, time,
+/// toolchain or version), and other machine code: rustc ran with other `-C` flags, which it does
+/// not record. Which one is inferred: the same symbols in another order is a different split into
+/// codegen units; other symbols or sizes, another opt-level or target CPU.
+fn rust_flags(pair: &mut Pair<'_>) -> Result<(), Error> {
+    if !pair.causes.is_empty() || !pair.changed.iter().any(|n| is_code(n)) {
+        return Ok(());
+    }
+    let Some((ca, cb)) = pair.regions(".comment") else {
+        return Ok(());
+    };
+    if ca.sha256 != cb.sha256 || ca.size > 4096 {
+        return Ok(());
+    }
+    let comment = pair
+        .a
+        .facts
+        .source()
+        .read_at(ca.offset, ca.size)
+        .map_err(|e| Error::read(pair.a.path, e))?;
+    let comment = String::from_utf8_lossy(&comment);
+    let Some(rustc) = patterns::toolchain_tokens(&comment)
+        .into_iter()
+        .find(|t| t.starts_with("rustc version"))
+        .map(str::to_string)
+    else {
+        return Ok(());
+    };
+    let reordered = |name: &str| {
+        pair.regions(name).is_some_and(|(x, y)| {
+            x.sha256 != y.sha256 && x.size == y.size && x.histogram == y.histogram
+        })
+    };
+    let text = pair.regions(".text").map(|(x, y)| (x.size, y.size));
+    let cgu = reordered(".strtab") || reordered(".symtab");
+    // Code of the same size is more likely an edit to the source (a constant) than other flags.
+    if !cgu && text.is_none_or(|(x, y)| x == y) {
+        return Ok(());
+    }
+    let (which, evidence) = if cgu {
+        (
+            "codegen-units",
+            "the same symbols in another order (.strtab): the crate was split into other codegen units".to_string(),
+        )
+    } else {
+        let sizes = text.map_or(String::new(), |(x, y)| {
+            format!(": .text is {x} vs {y} bytes")
+        });
+        (
+            "opt-level or target-cpu",
+            format!("other symbols or code sizes{sizes}: other optimisation or target CPU"),
+        )
+    };
+    let sections: Vec<String> = (pair.differing.iter())
+        .filter(|n| !is_build_id(n))
+        .map(|n| n.to_string())
+        .collect();
+    pair.causes.push(Cause {
+        kind: CauseKind::Flags,
+        evidence: format!(
+            "the same {} and nothing embedded differs, yet the code does; {evidence}",
+            clip(&rustc, 40)
+        ),
+        hint: format!(
+            "rustc ran with other code-generation flags ({which} most likely; rustc does not record them): use the same -C opt-level, -C codegen-units and -C target-cpu on every builder (RUSTFLAGS, [profile.*] in Cargo.toml, .cargo/config.toml)"
+        ),
+        sections,
+        builds: [pair.a.build, pair.b.build],
+    });
+    // The same symbols reordered leave nothing to attribute; other code sizes might also be an
+    // edit to the source, so the `code` cause stays beside it.
+    if cgu {
+        let all: Vec<&str> = pair.differing.clone();
+        pair.explained.extend(all);
+    }
+    Ok(())
 }
 
 /// Version-control revisions and times embedded by the build (Go's `vcs.*` build settings,
