@@ -484,7 +484,7 @@ fn hostile_archives_fail_cleanly() {
     let dir = tempdir();
     sh(
         dir.path(),
-        "head -c 200000000 /dev/zero | zstd -q -19 > bomb.zst; head -c 100 /dev/zero | zstd -q > small.zst; \
+        "head -c 200000000 /dev/zero | zstd -q -3 > bomb.zst; head -c 100 /dev/zero | zstd -q > small.zst; \
          python3 -c \"import tarfile, io\nwith tarfile.open('many.tar', 'w') as t:\n  for i in range(100001):\n    t.addfile(tarfile.TarInfo('f%d' % i), io.BytesIO(b''))\"; \
          echo x > deep; for i in $(seq 1 20); do gzip -nc deep > deep.gz; mv deep.gz deep; done; cp deep deep2; \
          printf y > y; for i in $(seq 1 20); do gzip -nc y > y.gz; mv y.gz y; done",
@@ -529,6 +529,65 @@ fn hostile_archives_fail_cleanly() {
         "{}",
         stdout(&out)
     );
+}
+
+/// `repro-check compare a b` in `dir` with its address space capped at 1 GiB: a bomb that were
+/// unpacked into memory would abort instead of ending in a sentence.
+fn compare_capped(dir: &Path, a: &str, b: &str) -> std::process::Output {
+    Command::new("bash")
+        .args(["-c", "ulimit -v 1048576; exec \"$0\" compare \"$1\" \"$2\""])
+        .arg(bin())
+        .args([a, b])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// Bombs (a zip entry of 9 MiB of zeros, a zstd stream expanding 30000× inside a tar) and path
+/// tricks (tar names with `..`, `/` and escapes, an OCI layout whose digests climb out of
+/// `blobs/`): a report or an error sentence naming the member, in bounded memory; never a crash.
+#[test]
+fn hostile_members_are_named_in_bounded_memory() {
+    if !have_tool("python3") || !have_tool("zstd") || !have_tool("tar") {
+        return;
+    }
+    let dir = tempdir();
+    sh(
+        dir.path(),
+        "python3 -c \"import zipfile\nfor n, size in (('bomb.zip', 9 << 20), ('small.zip', 10)):\n  with zipfile.ZipFile(n, 'w', zipfile.ZIP_DEFLATED) as z:\n    z.writestr(zipfile.ZipInfo('zeros', (2020, 1, 1, 0, 0, 0)), bytes(size))\"; \
+         head -c 40000000 /dev/zero | zstd -q -3 > bomb.zst; printf x | zstd -q > small.zst; \
+         tar --owner=0 --group=0 --mtime=@0 -cf nested.tar bomb.zst; tar --owner=0 --group=0 --mtime=@0 -cf plain.tar small.zst; \
+         python3 -c \"import tarfile, io\nfor n, body in (('tricks.tar', b'a'), ('tricks2.tar', b'b')):\n  with tarfile.open(n, 'w') as t:\n    for name in ('../../etc/passwd', '/abs/path', 'a/../../b', 'esc\\x1b[31mred'):\n      i = tarfile.TarInfo(name); i.size = 1; t.addfile(i, io.BytesIO(body))\"; \
+         for d in la lb; do mkdir -p $d/blobs/sha256; echo '{\"imageLayoutVersion\": \"1.0.0\"}' > $d/oci-layout; done; \
+         echo '{\"schemaVersion\": 2, \"manifests\": [{\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"digest\": \"sha256:../../../etc/passwd\", \"size\": 1}]}' > la/index.json; \
+         echo '{\"schemaVersion\": 2, \"manifests\": [{\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"digest\": \"sha256:../../../etc/hostname\", \"size\": 1}]}' > lb/index.json",
+    );
+    // Deflate expands at most ~1000×: streamed and hashed, never held.
+    let out = compare_capped(dir.path(), "bomb.zip", "small.zip");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("zeros: contents differ (9437184 vs 10 bytes; too large to hold"),
+        "{}",
+        stdout(&out)
+    );
+    let out = compare_capped(dir.path(), "nested.tar", "plain.tar");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{}{err}", stdout(&out));
+    assert!(
+        err.contains("cannot unpack nested.tar!bomb.zst!bomb: it expands more than 1000×"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Names are reported, escaped, never followed.
+    let out = compare_capped(dir.path(), "tricks.tar", "tricks2.tar");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("../../etc/passwd: contents differ"), "{text}");
+    assert!(!text.contains('\x1b'), "{text}");
+    // Digests that climb out of blobs/ name no blob: the index itself differs, nothing is read.
+    let out = compare_capped(dir.path(), "la", "lb");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("root:"), "{}", stdout(&out));
 }
 
 #[test]
