@@ -82,7 +82,20 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
     let Some(mut lb) = container::list(b, name, limits, &hold_b)? else {
         return Ok(None);
     };
-    let moved = pair_layers(&la, &mut lb, builds);
+    let (moved, renames) = pair_layers(&la, &lb, builds);
+    if !renames.is_empty() {
+        // B's members were kept by their names before pairing: list B again, keeping the bytes
+        // of the members that differ from the A layers they pair with.
+        let hold = |n: &str, sha: &str| {
+            let n = renamed(&renames, n);
+            by_name_a.get(n.as_str()).is_some_and(|m| m.sha256 != sha)
+        };
+        lb = container::list(b, name, limits, &hold)?.unwrap_or(lb);
+        for m in &mut lb.members {
+            m.name = renamed(&renames, &m.name);
+            m.parent = renamed(&renames, &m.parent);
+        }
+    }
     let held: HashSet<&str> = (lb.members.iter())
         .filter(|m| m.data.is_some())
         .map(|m| m.name.as_str())
@@ -105,11 +118,16 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
 /// Pair the image layers of `la` and `lb` by position and `diff_id`: a layer pairs with the one
 /// at its position when their `diff_id`s agree, else with the layer that has its `diff_id`
 /// (never by blob name), else by position among the rest. `lb`'s layers are renamed after the
-/// layers of `la` they pair with; a cause says where position and `diff_id` disagree.
-fn pair_layers(la: &Listing, lb: &mut Listing, builds: [usize; 2]) -> Option<Cause> {
+/// layers of `la` they pair with (the renames returned); a cause says where position and
+/// `diff_id` disagree.
+fn pair_layers(
+    la: &Listing,
+    lb: &Listing,
+    builds: [usize; 2],
+) -> (Option<Cause>, Vec<(String, String)>) {
     let (a, b) = (&la.layers, &lb.layers);
     if a.is_empty() || b.is_empty() {
-        return None;
+        return (None, Vec::new());
     }
     let mut of_b: Vec<Option<usize>> = vec![None; b.len()];
     let mut taken = vec![false; a.len()];
@@ -145,21 +163,8 @@ fn pair_layers(la: &Listing, lb: &mut Listing, builds: [usize; 2]) -> Option<Cau
         })
         .filter(|(old, new)| old != new)
         .collect();
-    let rename = |n: &mut String| {
-        if let Some((old, new)) = (renames.iter()).find(|(old, _)| {
-            n == old
-                || n.strip_prefix(old.as_str())
-                    .is_some_and(|r| r.starts_with('!'))
-        }) {
-            *n = format!("{new}{}", &n[old.len()..]);
-        }
-    };
-    for m in &mut lb.members {
-        rename(&mut m.name);
-        rename(&mut m.parent);
-    }
     if moved.is_empty() {
-        return None;
+        return (None, renames);
     }
     let layer = |n: &str| n.rsplit('!').next().unwrap_or(n).to_string();
     let (i, j) = moved[0];
@@ -179,13 +184,14 @@ fn pair_layers(la: &Listing, lb: &mut Listing, builds: [usize; 2]) -> Option<Cau
     } else {
         CauseKind::Layout
     };
-    Some(Cause {
+    let cause = Cause {
         kind,
         evidence,
         hint: "the image's layers pair by diff_id at other positions: layers were reordered, added or removed; compare the build steps that make them (Dockerfile, the image's layer list)".into(),
         sections: moved.iter().map(|&(i, _)| a[i].0.clone()).collect(),
         builds,
-    })
+    };
+    (Some(cause), renames)
 }
 
 fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Found, Error> {
@@ -584,6 +590,19 @@ fn children(l: &Listing) -> BTreeMap<&str, Vec<&str>> {
         }
     }
     m
+}
+
+/// `n` with the layer it is in renamed as `renames` says (`x!layer 3!f` → `x!layer 2!f`).
+fn renamed(renames: &[(String, String)], n: &str) -> String {
+    (renames.iter())
+        .find(|(old, _)| {
+            n.strip_prefix(old.as_str())
+                .is_some_and(|r| r.is_empty() || r.starts_with('!'))
+        })
+        .map_or_else(
+            || n.to_string(),
+            |(old, new)| format!("{new}{}", &n[old.len()..]),
+        )
 }
 
 /// The name an ar archive's symbol table is listed under.
