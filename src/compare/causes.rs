@@ -198,9 +198,17 @@ fn string_diffs(pair: &mut Pair<'_>, notes: &mut Vec<String>) -> Result<(), Erro
         };
         // Compressed debug sections (`-gz`, `--compress-debug-sections`) are read expanded.
         let (xa, xb) = (
-            regions::expand(&src_a, ra, strings::BUDGET),
-            regions::expand(&src_b, rb, strings::BUDGET),
+            regions::expand(&src_a, ra, regions::MAX_EXPANDED),
+            regions::expand(&src_b, rb, regions::MAX_EXPANDED),
         );
+        let cut = |r: &Region| r.compressed.is_some_and(|c| c.size > regions::MAX_EXPANDED);
+        if cut(ra) || cut(rb) {
+            notes.push(format!(
+                "{name} is compressed and expands past {} MiB: only its first {} MiB were examined",
+                regions::MAX_EXPANDED >> 20,
+                regions::MAX_EXPANDED >> 20
+            ));
+        }
         let (sa, sb) = (xa.as_deref(), xb.as_deref());
         // A section is compressed only when that makes it smaller, so one side may be plain.
         let d = strings::diff(

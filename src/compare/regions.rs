@@ -42,6 +42,9 @@ pub struct Compressed {
     pub size: u64,
 }
 
+/// Decompressed bytes of one compressed section held for string analysis (both sides: twice).
+pub const MAX_EXPANDED: u64 = 32 << 20;
+
 /// `sh_flags` bit of a section whose bytes start with a compression header.
 const SHF_COMPRESSED: u64 = 0x800;
 const ELFCOMPRESS_ZLIB: u32 = 1;
@@ -251,7 +254,7 @@ pub fn expand(src: &dyn ReadAt, r: &Region, max: u64) -> Option<Vec<u8>> {
         Box::new(flate2::read::ZlibDecoder::new(raw.as_slice()))
     };
     // The header's size bounds the output too: a stream that claims little and gives much stops.
-    let mut out = Vec::with_capacity(c.size.min(max).min(64 << 20) as usize);
+    let mut out = Vec::with_capacity(c.size.min(max).min(1 << 20) as usize);
     reader.take(c.size.min(max)).read_to_end(&mut out).ok()?;
     Some(out)
 }
