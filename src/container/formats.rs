@@ -14,9 +14,11 @@ type Fields = BTreeMap<String, String>;
 
 /// `1704067200 (2024-01-01T00:00:00Z)`: epoch seconds and their UTC date.
 pub fn epoch(secs: u64) -> String {
-    match SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs.min(1 << 40))) {
-        Some(t) => format!("{secs} ({})", humantime::format_rfc3339_seconds(t)),
-        None => secs.to_string(),
+    // RFC 3339 has four-digit years: a later date (a hostile header) is shown as seconds only.
+    const LAST: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    match SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs)) {
+        Some(t) if secs <= LAST => format!("{secs} ({})", humantime::format_rfc3339_seconds(t)),
+        _ => secs.to_string(),
     }
 }
 
@@ -550,4 +552,21 @@ pub(super) fn zip<R: Read + Seek>(
         w.stream(&mut bounded, &member, name, i, depth, f)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_past_year_9999_is_seconds_only() {
+        assert_eq!(epoch(0), "0 (1970-01-01T00:00:00Z)");
+        assert_eq!(
+            epoch(253_402_300_799),
+            "253402300799 (9999-12-31T23:59:59Z)"
+        );
+        // Found by the archive fuzz target: an ar member dated in the year 36812 panicked.
+        assert_eq!(epoch(1 << 40), "1099511627776");
+        assert_eq!(epoch(u64::MAX), u64::MAX.to_string());
+    }
 }
