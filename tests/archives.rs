@@ -264,39 +264,66 @@ fn pyc_source_mtime_is_timestamp() {
     );
 }
 
-/// An OCI image archive written per the image-spec: oci-layout, index.json → manifest → config
-/// and one gzip layer; blobs named by their digests.
+/// OCI images written per the image-spec: oci-layout, index.json → manifest → config (with
+/// rootfs.diff_ids and history) and gzip layers; blobs named by their digests. As a tarball
+/// (oci-archive) or as a layout directory.
 const OCI_PY: &str = r#"
-import hashlib, io, json, sys, tarfile, gzip
+import hashlib, io, json, os, sys, tarfile, gzip
 def blob(files, data):
     h = hashlib.sha256(data).hexdigest(); files['blobs/sha256/' + h] = data; return 'sha256:' + h, len(data)
-def make(out, created, content):
-    files = {}
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode='w', format=tarfile.GNU_FORMAT) as t:
-        i = tarfile.TarInfo('app/hello.txt'); i.size = len(content); i.mtime = 1600000000
-        t.addfile(i, io.BytesIO(content))
-    layer = gzip.compress(raw.getvalue(), mtime=0)
-    ld, ls = blob(files, layer)
-    diff = 'sha256:' + hashlib.sha256(raw.getvalue()).hexdigest()
+def make(out, created, layers, directory=False):
+    files = {}; descs = []; diffs = []
+    for name, content in layers:
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode='w', format=tarfile.GNU_FORMAT) as t:
+            i = tarfile.TarInfo(name); i.size = len(content); i.mtime = 1600000000
+            t.addfile(i, io.BytesIO(content))
+        ld, ls = blob(files, gzip.compress(raw.getvalue(), mtime=0))
+        descs.append({'mediaType': 'application/vnd.oci.image.layer.v1.tar+gzip', 'digest': ld, 'size': ls})
+        diffs.append('sha256:' + hashlib.sha256(raw.getvalue()).hexdigest())
     config = json.dumps({'created': created, 'architecture': 'amd64', 'os': 'linux',
-        'rootfs': {'type': 'layers', 'diff_ids': [diff]}, 'history': [{'created': created, 'created_by': 'test'}]}).encode()
+        'rootfs': {'type': 'layers', 'diff_ids': diffs},
+        'history': [{'created': created, 'created_by': 'layer %d' % k} for k in range(len(layers))]}).encode()
     cd, cs = blob(files, config)
     manifest = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
         'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': cd, 'size': cs},
-        'layers': [{'mediaType': 'application/vnd.oci.image.layer.v1.tar+gzip', 'digest': ld, 'size': ls}]}).encode()
+        'layers': descs}).encode()
     md, ms = blob(files, manifest)
     files['index.json'] = json.dumps({'schemaVersion': 2, 'manifests': [{'mediaType': 'application/vnd.oci.image.manifest.v1+json', 'digest': md, 'size': ms}]}).encode()
     files['oci-layout'] = b'{"imageLayoutVersion": "1.0.0"}'
+    if directory:
+        for name in files:
+            os.makedirs(os.path.dirname(os.path.join(out, name)), exist_ok=True)
+            open(os.path.join(out, name), 'wb').write(files[name])
+        return
     with tarfile.open(out, 'w', format=tarfile.GNU_FORMAT) as t:
         for name in sorted(files):
             i = tarfile.TarInfo(name); i.size = len(files[name]); i.mtime = 0
             t.addfile(i, io.BytesIO(files[name]))
-make('a.tar', '2020-01-01T00:00:00Z', b'hello\n')
-make('same.tar', '2020-01-01T00:00:00Z', b'hello\n')
-make('b.tar', '2024-01-01T00:00:00Z', b'hello\n')
-make('c.tar', '2020-01-01T00:00:00Z', b'hello, world\n')
+old, new = '2020-01-01T00:00:00Z', '2024-01-01T00:00:00Z'
+hello = [('app/hello.txt', b'hello\n')]
+make('a.tar', old, hello)
+make('same.tar', old, hello)
+make('b.tar', new, hello)
+make('c.tar', old, [('app/hello.txt', b'hello, world\n')])
+base, extra, app = ('etc/base', b'base\n'), ('etc/extra', b'extra\n'), ('app/hello.txt', b'hello\n')
+make('two.tar', old, [base, app])
+make('three.tar', old, [base, extra, app])
+make('swapped.tar', old, [app, base])
+make('adir', old, hello, True)
+make('samedir', old, hello, True)
+make('bdir', new, [('app/hello.txt', b'hello, world\n')], True)
 "#;
+
+/// The member names of the first file's report.
+fn member_names(v: &Value) -> Vec<&str> {
+    v["files"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect()
+}
 
 #[test]
 fn oci_archive_pairs_layers_by_position() {
@@ -321,13 +348,132 @@ fn oci_archive_pairs_layers_by_position() {
     // Other layer content: the member inside layer 1 is named and diffed, never by blob name.
     let (v, k) = kinds(dir.path(), "a.tar", "c.tar");
     assert!(!k.contains(&"build-path".to_string()), "{k:?}");
-    let names: Vec<&str> = v["files"][0]["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["name"].as_str().unwrap())
+    assert!(
+        member_names(&v).contains(&"a.tar!layer 1!app/hello.txt"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn oci_layers_pair_by_diff_id_when_position_disagrees() {
+    if !have_tool("python3") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(dir.path().join("oci.py"), OCI_PY).unwrap();
+    sh(dir.path(), "python3 oci.py");
+    // A layer inserted: B's layer 3 is A's layer 2 (same diff_id); B's layer 2 is new.
+    let (v, k) = kinds(dir.path(), "two.tar", "three.tar");
+    assert_eq!(k.first().map(String::as_str), Some("layout"), "{v:#}");
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("A's layer 2 is B's layer 3 (diff_id sha256:"),
+        "{evidence}"
+    );
+    let names = member_names(&v);
+    assert!(names.contains(&"two.tar!layer 2 (B)"), "{names:?}");
+    // Layer 2's contents were paired with B's layer 3: nothing inside them differs.
+    assert!(
+        !names.iter().any(|n| n.contains("app/hello.txt")),
+        "{names:?}"
+    );
+    // The same layers in another order: ordering, said once.
+    let (v, k) = kinds(dir.path(), "two.tar", "swapped.tar");
+    assert_eq!(k.first().map(String::as_str), Some("ordering"), "{v:#}");
+    assert!(
+        !member_names(&v)
+            .iter()
+            .any(|n| n.contains("!etc/") || n.contains("!app/")),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn oci_layout_directories_compare_through_index_json() {
+    if !have_tool("python3") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(dir.path().join("oci.py"), OCI_PY).unwrap();
+    sh(dir.path(), "python3 oci.py");
+    identical(dir.path(), "adir", "samedir");
+    let out = run_in(dir.path(), &["compare", "--json", "adir", "bdir"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    // One row for the image (its index.json); the blobs, named by digest, are not rows.
+    let paths: Vec<&str> = (v["files"].as_array().unwrap().iter())
+        .filter(|f| f["identical"] == false)
+        .map(|f| f["path"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"a.tar!layer 1!app/hello.txt"), "{names:?}");
+    assert_eq!(paths, ["index.json"], "{v:#}");
+    let kinds: Vec<&str> = (v["files"][0]["causes"].as_array().unwrap().iter())
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"timestamp"), "{v:#}");
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(evidence.contains("config created"), "{evidence}");
+    assert!(
+        member_names(&v).contains(&"index.json!layer 1!app/hello.txt"),
+        "{v:#}"
+    );
+    let text = stdout(&run_in(dir.path(), &["compare", "adir", "bdir"]));
+    assert!(!text.contains("blobs/"), "{text}");
+}
+
+/// The ar symbol table (`/`, written by `ar s` / `ranlib`) is a member of its own: its date,
+/// whether it is there, and its symbols.
+#[test]
+fn ar_symbol_table_is_compared() {
+    if !have_tool("gcc") || !have_tool("ar") || !have_tool("ranlib") {
+        return;
+    }
+    let dir = tempdir();
+    sh(
+        dir.path(),
+        "printf 'int f1(void){return 1;}\\n' > a.c; printf 'int f1(void){return 1;}\\nint h1(void){return 2;}\\n' > a2.c; \
+         printf 'int f2(void){return 3;}\\n' > b.c; gcc -c a.c b.c; gcc -c a2.c -o a2.o; \
+         ar rcD one.a a.o b.o; ar rcD same.a a.o b.o; ar rcSD nosym.a a.o b.o; \
+         cp one.a stamped.a; ranlib -U stamped.a; ar rcD other.a a2.o b.o",
+    );
+    identical(dir.path(), "one.a", "same.a");
+    // ranlib -U dates the symbol table: timestamp, with the ar/ranlib hint.
+    let (v, k) = kinds(dir.path(), "one.a", "stamped.a");
+    assert_eq!(k, ["timestamp"], "{v:#}");
+    let cause = &v["files"][0]["causes"][0];
+    assert!(
+        cause["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("(symbol table): mtime 0 "),
+        "{cause}"
+    );
+    assert!(
+        cause["hint"].as_str().unwrap().contains("ranlib -D"),
+        "{cause}"
+    );
+    // No symbol table in B (ar S).
+    let (v, k) = kinds(dir.path(), "one.a", "nosym.a");
+    assert_eq!(k, ["layout"], "{v:#}");
+    let cause = &v["files"][0]["causes"][0];
+    assert!(
+        cause["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("only A has one.a!(symbol table)")
+    );
+    assert!(
+        cause["hint"].as_str().unwrap().contains("ranlib"),
+        "{cause}"
+    );
+    // Other symbols: named.
+    let (v, _) = kinds(dir.path(), "one.a", "other.a");
+    let evidence: Vec<&str> = (v["files"][0]["causes"].as_array().unwrap().iter())
+        .map(|c| c["evidence"].as_str().unwrap())
+        .collect();
+    assert!(
+        evidence.contains(&"(symbol table): symbols only in one build: (none) vs h1"),
+        "{evidence:?}"
+    );
 }
 
 #[test]
@@ -338,7 +484,7 @@ fn hostile_archives_fail_cleanly() {
     let dir = tempdir();
     sh(
         dir.path(),
-        "head -c 200000000 /dev/zero | zstd -q -19 > bomb.zst; head -c 100 /dev/zero | zstd -q > small.zst; \
+        "head -c 200000000 /dev/zero | zstd -q -3 > bomb.zst; head -c 100 /dev/zero | zstd -q > small.zst; \
          python3 -c \"import tarfile, io\nwith tarfile.open('many.tar', 'w') as t:\n  for i in range(100001):\n    t.addfile(tarfile.TarInfo('f%d' % i), io.BytesIO(b''))\"; \
          echo x > deep; for i in $(seq 1 20); do gzip -nc deep > deep.gz; mv deep.gz deep; done; cp deep deep2; \
          printf y > y; for i in $(seq 1 20); do gzip -nc y > y.gz; mv y.gz y; done",
@@ -383,6 +529,65 @@ fn hostile_archives_fail_cleanly() {
         "{}",
         stdout(&out)
     );
+}
+
+/// `repro-check compare a b` in `dir` with its address space capped at 1 GiB: a bomb that were
+/// unpacked into memory would abort instead of ending in a sentence.
+fn compare_capped(dir: &Path, a: &str, b: &str) -> std::process::Output {
+    Command::new("bash")
+        .args(["-c", "ulimit -v 1048576; exec \"$0\" compare \"$1\" \"$2\""])
+        .arg(bin())
+        .args([a, b])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// Bombs (a zip entry of 9 MiB of zeros, a zstd stream expanding 30000× inside a tar) and path
+/// tricks (tar names with `..`, `/` and escapes, an OCI layout whose digests climb out of
+/// `blobs/`): a report or an error sentence naming the member, in bounded memory; never a crash.
+#[test]
+fn hostile_members_are_named_in_bounded_memory() {
+    if !have_tool("python3") || !have_tool("zstd") || !have_tool("tar") {
+        return;
+    }
+    let dir = tempdir();
+    sh(
+        dir.path(),
+        "python3 -c \"import zipfile\nfor n, size in (('bomb.zip', 9 << 20), ('small.zip', 10)):\n  with zipfile.ZipFile(n, 'w', zipfile.ZIP_DEFLATED) as z:\n    z.writestr(zipfile.ZipInfo('zeros', (2020, 1, 1, 0, 0, 0)), bytes(size))\"; \
+         head -c 40000000 /dev/zero | zstd -q -3 > bomb.zst; printf x | zstd -q > small.zst; \
+         tar --owner=0 --group=0 --mtime=@0 -cf nested.tar bomb.zst; tar --owner=0 --group=0 --mtime=@0 -cf plain.tar small.zst; \
+         python3 -c \"import tarfile, io\nfor n, body in (('tricks.tar', b'a'), ('tricks2.tar', b'b')):\n  with tarfile.open(n, 'w') as t:\n    for name in ('../../etc/passwd', '/abs/path', 'a/../../b', 'esc\\x1b[31mred'):\n      i = tarfile.TarInfo(name); i.size = 1; t.addfile(i, io.BytesIO(body))\"; \
+         for d in la lb; do mkdir -p $d/blobs/sha256; echo '{\"imageLayoutVersion\": \"1.0.0\"}' > $d/oci-layout; done; \
+         echo '{\"schemaVersion\": 2, \"manifests\": [{\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"digest\": \"sha256:../../../etc/passwd\", \"size\": 1}]}' > la/index.json; \
+         echo '{\"schemaVersion\": 2, \"manifests\": [{\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"digest\": \"sha256:../../../etc/hostname\", \"size\": 1}]}' > lb/index.json",
+    );
+    // Deflate expands at most ~1000×: streamed and hashed, never held.
+    let out = compare_capped(dir.path(), "bomb.zip", "small.zip");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("zeros: contents differ (9437184 vs 10 bytes; too large to hold"),
+        "{}",
+        stdout(&out)
+    );
+    let out = compare_capped(dir.path(), "nested.tar", "plain.tar");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{}{err}", stdout(&out));
+    assert!(
+        err.contains("cannot unpack nested.tar!bomb.zst!bomb: it expands more than 1000×"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Names are reported, escaped, never followed.
+    let out = compare_capped(dir.path(), "tricks.tar", "tricks2.tar");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("../../etc/passwd: contents differ"), "{text}");
+    assert!(!text.contains('\x1b'), "{text}");
+    // Digests that climb out of blobs/ name no blob: the index itself differs, nothing is read.
+    let out = compare_capped(dir.path(), "la", "lb");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("root:"), "{}", stdout(&out));
 }
 
 #[test]

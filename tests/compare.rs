@@ -96,6 +96,147 @@ fn rust_debug_build_in_two_directories_is_build_path() {
     assert!(report.lines().count() < 20, "{report}");
 }
 
+/// `-g3 -gdwarf-4` puts the build directory (`DW_AT_comp_dir`) into `.debug_str`, large enough
+/// (the macros) for `-gz` to compress it: the path is only found after decompression.
+#[test]
+fn c_with_compressed_debug_sections_in_two_directories_is_build_path() {
+    if !have_tool("gcc") {
+        return;
+    }
+    for gz in ["-gz", "-gz=zlib-gnu"] {
+        let dir = tempdir();
+        for d in ["one", "two"] {
+            let at = dir.path().join(d);
+            std::fs::create_dir(&at).unwrap();
+            compile_c(
+                "gcc",
+                &at,
+                "hello",
+                "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n",
+                &["-O2", "-g3", "-gdwarf-4", gz],
+            );
+        }
+        let out = run_in(dir.path(), &["compare", "--json", "one/hello", "two/hello"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let v = json(&out);
+        let kinds = cause_kinds(&v, 0);
+        assert_eq!(
+            kinds.first().map(String::as_str),
+            Some("build-path"),
+            "{gz}: {kinds:?}"
+        );
+        let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+        let (da, db) = (dir.path().join("one"), dir.path().join("two"));
+        assert!(
+            evidence.contains(&format!("embeds {}", da.display()))
+                && evidence.contains(&format!("embeds {}", db.display()))
+                && evidence.contains("debug_str"),
+            "{gz}: {evidence}"
+        );
+        assert!(kinds.contains(&"debug-only".to_string()), "{gz}: {kinds:?}");
+    }
+}
+
+/// A build step that honours SOURCE_DATE_EPOCH but formats it in the builder's time zone (POSIX
+/// `TZ` strings: no time zone database needed): `TZ=UTC`, not SOURCE_DATE_EPOCH, is the fix.
+#[test]
+fn dates_in_two_time_zones_hint_tz_utc() {
+    if !have_tool("date") {
+        return;
+    }
+    let dir = tempdir();
+    let stamp = |name: &str, tz: &str, epoch: &str| {
+        let out = Command::new("date")
+            .args(["-d", &format!("@{epoch}")])
+            .env("TZ", tz)
+            .env("LC_ALL", "C")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = format!("version 1.0\nbuilt on {}", stdout(&out));
+        std::fs::write(dir.path().join(name), text).unwrap();
+    };
+    stamp("utc.txt", "UTC0", "1700000000");
+    stamp("est.txt", "EST5", "1700000000");
+    stamp("later.txt", "UTC0", "1700003600");
+    stamp("again.txt", "UTC0", "1700000000");
+    let out = run_in(dir.path(), &["compare", "--json", "utc.txt", "est.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(cause_kinds(&v, 0), ["timestamp"]);
+    let cause = &v["files"][0]["causes"][0];
+    assert!(
+        cause["hint"].as_str().unwrap().contains("TZ=UTC"),
+        "{cause}"
+    );
+    assert!(
+        cause["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("\"22:13:20\" vs \"17:13:20\""),
+        "{cause}"
+    );
+    // Another instant is another SOURCE_DATE_EPOCH, not another zone.
+    let out = run_in(dir.path(), &["compare", "--json", "utc.txt", "later.txt"]);
+    let v = json(&out);
+    let hint = v["files"][0]["causes"][0]["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("SOURCE_DATE_EPOCH") && !hint.contains("TZ=UTC"),
+        "{hint}"
+    );
+    let same = run_in(dir.path(), &["compare", "utc.txt", "again.txt"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+}
+
+const FLAGS_RS: &str = "fn main() {\n    let v: Vec<u64> = std::env::args().map(|a| a.len() as u64).collect();\n    let s: u64 = v.iter().map(|x| x * x + 3).sum();\n    let mut acc = 0f64;\n    for i in 0..(s as usize * 1000) {\n        acc += (i as f64).sqrt();\n    }\n    println!(\"{s} {acc}\");\n}\n";
+
+/// rustc records no `-C` flags: one file built with other codegen units (the same symbols, in
+/// another order) or another opt-level (other code sizes) is `flags`, and the hint names which.
+#[test]
+fn rust_codegen_flags_are_flags() {
+    if !have_tool("rustc") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(dir.path().join("m.rs"), FLAGS_RS).unwrap();
+    // The four builds run at once.
+    let builds: Vec<_> = [
+        ("o3", &["-C", "opt-level=3"][..]),
+        ("again", &["-C", "opt-level=3"]),
+        ("cgu1", &["-C", "opt-level=3", "-C", "codegen-units=1"]),
+        ("o1", &["-C", "opt-level=1"]),
+    ]
+    .into_iter()
+    .map(|(out, flags)| {
+        Command::new("rustc")
+            .args(flags)
+            .args(["m.rs", "-o", out])
+            .current_dir(dir.path())
+            .env_remove("RUSTFLAGS")
+            .spawn()
+            .unwrap()
+    })
+    .collect();
+    for mut child in builds {
+        assert!(child.wait().unwrap().success());
+    }
+    let same = run_in(dir.path(), &["compare", "o3", "again"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+    for (other, which) in [("cgu1", "(codegen-units most likely"), ("o1", "(opt-level")] {
+        let out = run_in(dir.path(), &["compare", "--json", "o3", other]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let v = json(&out);
+        let kinds = cause_kinds(&v, 0);
+        assert_eq!(
+            kinds.first().map(String::as_str),
+            Some("flags"),
+            "{other}: {kinds:?}"
+        );
+        let hint = v["files"][0]["causes"][0]["hint"].as_str().unwrap();
+        assert!(hint.contains(which), "{other}: {hint}");
+    }
+}
+
 const STAMP_C: &str = "#include <stdio.h>\nint main(void) { printf(\"built %s %s\\n\", __DATE__, __TIME__); return 0; }\n";
 
 fn gcc_at_epoch(dir: &Path, name: &str, epoch: &str) {

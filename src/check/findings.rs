@@ -909,6 +909,7 @@ mod tests {
             offset: 0x1000,
             size: 0x1000,
             align: 1,
+            flags: 0,
         }];
         let mut scan = ScanResult {
             scratch_paths: vec![hit("/tmp/run.sock", 0x10)],

@@ -12,6 +12,7 @@ use super::patterns::{self, Substitution};
 use super::regions::{self, FileFacts, Region};
 use super::strings::{self, Span, StringDiff};
 use crate::Error;
+use crate::elf::ReadAt;
 
 const BUILD_ID: &str = ".note.gnu.build-id";
 /// Go's own build ID note (a hash of the inputs, like the GNU one).
@@ -175,6 +176,7 @@ pub fn explain(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Ve
     toolchain(&mut pair);
     version_info(&mut pair);
     flags(&mut pair);
+    rust_flags(&mut pair)?;
     mark_explained_by_strings(&mut pair, &subs);
     ordering(&mut pair);
     debug_only(&mut pair);
@@ -194,13 +196,25 @@ fn string_diffs(pair: &mut Pair<'_>, notes: &mut Vec<String>) -> Result<(), Erro
         let Some((ra, rb)) = pair.regions(name) else {
             continue;
         };
-        let span = |path, src, r: &Region| Span {
-            path,
-            src,
-            offset: r.offset,
-            size: r.size,
-        };
-        let d = strings::diff(&span(a.path, &src_a, ra), &span(b.path, &src_b, rb))?;
+        // Compressed debug sections (`-gz`, `--compress-debug-sections`) are read expanded.
+        let (xa, xb) = (
+            regions::expand(&src_a, ra, regions::MAX_EXPANDED),
+            regions::expand(&src_b, rb, regions::MAX_EXPANDED),
+        );
+        let cut = |r: &Region| r.compressed.is_some_and(|c| c.size > regions::MAX_EXPANDED);
+        if cut(ra) || cut(rb) {
+            notes.push(format!(
+                "{name} is compressed and expands past {} MiB: only its first {} MiB were examined",
+                regions::MAX_EXPANDED >> 20,
+                regions::MAX_EXPANDED >> 20
+            ));
+        }
+        let (sa, sb) = (xa.as_deref(), xb.as_deref());
+        // A section is compressed only when that makes it smaller, so one side may be plain.
+        let d = strings::diff(
+            &view(a.path, &sa, &src_a, ra),
+            &view(b.path, &sb, &src_b, rb),
+        )?;
         if d.truncated {
             let what = if name == "(file)" {
                 "the file".to_string()
@@ -216,6 +230,29 @@ fn string_diffs(pair: &mut Pair<'_>, notes: &mut Vec<String>) -> Result<(), Erro
         pair.diffs.push((name, d));
     }
     Ok(())
+}
+
+/// Region `r` of `src`, or its decompressed bytes when there are any.
+fn view<'s>(
+    path: &'s Path,
+    expanded: &'s Option<&'s [u8]>,
+    src: &'s dyn ReadAt,
+    r: &Region,
+) -> Span<'s> {
+    match expanded {
+        Some(x) => Span {
+            path,
+            src: x,
+            offset: 0,
+            size: x.len(),
+        },
+        None => Span {
+            path,
+            src,
+            offset: r.offset,
+            size: r.size,
+        },
+    }
 }
 
 /// Up to three directory substitutions, each found among the strings the previous ones left
@@ -287,6 +324,8 @@ fn rewrite(subs: &[Substitution], s: &str) -> String {
 /// Date and time tokens that differ between the sides' differing strings.
 fn timestamps(pair: &mut Pair<'_>) {
     let mut shown: Vec<String> = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let (mut zones_a, mut zones_b) = (Vec::new(), Vec::new());
     let mut sections = Vec::new();
     for (name, d) in &pair.diffs {
         let tokens = |side: &[(String, u32)]| -> Vec<String> {
@@ -305,8 +344,14 @@ fn timestamps(pair: &mut Pair<'_>) {
         if ta.is_empty() || tb.is_empty() || ta == tb {
             continue;
         }
+        let zones = |side: &[(String, u32)]| -> Vec<String> {
+            side.iter().flat_map(|(s, _)| time_zones(s)).collect()
+        };
+        zones_a.extend(zones(&d.only_a));
+        zones_b.extend(zones(&d.only_b));
         sections.push(name.to_string());
         for (x, y) in ta.iter().zip(&tb).filter(|(x, y)| x != y) {
+            pairs.push((x.clone(), y.clone()));
             if shown.len() < 3 {
                 shown.push(format!("{x:?} vs {y:?}"));
             }
@@ -314,8 +359,57 @@ fn timestamps(pair: &mut Pair<'_>) {
     }
     if !shown.is_empty() {
         let evidence = format!("{}{}", shown.join(", "), within(&sections));
+        let zoned = !zones_a.is_empty()
+            && !zones_b.is_empty()
+            && zones_a != zones_b
+            && other_time_zone(&pairs);
         pair.cause(CauseKind::Timestamp, evidence, sections);
+        if zoned && let Some(c) = pair.causes.last_mut() {
+            c.evidence.push_str(
+                ": the same minutes and seconds, hours apart — one instant in two time zones",
+            );
+            c.hint = "SOURCE_DATE_EPOCH is apparently honoured, but the time is shown in the builder's time zone: build with TZ=UTC (and format dates with date -u / gmtime)".to_string();
+        }
     }
+}
+
+/// The zone written after each `HH:MM:SS` in `s`: `UTC`, `EST`, `+0100`, `Z`.
+fn time_zones(s: &str) -> Vec<String> {
+    patterns::time_tokens(s)
+        .into_iter()
+        .filter(|t| t.len() == 8 && t.as_bytes()[2] == b':')
+        .filter_map(|t| {
+            let end = t.as_ptr() as usize - s.as_ptr() as usize + t.len();
+            let rest = s[end..].strip_prefix(' ').unwrap_or(&s[end..]);
+            let n = rest
+                .bytes()
+                .take_while(|c| {
+                    c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b':')
+                })
+                .count();
+            let zone = &rest[..n];
+            (zone.starts_with(|c: char| c.is_ascii_uppercase() || c == '+' || c == '-'))
+                .then(|| zone.to_string())
+        })
+        .collect()
+}
+
+/// Whether every differing time pair agrees in minutes and seconds but not in hours: the same
+/// instant shown in two time zones (`22:13:20 UTC` vs `17:13:20 EST`).
+fn other_time_zone(pairs: &[(String, String)]) -> bool {
+    let hms = |t: &str| -> Option<(u32, u32)> {
+        let mut it = t.split(':').map(|p| p.parse::<u32>().ok());
+        let (h, m, s) = (it.next()??, it.next()??, it.next()??);
+        Some((h, m * 60 + s))
+    };
+    let times: Vec<_> = pairs
+        .iter()
+        .filter_map(|(x, y)| Some((hms(x)?, hms(y)?)))
+        .collect();
+    !times.is_empty()
+        && times
+            .iter()
+            .all(|((ha, ra), (hb, rb))| ra == rb && ha != hb)
 }
 
 /// Compiler identifications that one side has and the other lacks.
@@ -396,6 +490,84 @@ fn flags(pair: &mut Pair<'_>) {
         .filter(|n| is_code(n))
         .collect();
     pair.explained.extend(code);
+}
+
+/// The same rustc (its `.comment` identical), nothing embedded that differs (no path, time,
+/// toolchain or version), and other machine code: rustc ran with other `-C` flags, which it does
+/// not record. Which one is inferred: the same symbols in another order is a different split into
+/// codegen units; other symbols or sizes, another opt-level or target CPU.
+fn rust_flags(pair: &mut Pair<'_>) -> Result<(), Error> {
+    if !pair.causes.is_empty() || !pair.changed.iter().any(|n| is_code(n)) {
+        return Ok(());
+    }
+    let Some((ca, cb)) = pair.regions(".comment") else {
+        return Ok(());
+    };
+    if ca.sha256 != cb.sha256 || ca.size > 4096 {
+        return Ok(());
+    }
+    let comment = pair
+        .a
+        .facts
+        .source()
+        .read_at(ca.offset, ca.size)
+        .map_err(|e| Error::read(pair.a.path, e))?;
+    let comment = String::from_utf8_lossy(&comment);
+    let Some(rustc) = patterns::toolchain_tokens(&comment)
+        .into_iter()
+        .find(|t| t.starts_with("rustc version"))
+        .map(str::to_string)
+    else {
+        return Ok(());
+    };
+    let reordered = |name: &str| {
+        pair.regions(name).is_some_and(|(x, y)| {
+            x.sha256 != y.sha256 && x.size == y.size && x.histogram == y.histogram
+        })
+    };
+    let text = pair.regions(".text").map(|(x, y)| (x.size, y.size));
+    let cgu = reordered(".strtab") || reordered(".symtab");
+    // Code of the same size is more likely an edit to the source (a constant) than other flags.
+    if !cgu && text.is_none_or(|(x, y)| x == y) {
+        return Ok(());
+    }
+    let (which, evidence) = if cgu {
+        (
+            "codegen-units",
+            "the same symbols in another order (.strtab): the crate was split into other codegen units".to_string(),
+        )
+    } else {
+        let sizes = text.map_or(String::new(), |(x, y)| {
+            format!(": .text is {x} vs {y} bytes")
+        });
+        (
+            "opt-level or target-cpu",
+            format!("other symbols or code sizes{sizes}: other optimisation or target CPU"),
+        )
+    };
+    let sections: Vec<String> = (pair.differing.iter())
+        .filter(|n| !is_build_id(n))
+        .map(|n| n.to_string())
+        .collect();
+    pair.causes.push(Cause {
+        kind: CauseKind::Flags,
+        evidence: format!(
+            "the same {} and nothing embedded differs, yet the code does; {evidence}",
+            clip(&rustc, 40)
+        ),
+        hint: format!(
+            "rustc ran with other code-generation flags ({which} most likely; rustc does not record them): use the same -C opt-level, -C codegen-units and -C target-cpu on every builder (RUSTFLAGS, [profile.*] in Cargo.toml, .cargo/config.toml)"
+        ),
+        sections,
+        builds: [pair.a.build, pair.b.build],
+    });
+    // The same symbols reordered leave nothing to attribute; other code sizes might also be an
+    // edit to the source, so the `code` cause stays beside it.
+    if cgu {
+        let all: Vec<&str> = pair.differing.clone();
+        pair.explained.extend(all);
+    }
+    Ok(())
 }
 
 /// Version-control revisions and times embedded by the build (Go's `vcs.*` build settings,

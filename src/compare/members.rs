@@ -79,9 +79,23 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
     let by_name_a: HashMap<&str, &Member> =
         la.members.iter().map(|m| (m.name.as_str(), m)).collect();
     let hold_b = |n: &str, sha: &str| by_name_a.get(n).is_some_and(|m| m.sha256 != sha);
-    let Some(lb) = container::list(b, name, limits, &hold_b)? else {
+    let Some(mut lb) = container::list(b, name, limits, &hold_b)? else {
         return Ok(None);
     };
+    let (moved, renames) = pair_layers(&la, &lb, builds);
+    if !renames.is_empty() {
+        // B's members were kept by their names before pairing: list B again, keeping the bytes
+        // of the members that differ from the A layers they pair with.
+        let hold = |n: &str, sha: &str| {
+            let n = renamed(&renames, n);
+            by_name_a.get(n.as_str()).is_some_and(|m| m.sha256 != sha)
+        };
+        lb = container::list(b, name, limits, &hold)?.unwrap_or(lb);
+        for m in &mut lb.members {
+            m.name = renamed(&renames, &m.name);
+            m.parent = renamed(&renames, &m.parent);
+        }
+    }
     let held: HashSet<&str> = (lb.members.iter())
         .filter(|m| m.data.is_some())
         .map(|m| m.name.as_str())
@@ -92,7 +106,92 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
     } else {
         container::list(a, name, limits, &|n, _| held.contains(n))?.unwrap_or(la)
     };
-    Ok(Some(diff(&la, &lb, name, builds)?))
+    let mut found = diff(&la, &lb, name, builds)?;
+    if let Some(cause) = moved {
+        // First of its kind: it explains the layers added or removed.
+        found.causes.insert(0, cause);
+        found.causes.sort_by_key(|c| c.kind);
+    }
+    Ok(Some(found))
+}
+
+/// Pair the image layers of `la` and `lb` by position and `diff_id`: a layer pairs with the one
+/// at its position when their `diff_id`s agree, else with the layer that has its `diff_id`
+/// (never by blob name), else by position among the rest. `lb`'s layers are renamed after the
+/// layers of `la` they pair with (the renames returned); a cause says where position and
+/// `diff_id` disagree.
+fn pair_layers(
+    la: &Listing,
+    lb: &Listing,
+    builds: [usize; 2],
+) -> (Option<Cause>, Vec<(String, String)>) {
+    let (a, b) = (&la.layers, &lb.layers);
+    if a.is_empty() || b.is_empty() {
+        return (None, Vec::new());
+    }
+    let mut of_b: Vec<Option<usize>> = vec![None; b.len()];
+    let mut taken = vec![false; a.len()];
+    let same = |i: usize, j: usize| a[i].1.is_some() && a[i].1 == b[j].1;
+    for i in 0..a.len().min(b.len()) {
+        if same(i, i) {
+            (of_b[i], taken[i]) = (Some(i), true);
+        }
+    }
+    let mut moved = Vec::new();
+    for (i, done) in taken.iter_mut().enumerate() {
+        if *done {
+            continue;
+        }
+        if let Some(j) = (0..b.len()).find(|&j| of_b[j].is_none() && same(i, j)) {
+            (of_b[j], *done) = (Some(i), true);
+            moved.push((i, j));
+        }
+    }
+    for i in 0..a.len().min(b.len()) {
+        if !taken[i] && of_b[i].is_none() {
+            (of_b[i], taken[i]) = (Some(i), true);
+        }
+    }
+    let (an, bn) = (letter(builds[0]), letter(builds[1]));
+    let renames: Vec<(String, String)> = (b.iter().zip(&of_b))
+        .map(|((name, _), pair)| {
+            let new = match pair {
+                Some(i) => a[*i].0.clone(),
+                None => format!("{name} ({bn})"),
+            };
+            (name.clone(), new)
+        })
+        .filter(|(old, new)| old != new)
+        .collect();
+    if moved.is_empty() {
+        return (None, renames);
+    }
+    let layer = |n: &str| n.rsplit('!').next().unwrap_or(n).to_string();
+    let (i, j) = moved[0];
+    let digest = a[i].1.as_deref().unwrap_or_default();
+    let mut evidence = format!(
+        "{an}'s {} is {bn}'s {} (diff_id {})",
+        layer(&a[i].0),
+        layer(&b[j].0),
+        clip(digest, 19)
+    );
+    if moved.len() > 1 {
+        evidence.push_str(&format!(" and {} more layers moved", moved.len() - 1));
+    }
+    let all_by_id = (0..b.len()).all(|j| of_b[j].is_some_and(|i| same(i, j)));
+    let kind = if a.len() == b.len() && all_by_id {
+        CauseKind::Ordering
+    } else {
+        CauseKind::Layout
+    };
+    let cause = Cause {
+        kind,
+        evidence,
+        hint: "the image's layers pair by diff_id at other positions: layers were reordered, added or removed; compare the build steps that make them (Dockerfile, the image's layer list)".into(),
+        sections: moved.iter().map(|&(i, _)| a[i].0.clone()).collect(),
+        builds,
+    };
+    (Some(cause), renames)
 }
 
 fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Found, Error> {
@@ -134,6 +233,11 @@ fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Fou
         if content && !x.container {
             if is_image_metadata(&x.name) {
                 // index and manifest digests follow from the config and layers.
+            } else if x.name.ends_with(SYMBOL_TABLE)
+                && let (Some(da), Some(db)) = (&x.data, &y.data)
+            {
+                let parent_moved = reordered(la, lb).iter().any(|(p, _, _)| *p == x.parent);
+                findings.extend(symbol_table_diff(&x.name, da, db, parent_moved));
             } else if x.name.ends_with("!config")
                 && let (Some(da), Some(db)) = (&x.data, &y.data)
             {
@@ -227,11 +331,19 @@ fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Fou
             parts.push(format!("only {bn} has {}", list(&only_b, 3)));
         }
         let sections = only_a.iter().chain(&only_b).take(50).cloned().collect();
+        let index_only = only_a
+            .iter()
+            .chain(&only_b)
+            .all(|n| n.ends_with(SYMBOL_TABLE));
+        let hint = if index_only {
+            "one build indexes the archive and the other does not: run ar s (or ranlib) the same way on every build"
+        } else {
+            "members were added or removed: compare the inputs and the packing step's file list"
+        };
         out.push(cause(
             CauseKind::Layout,
             parts.join("; "),
-            "members were added or removed: compare the inputs and the packing step's file list"
-                .into(),
+            hint.into(),
             sections,
         ));
     }
@@ -480,6 +592,70 @@ fn children(l: &Listing) -> BTreeMap<&str, Vec<&str>> {
     m
 }
 
+/// `n` with the layer it is in renamed as `renames` says (`x!layer 3!f` → `x!layer 2!f`).
+fn renamed(renames: &[(String, String)], n: &str) -> String {
+    (renames.iter())
+        .find(|(old, _)| {
+            n.strip_prefix(old.as_str())
+                .is_some_and(|r| r.is_empty() || r.starts_with('!'))
+        })
+        .map_or_else(
+            || n.to_string(),
+            |(old, new)| format!("{new}{}", &n[old.len()..]),
+        )
+}
+
+/// The name an ar archive's symbol table is listed under.
+const SYMBOL_TABLE: &str = "!(symbol table)";
+
+/// Two ar symbol tables (one symbol a line): the same symbols in another order, or other symbols.
+/// An order that follows from the members' own order is said by that ordering cause.
+fn symbol_table_diff(member: &str, a: &[u8], b: &[u8], parent_moved: bool) -> Vec<Finding> {
+    let lines = |d: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(d)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let (la, lb) = (lines(a), lines(b));
+    let (mut sa, mut sb) = (la.clone(), lb.clone());
+    sa.sort();
+    sb.sort();
+    if sa == sb {
+        if parent_moved {
+            return Vec::new();
+        }
+        let k = la.iter().zip(&lb).position(|(x, y)| x != y).unwrap_or(0);
+        return vec![Finding {
+            kind: CauseKind::Ordering,
+            hint: "the symbol table lists the same symbols in another order: build it the same way (one ar/ranlib, objects in a sorted order)".into(),
+            what: format!("symbol table has {} before {}", clip(&la[k], 40), clip(&lb[k], 40)),
+            member: member.to_string(),
+        }];
+    }
+    let set = |v: &[String]| v.iter().cloned().collect::<HashSet<String>>();
+    let (ha, hb) = (set(&la), set(&lb));
+    let only = |x: &HashSet<String>, y: &HashSet<String>| -> Vec<String> {
+        let mut v: Vec<String> = x.difference(y).cloned().collect();
+        v.sort();
+        v
+    };
+    let (oa, ob) = (only(&ha, &hb), only(&hb, &ha));
+    let show = |v: &[String]| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            list(v, 3)
+        }
+    };
+    vec![Finding {
+        kind: CauseKind::Layout,
+        hint: "the archive's objects define other symbols: see the members that differ".into(),
+        what: format!("symbols only in one build: {} vs {}", show(&oa), show(&ob)),
+        member: member.to_string(),
+    }]
+}
+
 /// What differs inside an image config: its `created` time and history, mostly.
 fn config_diff(member: &str, a: &[u8], b: &[u8]) -> Vec<Finding> {
     let (Ok(va), Ok(vb)) = (
@@ -502,7 +678,12 @@ fn config_diff(member: &str, a: &[u8], b: &[u8]) -> Vec<Finding> {
         }
         let show = |v: Option<&String>| v.map_or("(none)".to_string(), |s| clip(s, 40));
         let what = format!("config {k} {} vs {}", show(x), show(y));
-        let (kind, hint) = if k.contains("created") && !k.contains("created_by") {
+        // An entry only one side has (a history step added) is no time difference.
+        let (kind, hint) = if k.contains("created")
+            && !k.contains("created_by")
+            && x.is_some()
+            && y.is_some()
+        {
             (
                 CauseKind::Timestamp,
                 "the image config records when it was made: set it from SOURCE_DATE_EPOCH (buildah/podman --timestamp, docker buildx with SOURCE_DATE_EPOCH and rewrite-timestamp=true, Nix dockerTools created = \"1970-01-01T00:00:01Z\")".to_string(),

@@ -219,6 +219,16 @@ pub fn compare_counted(builds: &[Build], counter: &Counter) -> Result<Comparison
             rows.entry(key).or_insert_with(|| vec![None; builds.len()])[i] = Some(node);
         }
     }
+    // The blobs of an OCI image layout directory are named by digest, so two builds' blobs never
+    // share a name: the image is compared through its index.json, and its blobs are not rows.
+    let layouts: Vec<Vec<u8>> = (rows.keys())
+        .filter_map(|n| n.as_bytes().strip_suffix(b"oci-layout"))
+        .filter(|p| p.is_empty() || p.ends_with(b"/"))
+        .map(|p| [p, b"blobs/"].concat())
+        .collect();
+    rows.retain(|name, nodes| {
+        all_equal(nodes) || !layouts.iter().any(|p| name.as_bytes().starts_with(p))
+    });
     counter.found(rows.len() as u64, 0);
     let files = rows
         .into_par_iter()

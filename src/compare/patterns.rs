@@ -35,10 +35,14 @@ pub fn find_substitution(only_a: &[&str], only_b: &[&str]) -> Option<Substitutio
     let (a, b) = (with_slash(only_a), with_slash(only_b));
     let mut votes: HashMap<(String, String), usize> = HashMap::new();
     for sa in &a {
-        // Pair each A string with the B string sharing the most of its start and end.
+        // Pair each A string with the B string sharing the most of its start and end, and of
+        // those the closest in length (`/x/one` pairs with `/x/two`, not `/x/two/main.c`).
         let best = b
             .iter()
-            .map(|sb| (common_prefix(sa, sb) + common_suffix(sa, sb), sb))
+            .map(|sb| {
+                let score = common_prefix(sa, sb) + common_suffix(sa, sb);
+                ((score, std::cmp::Reverse(sa.len().abs_diff(sb.len()))), sb)
+            })
             .max_by_key(|(score, _)| *score);
         if let Some((_, sb)) = best
             && let Some(sub) = directory_pair(sa, sb)

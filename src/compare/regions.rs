@@ -27,7 +27,28 @@ pub struct Region {
     pub sha256: Option<String>,
     /// How often each byte value occurs: equal histograms with different bytes mean reordering.
     pub histogram: Box<[u64; 256]>,
+    /// How the section is compressed (`SHF_COMPRESSED` or a GNU `.zdebug_` section), if it is.
+    pub compressed: Option<Compressed>,
 }
+
+/// A compressed section: its compressor and where the compressed stream starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compressed {
+    /// `ELFCOMPRESS_ZLIB` or `ELFCOMPRESS_ZSTD` (or zlib for `.zdebug_`).
+    pub zstd: bool,
+    /// Bytes of header before the stream.
+    pub header: u64,
+    /// The size its header says it expands to.
+    pub size: u64,
+}
+
+/// Decompressed bytes of one compressed section held for string analysis (both sides: twice).
+pub const MAX_EXPANDED: u64 = 32 << 20;
+
+/// `sh_flags` bit of a section whose bytes start with a compression header.
+const SHF_COMPRESSED: u64 = 0x800;
+const ELFCOMPRESS_ZLIB: u32 = 1;
+const ELFCOMPRESS_ZSTD: u32 = 2;
 
 /// An open file and its regions.
 pub struct FileFacts {
@@ -61,9 +82,11 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
     let (file, len) = input::open_regular(path)?;
     let src = FileSource::new(&file, len);
     let inspected = std::panic::catch_unwind(|| elf::inspect(&src));
-    let sections = match inspected {
-        Ok(Ok(facts)) if !facts.sections.is_empty() => Some(facts.sections),
-        _ => None,
+    let (sections, class64, little) = match inspected {
+        Ok(Ok(facts)) if !facts.sections.is_empty() => {
+            (Some(facts.sections), facts.class == 64, facts.little_endian)
+        }
+        _ => (None, true, true),
     };
     let mut regions = Vec::new();
     let is_elf = sections.is_some();
@@ -84,7 +107,11 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
                 let in_file =
                     s.occupies_file() && s.offset.checked_add(s.size).is_some_and(|end| end <= len);
                 let size = if in_file { s.size } else { 0 };
-                regions.push(scan(path, &src, name, s.offset, size, in_file)?);
+                let mut region = scan(path, &src, name, s.offset, size, in_file)?;
+                if in_file {
+                    region.compressed = compression(&src, s, class64, little);
+                }
+                regions.push(region);
             }
         }
         None => regions.push(scan(path, &src, "(file)".to_string(), 0, len, true)?),
@@ -117,6 +144,7 @@ pub fn unscanned(path: &Path) -> Result<FileFacts, Error> {
         size: len,
         sha256: None,
         histogram: Box::new([0u64; 256]),
+        compressed: None,
     };
     Ok(FileFacts {
         file,
@@ -150,7 +178,85 @@ fn scan(
         size,
         sha256,
         histogram,
+        compressed: None,
     })
+}
+
+/// The compression header of section `s`, when it has one: `SHF_COMPRESSED` (an `Elf32_Chdr` /
+/// `Elf64_Chdr`) or a GNU `.zdebug_*` section (`ZLIB` and a big-endian 64-bit size).
+fn compression(
+    src: &dyn ReadAt,
+    s: &elf::Section,
+    class64: bool,
+    little: bool,
+) -> Option<Compressed> {
+    if s.flags & SHF_COMPRESSED != 0 {
+        let len = if class64 { 24 } else { 12 };
+        let h = src.read_at(s.offset, len).ok()?;
+        let u32_at = |i: usize| {
+            let b: [u8; 4] = h[i..i + 4].try_into().ok()?;
+            Some(if little {
+                u32::from_le_bytes(b)
+            } else {
+                u32::from_be_bytes(b)
+            })
+        };
+        let u64_at = |i: usize| {
+            let b: [u8; 8] = h[i..i + 8].try_into().ok()?;
+            Some(if little {
+                u64::from_le_bytes(b)
+            } else {
+                u64::from_be_bytes(b)
+            })
+        };
+        let kind = u32_at(0)?;
+        let size = if class64 {
+            u64_at(8)?
+        } else {
+            u64::from(u32_at(4)?)
+        };
+        let zstd = match kind {
+            ELFCOMPRESS_ZLIB => false,
+            ELFCOMPRESS_ZSTD => true,
+            _ => return None,
+        };
+        return Some(Compressed {
+            zstd,
+            header: len,
+            size,
+        });
+    }
+    if s.name.starts_with(".zdebug_") {
+        let h = src.read_at(s.offset, 12).ok()?;
+        if &h[..4] == b"ZLIB" {
+            let size = u64::from_be_bytes(h[4..12].try_into().ok()?);
+            return Some(Compressed {
+                zstd: false,
+                header: 12,
+                size,
+            });
+        }
+    }
+    None
+}
+
+/// The decompressed bytes of a compressed region, at most `max` of them (the rest is cut: the
+/// caller notes that the region was too large). `None` when the stream is damaged.
+pub fn expand(src: &dyn ReadAt, r: &Region, max: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let c = r.compressed?;
+    let raw = src
+        .read_at(r.offset + c.header, r.size.checked_sub(c.header)?)
+        .ok()?;
+    let reader: Box<dyn Read + '_> = if c.zstd {
+        Box::new(ruzstd::decoding::StreamingDecoder::new(raw.as_slice()).ok()?)
+    } else {
+        Box::new(flate2::read::ZlibDecoder::new(raw.as_slice()))
+    };
+    // The header's size bounds the output too: a stream that claims little and gives much stops.
+    let mut out = Vec::with_capacity(c.size.min(max).min(1 << 20) as usize);
+    reader.take(c.size.min(max)).read_to_end(&mut out).ok()?;
+    Some(out)
 }
 
 /// Call `f` on the bytes `offset..offset + size` of `src`, [`CHUNK`] bytes at a time.

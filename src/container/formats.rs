@@ -14,9 +14,11 @@ type Fields = BTreeMap<String, String>;
 
 /// `1704067200 (2024-01-01T00:00:00Z)`: epoch seconds and their UTC date.
 pub fn epoch(secs: u64) -> String {
-    match SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs.min(1 << 40))) {
-        Some(t) => format!("{secs} ({})", humantime::format_rfc3339_seconds(t)),
-        None => secs.to_string(),
+    // RFC 3339 has four-digit years: a later date (a hostile header) is shown as seconds only.
+    const LAST: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    match SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs)) {
+        Some(t) if secs <= LAST => format!("{secs} ({})", humantime::format_rfc3339_seconds(t)),
+        _ => secs.to_string(),
     }
 }
 
@@ -199,7 +201,13 @@ pub(super) fn ar(
     name: &str,
     depth: usize,
 ) -> Result<(), Error> {
-    let mut archive = ar::Archive::new(src);
+    // The ar crate skips the symbol table; the archive's first bytes are kept to read it.
+    let mut head = Recorder {
+        inner: src,
+        kept: Vec::new(),
+        limit: MAX_SYMBOL_TABLE,
+    };
+    let mut archive = ar::Archive::new(&mut head);
     let mut i = 0;
     while let Some(entry) = archive.next_entry() {
         let mut e = entry.map_err(|e| w.err(name, e))?;
@@ -213,7 +221,99 @@ pub(super) fn ar(
         w.stream(&mut e, &format!("{name}!{id}"), name, i, depth, f)?;
         i += 1;
     }
-    Ok(())
+    drop(archive);
+    symbol_table(w, &head.kept, name, i, depth)
+}
+
+/// The symbol table (`/` or `__.SYMDEF`, the archive's first member) as a member of its own:
+/// its date and mode, and its symbols in order, one a line.
+fn symbol_table(
+    w: &mut Walker<'_>,
+    bytes: &[u8],
+    name: &str,
+    index: usize,
+    depth: usize,
+) -> Result<(), Error> {
+    use goblin::archive::{Index, Member, SIZEOF_HEADER};
+    let mut at = 8;
+    let Ok(m) = Member::parse(bytes, &mut at) else {
+        return Ok(());
+    };
+    let id = m.header.name.trim_end();
+    let bsd = id.starts_with("__.SYMDEF");
+    if id != "/" && !bsd {
+        return Ok(());
+    }
+    let start = m.offset as usize;
+    let Some(data) = bytes.get(start..start + m.header.size) else {
+        w.out.notes.push(format!(
+            "{name}: its symbol table is larger than {} MiB: not compared",
+            MAX_SYMBOL_TABLE >> 20
+        ));
+        return Ok(());
+    };
+    let index_of = if bsd {
+        Index::parse_bsd_symdef(data)
+    } else {
+        Index::parse_sysv_index(data)
+    };
+    let symbols = index_of.map_err(|e| w.err(&format!("{name}!{id}"), e))?;
+    // Padding after the last name reads as empty names.
+    let mut text = String::new();
+    for s in symbols.strtab.iter().map(|s| s.trim_matches('\0')) {
+        if !s.is_empty() {
+            text.push_str(s);
+            text.push('\n');
+        }
+    }
+    // The fixed-width header fields, as `ar` writes them (decimal date, octal mode).
+    let field = |from: usize, len: usize| {
+        let h = &bytes[8..8 + SIZEOF_HEADER];
+        String::from_utf8_lossy(&h[from..from + len])
+            .trim()
+            .to_string()
+    };
+    let mut f = Fields::new();
+    if let Ok(t) = field(16, 12).parse::<u64>() {
+        f.insert("mtime".into(), epoch(t));
+    }
+    if let Ok(mode) = u32::from_str_radix(&field(40, 8), 8) {
+        f.insert("mode".into(), format!("{:04o}", mode & 0o7777));
+    }
+    let member = format!("{name}!(symbol table)");
+    w.stream(&mut text.as_bytes(), &member, name, index, depth, f)
+}
+
+/// Bytes of an ar archive kept to read its symbol table.
+const MAX_SYMBOL_TABLE: usize = 16 << 20;
+
+/// A reader that keeps the first [`MAX_SYMBOL_TABLE`] bytes read through it.
+struct Recorder<'r> {
+    inner: &'r mut dyn Read,
+    kept: Vec<u8>,
+    /// Bytes to keep: [`MAX_SYMBOL_TABLE`] until the first header is read.
+    limit: usize,
+}
+
+impl Read for Recorder<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let room = self.limit.saturating_sub(self.kept.len()).min(n);
+        self.kept.extend_from_slice(&buf[..room]);
+        // Once the first header is in: keep its member only when it is a symbol table.
+        if self.limit == MAX_SYMBOL_TABLE && self.kept.len() >= 68 {
+            let h = &self.kept[8..68];
+            let size = String::from_utf8_lossy(&h[48..58]).trim().parse::<usize>();
+            self.limit = match size {
+                Ok(size) if h.starts_with(b"/ ") || h.starts_with(b"__.SYMDEF") => {
+                    // BSD names follow the header (`#1/20`); allow for one.
+                    (68 + size + 256).min(MAX_SYMBOL_TABLE - 1)
+                }
+                _ => 0,
+            };
+        }
+        Ok(n)
+    }
 }
 
 /// A `.pyc` file: the 16-byte header (PEP 552), then the code object as one member.
@@ -452,4 +552,21 @@ pub(super) fn zip<R: Read + Seek>(
         w.stream(&mut bounded, &member, name, i, depth, f)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_past_year_9999_is_seconds_only() {
+        assert_eq!(epoch(0), "0 (1970-01-01T00:00:00Z)");
+        assert_eq!(
+            epoch(253_402_300_799),
+            "253402300799 (9999-12-31T23:59:59Z)"
+        );
+        // Found by the archive fuzz target: an ar member dated in the year 36812 panicked.
+        assert_eq!(epoch(1 << 40), "1099511627776");
+        assert_eq!(epoch(u64::MAX), u64::MAX.to_string());
+    }
 }

@@ -79,6 +79,8 @@ pub enum Format {
     Pyc,
     /// Nix archive.
     Nar,
+    /// An OCI image layout directory, entered through its `index.json`.
+    Layout,
 }
 
 impl Format {
@@ -94,6 +96,7 @@ impl Format {
             Format::Ar => "ar",
             Format::Pyc => "pyc",
             Format::Nar => "nar",
+            Format::Layout => "oci-layout",
         }
     }
 
@@ -163,6 +166,8 @@ pub struct Listing {
     pub members: Vec<Member>,
     /// Limits that stopped the analysis short (each a sentence).
     pub notes: Vec<String>,
+    /// The image layers' member names with the `diff_id` their config gives, in order.
+    pub layers: Vec<(String, Option<String>)>,
 }
 
 impl Listing {
@@ -175,8 +180,12 @@ impl Listing {
 /// Which members' bytes to keep: called with a member's name and SHA-256.
 pub type Hold<'a> = &'a dyn Fn(&str, &str) -> bool;
 
-/// The container format of the file at `path` (shown as `name`), from its first bytes.
+/// The container format of the file at `path` (shown as `name`), from its first bytes; an
+/// `index.json` beside an `oci-layout` file stands for its image layout directory.
 pub fn detect_path(path: &Path, name: &str) -> Option<Format> {
+    if layout_dir(path).is_some() {
+        return Some(Format::Layout);
+    }
     let mut head = Vec::new();
     File::open(path)
         .ok()?
@@ -186,13 +195,23 @@ pub fn detect_path(path: &Path, name: &str) -> Option<Format> {
     detect(&head, name)
 }
 
+/// The OCI image layout directory whose `index.json` is `path`.
+fn layout_dir(path: &Path) -> Option<&Path> {
+    let dir = path.parent()?;
+    (path.file_name()? == "index.json" && dir.join("oci-layout").is_file()).then_some(dir)
+}
+
 /// Flatten the file at `path` (shown as `name`) when it is a container; `None` when it is not.
+/// An `index.json` in an OCI image layout directory stands for the image.
 pub fn list(
     path: &Path,
     name: &str,
     limits: Limits,
     hold: Hold<'_>,
 ) -> Result<Option<Listing>, Error> {
+    if let Some(dir) = layout_dir(path) {
+        return list_layout(dir, path, name, limits, hold);
+    }
     let mut file = File::open(path).map_err(|e| Error::read(path, e))?;
     let mut head = Vec::new();
     (&mut file)
@@ -224,12 +243,67 @@ pub fn list(
             formats::zip(&mut w, io::BufReader::new(file), name, 0, 1)
         }
         Format::Tar => {
-            w.aliases = oci::aliases(path)?;
+            let image = oci::aliases(path)?;
+            w.aliases = image.aliases;
+            w.out.layers = (image.layers.into_iter())
+                .map(|(l, d)| (format!("{name}!{l}"), d))
+                .collect();
             w.stream(&mut file_reader(path)?, name, "", 0, 0, BTreeMap::new())
         }
         _ => w.stream(&mut file_reader(path)?, name, "", 0, 0, BTreeMap::new()),
     };
     result?;
+    Ok(Some(w.out))
+}
+
+/// Flatten the image in the OCI layout directory `dir`: its blobs by role (`manifest`, `config`,
+/// `layer 1`…) under the member `name` (its `index.json`, at `index`).
+fn list_layout(
+    dir: &Path,
+    index: &Path,
+    name: &str,
+    limits: Limits,
+    hold: Hold<'_>,
+) -> Result<Option<Listing>, Error> {
+    let image = oci::layout(dir);
+    let mut w = Walker {
+        path: dir,
+        limits,
+        hold,
+        out: Listing::default(),
+        expanded: Rc::new(Cell::new(0)),
+        held: 0,
+        aliases: BTreeMap::new(),
+    };
+    let (sha, len) = crate::digest::sha256_file(index)?;
+    let mut top = member(name, "", 0, Format::Layout.name(), len, sha);
+    top.container = true;
+    w.push(top);
+    // Layers in order after the other blobs; names (not digests) decide the order.
+    let mut blobs: Vec<(&String, &String)> = (image.aliases.iter())
+        .filter(|(_, role)| !image.layers.iter().any(|(l, _)| l == *role))
+        .collect();
+    blobs.sort_by_key(|(_, role)| *role);
+    for (layer, _) in &image.layers {
+        blobs.extend(image.aliases.iter().filter(|(_, role)| *role == layer));
+    }
+    w.out.layers = (image.layers.iter())
+        .map(|(l, d)| (format!("{name}!{l}"), d.clone()))
+        .collect();
+    for (i, (path, role)) in blobs.into_iter().enumerate() {
+        let file = dir.join(path);
+        let member = format!("{name}!{role}");
+        // A blob is a regular file inside the layout: never a link to a device or elsewhere.
+        let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
+        if !regular {
+            w.out.notes.push(format!(
+                "{member} ({path}) is missing or not a regular file: the layout is incomplete"
+            ));
+            continue;
+        }
+        let mut reader = file_reader(&file)?;
+        w.stream(&mut reader, &member, name, i + 1, 1, BTreeMap::new())?;
+    }
     Ok(Some(w.out))
 }
 

@@ -1,7 +1,9 @@
 //! OCI image archives (`oci-archive`, an OCI layout in a tar) and `docker save` archives: blobs
 //! are named by their digest, so two builds' blobs never share a name. This follows index →
 //! manifest → config → layers and renames the blobs by role and position (`manifest`, `config`,
-//! `layer 1`…), so that the builds' layers pair by position and differences show inside them.
+//! `layer 1`…), so that the builds' layers pair (by position and `diff_id`, see
+//! [`crate::compare`]) and differences show inside them. An OCI layout directory is read the same
+//! way, from its files.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -17,20 +19,30 @@ const MAX_JSON: u64 = 1 << 20;
 /// And at most this large together.
 const MAX_TOTAL: u64 = 16 << 20;
 
-/// Member path (without `./`) → name by role, for the image archive at `path`; empty when it is
-/// not one. A damaged archive also gives an empty map: the main pass reports the damage.
-pub fn aliases(path: &Path) -> Result<BTreeMap<String, String>, Error> {
+/// What the first pass learns about an image: blob paths renamed by role, and each layer's
+/// `diff_id` from the config.
+#[derive(Debug, Default)]
+pub struct Image {
+    /// Member path (without `./`) → name by role.
+    pub aliases: BTreeMap<String, String>,
+    /// Each layer's name by role and its `diff_id` (the SHA-256 of its uncompressed tar), in order.
+    pub layers: Vec<(String, Option<String>)>,
+}
+
+/// The image in the archive at `path`; empty when it is not one. A damaged archive also gives an
+/// empty image: the main pass reports the damage.
+pub fn aliases(path: &Path) -> Result<Image, Error> {
     let file = File::open(path).map_err(|e| Error::read(path, e))?;
     let mut archive = tar::Archive::new(BufReader::with_capacity(1 << 16, file));
     let mut json: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut total = 0u64;
     // Seeking past the layers: only headers and small JSON files are read.
     let Ok(entries) = archive.entries_with_seek() else {
-        return Ok(BTreeMap::new());
+        return Ok(Image::default());
     };
     for entry in entries {
         let Ok(mut e) = entry else {
-            return Ok(BTreeMap::new());
+            return Ok(Image::default());
         };
         let size = e.size();
         let name = String::from_utf8_lossy(&e.path_bytes())
@@ -53,12 +65,46 @@ pub fn aliases(path: &Path) -> Result<BTreeMap<String, String>, Error> {
             }
         }
     }
-    let parse = |name: &str| -> Option<Value> { serde_json::from_slice(json.get(name)?).ok() };
+    Ok(follow(|name| serde_json::from_slice(json.get(name)?).ok()))
+}
+
+/// The image in the OCI layout directory `dir` (`oci-layout`, `index.json`, `blobs/`).
+pub fn layout(dir: &Path) -> Image {
+    let total = std::cell::Cell::new(0u64);
+    follow(|name| {
+        let file = File::open(dir.join(name)).ok()?;
+        let size = file.metadata().ok()?.len();
+        if size > MAX_JSON || total.get() + size > MAX_TOTAL {
+            return None;
+        }
+        total.set(total.get() + size);
+        let mut bytes = Vec::new();
+        file.take(MAX_JSON).read_to_end(&mut bytes).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    })
+}
+
+/// Follow index → manifest → config and layers (OCI), or `manifest.json` (docker save), reading
+/// the JSON documents with `parse`.
+fn follow(parse: impl Fn(&str) -> Option<Value>) -> Image {
+    // Per the image-spec's digest grammar; anything else (`sha256:../../x`) names no blob.
     let blob = |digest: &str| -> Option<String> {
         let (algo, hex) = digest.split_once(':')?;
-        Some(format!("blobs/{algo}/{hex}"))
+        let ok = |s: &str, extra: &[u8]| {
+            !s.is_empty()
+                && !s.starts_with('.')
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+        };
+        (ok(algo, b"+._-") && ok(hex, b"=_-")).then(|| format!("blobs/{algo}/{hex}"))
     };
-    let mut out = BTreeMap::new();
+    let mut out = Image::default();
+    let diff_ids = |config: &str| -> Vec<Option<String>> {
+        let c = parse(config).unwrap_or_default();
+        (c["rootfs"]["diff_ids"].as_array().into_iter().flatten())
+            .map(|d| d.as_str().map(str::to_string))
+            .collect()
+    };
     // docker save: manifest.json lists Config and Layers by path.
     if let Some(Value::Array(images)) = parse("manifest.json") {
         for (k, image) in images.iter().enumerate() {
@@ -67,20 +113,24 @@ pub fn aliases(path: &Path) -> Result<BTreeMap<String, String>, Error> {
             } else {
                 String::new()
             };
+            let mut ids = Vec::new();
             if let Some(c) = image["Config"].as_str() {
-                out.insert(c.to_string(), format!("{prefix}config"));
+                out.aliases.insert(c.to_string(), format!("{prefix}config"));
+                ids = diff_ids(c);
             }
             for (i, l) in image["Layers"].as_array().into_iter().flatten().enumerate() {
                 if let Some(l) = l.as_str() {
-                    out.insert(l.to_string(), format!("{prefix}layer {}", i + 1));
+                    let name = format!("{prefix}layer {}", i + 1);
+                    out.aliases.insert(l.to_string(), name.clone());
+                    out.layers.push((name, ids.get(i).cloned().flatten()));
                 }
             }
         }
-        return Ok(out);
+        return out;
     }
     // OCI: index.json → (nested indexes) → manifests → config and layers.
     let Some(index) = parse("index.json") else {
-        return Ok(out);
+        return out;
     };
     let mut manifests: Vec<String> = Vec::new();
     let mut queue: Vec<(Value, usize)> = vec![(index, 0)];
@@ -94,7 +144,7 @@ pub fn aliases(path: &Path) -> Result<BTreeMap<String, String>, Error> {
                 if level < 4
                     && let Some(v) = parse(&path)
                 {
-                    out.insert(path, format!("index {}", level + 2));
+                    out.aliases.insert(path, format!("index {}", level + 2));
                     queue.push((v, level + 1));
                 }
             } else {
@@ -109,16 +159,22 @@ pub fn aliases(path: &Path) -> Result<BTreeMap<String, String>, Error> {
             String::new()
         };
         let Some(m) = parse(path) else { continue };
-        out.insert(path.clone(), format!("{prefix}manifest"));
+        out.aliases
+            .insert(path.clone(), format!("{prefix}manifest"));
+        let mut ids = Vec::new();
         if let Some(c) = m["config"]["digest"].as_str().and_then(blob) {
-            out.insert(c, format!("{prefix}config"));
+            ids = diff_ids(&c);
+            out.aliases.insert(c, format!("{prefix}config"));
         }
         for (i, l) in m["layers"].as_array().into_iter().flatten().enumerate() {
             if let Some(l) = l["digest"].as_str().and_then(blob) {
-                out.entry(l)
-                    .or_insert_with(|| format!("{prefix}layer {}", i + 1));
+                let name = format!("{prefix}layer {}", i + 1);
+                if let std::collections::btree_map::Entry::Vacant(e) = out.aliases.entry(l) {
+                    e.insert(name.clone());
+                    out.layers.push((name, ids.get(i).cloned().flatten()));
+                }
             }
         }
     }
-    Ok(out)
+    out
 }

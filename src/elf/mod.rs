@@ -610,6 +610,7 @@ mod tests {
             offset,
             size,
             align: 1,
+            flags: 0,
         };
         facts.sections = vec![
             section(

@@ -23,6 +23,8 @@ pub struct Section {
     pub size: u64,
     /// Alignment.
     pub align: u64,
+    /// `sh_flags` (e.g. `SHF_COMPRESSED`, 0x800).
+    pub flags: u64,
 }
 
 impl Section {
@@ -158,6 +160,7 @@ pub(super) fn read(
             offset: s.sh_offset,
             size: s.sh_size,
             align: s.sh_addralign,
+            flags: s.sh_flags,
         })
         .collect();
     Ok((sections, symtab))
