@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use super::regions::{self, FileFacts};
-use super::{FileReport, SectionRow, causes, letter, members, text};
+use super::{FileComparison, SectionRow, diagnose, letter, members, text};
 use crate::Error;
 use crate::manifest::Build;
 
 /// Fill in sections, causes, first difference and line diff for a file whose contents differ.
-pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), Error> {
+pub(super) fn analyse(builds: &[Build], report: &mut FileComparison) -> Result<(), Error> {
     // One representative per distinct digest, most common digest first (ties: argument order).
     let mut variants: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, d) in report.digests.iter().enumerate() {
@@ -76,7 +76,7 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileReport) -> Result<(), E
             report.notes.extend(found.notes);
             continue;
         }
-        let found = causes::explain(&side(first), &side(other), &mut report.notes)?;
+        let found = diagnose::causes(&side(first), &side(other), &mut report.notes)?;
         let unexplained = found.is_empty() && !first.facts.is_elf && !other.facts.is_elf;
         report.causes.extend(found);
         if unexplained {
@@ -121,8 +121,8 @@ struct Opened {
     facts: FileFacts,
 }
 
-fn side(o: &Opened) -> causes::Side<'_> {
-    causes::Side {
+fn side(o: &Opened) -> diagnose::Side<'_> {
+    diagnose::Side {
         path: &o.path,
         facts: &o.facts,
         build: o.build,

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::cause::{Cause, CauseKind, clip, list};
-use super::{causes, letter, regions, text};
+use super::{diagnose, letter, regions, text};
 use crate::Error;
 use crate::container::{self, Limits, Listing, Member};
 
@@ -753,8 +753,8 @@ fn content_analysis(
     };
     let (ta, tb) = (temp(a)?, temp(b)?);
     let (fa, fb) = (regions::read(ta.path())?, regions::read(tb.path())?);
-    let side = |path, facts, build| causes::Side { path, facts, build };
-    let found = causes::explain(
+    let side = |path, facts, build| diagnose::Side { path, facts, build };
+    let found = diagnose::causes(
         &side(ta.path(), &fa, builds[0]),
         &side(tb.path(), &fb, builds[1]),
         notes,

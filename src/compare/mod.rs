@@ -7,7 +7,7 @@
 
 mod analyse;
 mod cause;
-mod causes;
+mod diagnose;
 mod members;
 mod patterns;
 mod regions;
@@ -26,7 +26,7 @@ pub use members::{FieldDiff, MemberDiff};
 use crate::Error;
 use crate::manifest::{self, Build, Origin};
 use crate::progress::Counter;
-pub use crate::snapshot::Change as ChangeKind;
+pub use crate::snapshot::Change;
 use crate::snapshot::{self, Name, Node};
 
 /// The `schema` value of `compare --json` output.
@@ -44,7 +44,7 @@ pub struct Comparison {
     /// Builds grouped by digest, largest group first.
     pub groups: Vec<Group>,
     /// Every regular file, and every other path that differs, sorted by path.
-    pub files: Vec<FileReport>,
+    pub files: Vec<FileComparison>,
 }
 
 /// One build.
@@ -71,13 +71,13 @@ pub struct Group {
     pub builds: Vec<usize>,
     /// `all` when every build agrees; else `majority` for a group larger than all others and
     /// `outlier` for the rest, or `split` when no group is larger than every other.
-    pub role: Role,
+    pub role: Standing,
 }
 
 /// A group's standing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub enum Standing {
     /// Every build is in this group.
     All,
     /// More builds than any other group.
@@ -90,7 +90,7 @@ pub enum Role {
 
 /// One path of the builds.
 #[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
+pub struct FileComparison {
     /// Path relative to each build's root (a single file's name); its printed form
     /// ([`Name::json_text`]) when it is not UTF-8.
     pub path: String,
@@ -106,7 +106,7 @@ pub struct FileReport {
     pub digests: Vec<Option<String>>,
     /// How each build differs from the reference build (the first of the largest group).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<Change>,
+    pub changes: Vec<EntryChange>,
     /// Per-section sizes and digests, for ELF files that differ.
     pub sections: Vec<SectionRow>,
     /// Ranked causes of the difference.
@@ -134,9 +134,9 @@ fn is_zero(n: &usize) -> bool {
 
 /// How one build's entry differs from the reference build's.
 #[derive(Debug, Clone, Serialize)]
-pub struct Change {
+pub struct EntryChange {
     /// What changed.
-    pub kind: ChangeKind,
+    pub kind: Change,
     /// The build (index into `builds`) that differs from the reference.
     pub build: usize,
     /// In words.
@@ -274,10 +274,10 @@ fn group(digests: &[String]) -> Vec<Group> {
             digest: digests[builds[0]].clone(),
             builds,
             role: match (sizes.len(), has_majority, k) {
-                (1, _, _) => Role::All,
-                (_, true, 0) => Role::Majority,
-                (_, true, _) => Role::Outlier,
-                _ => Role::Split,
+                (1, _, _) => Standing::All,
+                (_, true, 0) => Standing::Majority,
+                (_, true, _) => Standing::Outlier,
+                _ => Standing::Split,
             },
         })
         .collect()
@@ -292,7 +292,7 @@ fn file_report(
     reference: usize,
     name: &Name,
     nodes: &[Option<&Node>],
-) -> Result<FileReport, Error> {
+) -> Result<FileComparison, Error> {
     let digests: Vec<Option<String>> = nodes
         .iter()
         .map(|n| n.and_then(Node::sha256).map(str::to_string))
@@ -301,7 +301,7 @@ fn file_report(
     let identical = nodes
         .iter()
         .all(|n| n.is_some() && snapshot::changes(nodes[0], *n).is_empty());
-    let mut report = FileReport {
+    let mut report = FileComparison {
         path: name.json_text().into_owned(),
         path_base64: name.base64(),
         name: name.clone(),
@@ -330,23 +330,23 @@ fn file_report(
 
 /// How build `build`'s entry differs from the reference build's ([`snapshot::changes`]), in
 /// words.
-fn changes(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -> Vec<Change> {
+fn changes(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -> Vec<EntryChange> {
     let (name, rname) = (letter(build), letter(reference));
     snapshot::changes(r, n)
         .into_iter()
         .map(|kind| {
             let detail = match (kind, r, n) {
-                (ChangeKind::Missing, ..) => format!("missing in {name}"),
-                (ChangeKind::Extra, _, Some(x)) => {
+                (Change::Missing, ..) => format!("missing in {name}"),
+                (Change::Extra, _, Some(x)) => {
                     format!("{name} alone has this {}", x.kind_name())
                 }
-                (ChangeKind::Type, Some(x), Some(y)) => format!(
+                (Change::Type, Some(x), Some(y)) => format!(
                     "a {} in {rname}, a {} in {name}",
                     x.kind_name(),
                     y.kind_name()
                 ),
                 (
-                    ChangeKind::Target,
+                    Change::Target,
                     Some(Node::Symlink { target: a }),
                     Some(Node::Symlink { target: b }),
                 ) => format!(
@@ -355,7 +355,7 @@ fn changes(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -
                     b.display()
                 ),
                 (
-                    ChangeKind::Executable,
+                    Change::Executable,
                     Some(Node::File { executable: xa, .. }),
                     Some(Node::File { executable: xb, .. }),
                 ) => {
@@ -364,7 +364,7 @@ fn changes(r: Option<&Node>, n: Option<&Node>, build: usize, reference: usize) -
                 }
                 _ => format!("contents differ in {name}"),
             };
-            Change {
+            EntryChange {
                 kind,
                 build,
                 detail,
@@ -413,7 +413,7 @@ mod tests {
         build(label, false, entries)
     }
 
-    fn roles(digests: &[&str]) -> Vec<(Vec<usize>, Role)> {
+    fn roles(digests: &[&str]) -> Vec<(Vec<usize>, Standing)> {
         let digests: Vec<String> = digests.iter().map(|d| d.to_string()).collect();
         group(&digests)
             .into_iter()
@@ -423,22 +423,25 @@ mod tests {
 
     #[test]
     fn groups_have_a_standing() {
-        assert_eq!(roles(&["a", "a"]), [(vec![0, 1], Role::All)]);
+        assert_eq!(roles(&["a", "a"]), [(vec![0, 1], Standing::All)]);
         assert_eq!(
             roles(&["b", "a", "a"]),
-            [(vec![1, 2], Role::Majority), (vec![0], Role::Outlier)]
+            [
+                (vec![1, 2], Standing::Majority),
+                (vec![0], Standing::Outlier)
+            ]
         );
         assert_eq!(
             roles(&["a", "b"]),
-            [(vec![0], Role::Split), (vec![1], Role::Split)]
+            [(vec![0], Standing::Split), (vec![1], Standing::Split)]
         );
         // Two groups of two: no majority, whatever the third one.
         assert_eq!(
             roles(&["a", "b", "a", "b", "c"]),
             [
-                (vec![0, 2], Role::Split),
-                (vec![1, 3], Role::Split),
-                (vec![4], Role::Split)
+                (vec![0, 2], Standing::Split),
+                (vec![1, 3], Standing::Split),
+                (vec![4], Standing::Split)
             ]
         );
         assert_eq!([letter(0), letter(25), letter(26)], ["A", "Z", "27"]);
@@ -498,7 +501,7 @@ mod tests {
                 ("share", false)
             ]
         );
-        let details = |path: &str| -> Vec<(ChangeKind, usize, String)> {
+        let details = |path: &str| -> Vec<(Change, usize, String)> {
             let row = c.files.iter().find(|f| f.path == path).unwrap();
             row.changes
                 .iter()
@@ -509,24 +512,24 @@ mod tests {
             details("bin/x"),
             [
                 (
-                    ChangeKind::Executable,
+                    Change::Executable,
                     0,
                     "executable in B, not executable in A".into()
                 ),
-                (ChangeKind::Content, 0, "contents differ in A".into())
+                (Change::Content, 0, "contents differ in A".into())
             ]
         );
         assert_eq!(
             details("lib/l"),
-            [(ChangeKind::Target, 0, "links to a in B, to b in A".into())]
+            [(Change::Target, 0, "links to a in B, to b in A".into())]
         );
         assert_eq!(
             details("share"),
-            [(ChangeKind::Type, 0, "a directory in B, a file in A".into())]
+            [(Change::Type, 0, "a directory in B, a file in A".into())]
         );
         assert_eq!(
             details("extra"),
-            [(ChangeKind::Extra, 0, "A alone has this directory".into())]
+            [(Change::Extra, 0, "A alone has this directory".into())]
         );
         let x = c.files.iter().find(|f| f.path == "bin/x").unwrap();
         assert_eq!(x.digests[1], x.digests[2]);
@@ -553,11 +556,11 @@ mod tests {
         assert_eq!(g.changes.len(), 1);
         assert_eq!(
             (g.changes[0].kind, g.changes[0].detail.as_str()),
-            (ChangeKind::Missing, "missing in B")
+            (Change::Missing, "missing in B")
         );
         assert!(c.files.iter().find(|f| f.path == "f").unwrap().identical);
         assert_eq!(c.groups.len(), 2);
-        assert!(c.groups.iter().all(|g| g.role == Role::Split));
+        assert!(c.groups.iter().all(|g| g.role == Standing::Split));
     }
 
     #[test]
@@ -571,7 +574,7 @@ mod tests {
         assert_eq!(c.files.len(), 1);
         assert_eq!(c.files[0].path, "prog");
         assert!(c.files[0].identical);
-        assert_eq!(c.groups[0].role, Role::All);
+        assert_eq!(c.groups[0].role, Standing::All);
         // JSON leaves out what is empty.
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(json["schema"], SCHEMA);
@@ -625,7 +628,7 @@ mod tests {
         let c = compare_paths(&[t, m]).unwrap();
         assert!(!c.identical);
         let y = c.files.iter().find(|f| f.path == "y").unwrap();
-        assert_eq!(y.changes[0].kind, ChangeKind::Content);
+        assert_eq!(y.changes[0].kind, Change::Content);
         assert!(
             c.files
                 .iter()

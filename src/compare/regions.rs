@@ -107,14 +107,14 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
                 let in_file =
                     s.occupies_file() && s.offset.checked_add(s.size).is_some_and(|end| end <= len);
                 let size = if in_file { s.size } else { 0 };
-                let mut region = scan(path, &src, name, s.offset, size, in_file)?;
+                let mut region = measure(path, &src, name, s.offset, size, in_file)?;
                 if in_file {
                     region.compressed = compression(&src, s, class64, little);
                 }
                 regions.push(region);
             }
         }
-        None => regions.push(scan(path, &src, "(file)".to_string(), 0, len, true)?),
+        None => regions.push(measure(path, &src, "(file)".to_string(), 0, len, true)?),
     }
     let now = file.metadata().map_err(|e| Error::read(path, e))?.len();
     if now != len {
@@ -155,7 +155,7 @@ pub fn unscanned(path: &Path) -> Result<FileFacts, Error> {
     })
 }
 
-fn scan(
+fn measure(
     path: &Path,
     src: &dyn ReadAt,
     name: String,

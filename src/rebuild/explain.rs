@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::compare::{Cause, FileReport};
+use crate::compare::{Cause, FileComparison};
 
 /// What the compare engine says about a pair of differing files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -23,7 +23,7 @@ pub struct Explanation {
 
 impl Explanation {
     /// What `compare` found about one differing path.
-    pub fn from_report(file: &FileReport) -> Explanation {
+    pub fn from_report(file: &FileComparison) -> Explanation {
         Explanation {
             causes: file.causes.clone(),
             first_difference: file.first_difference,

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::Style;
-use repro_check::compare::{Comparison, FileReport, Role, letter};
+use repro_check::compare::{Comparison, FileComparison, Standing, letter};
 use repro_check::escape;
 
 /// Differing files shown in full; the rest are counted (the JSON has them all).
@@ -25,7 +25,7 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
         .iter()
         .filter(|f| f.digests.iter().any(Option::is_some))
         .count();
-    let differing: Vec<&FileReport> = c.files.iter().filter(|f| !f.identical).collect();
+    let differing: Vec<&FileComparison> = c.files.iter().filter(|f| !f.identical).collect();
     if c.identical {
         let digest = c.groups.first().map_or("", |g| g.digest.as_str());
         writeln!(
@@ -54,10 +54,10 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
             .iter()
             .map(|g| {
                 let role = match g.role {
-                    Role::All => "all",
-                    Role::Majority => "majority",
-                    Role::Outlier => "outlier",
-                    Role::Split => "group",
+                    Standing::All => "all",
+                    Standing::Majority => "majority",
+                    Standing::Outlier => "outlier",
+                    Standing::Split => "group",
                 };
                 let names: Vec<String> = g.builds.iter().map(|&i| letter(i)).collect();
                 format!("{role} {} ({})", names.join(", "), short(&g.digest))
@@ -106,7 +106,7 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, colour: bool) -> io::Res
     Ok(())
 }
 
-fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result<()> {
+fn write_file(out: &mut impl Write, f: &FileComparison, paint: &Style) -> io::Result<()> {
     let changes: Vec<&str> = f.changes.iter().map(|c| c.detail.as_str()).collect();
     let differing: Vec<_> = f.sections.iter().filter(|s| !s.identical).collect();
     let what = if !f.members.is_empty() {
@@ -217,7 +217,7 @@ fn write_file(out: &mut impl Write, f: &FileReport, paint: &Style) -> io::Result
 }
 
 /// What a file's causes are, for saying once the causes many files share.
-fn signature(f: &FileReport) -> Vec<(&str, &str)> {
+fn signature(f: &FileComparison) -> Vec<(&str, &str)> {
     f.causes
         .iter()
         .map(|c| (c.kind.name(), c.hint.as_str()))

@@ -102,7 +102,7 @@ impl<'a> Pair<'a> {
 
 /// Explain why `a` and `b` differ. They are known to differ. Limits hit on the way (a section
 /// too large for string analysis) are added to `notes`.
-pub fn explain(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Vec<Cause>, Error> {
+pub fn causes(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Vec<Cause>, Error> {
     let names_a: BTreeSet<&str> = a.facts.regions.iter().map(|r| r.name.as_str()).collect();
     let names_b: BTreeSet<&str> = b.facts.regions.iter().map(|r| r.name.as_str()).collect();
     let changed: Vec<&str> = a
