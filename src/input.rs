@@ -192,22 +192,38 @@ pub fn stream_open(
 }
 
 /// Read an already opened file whose length was `len` when opened, whole, straight into one
-/// buffer of that size (no zeroed staging buffer, no copy). Like [`stream_open`], a file that
-/// grows or shrinks while it is read is an error.
+/// buffer of that size (no staging buffer, no copy), usually in one system call. Like
+/// [`stream_open`], a file that grows or shrinks while it is read is an error.
 pub fn read_whole(path: &Path, file: &File, len: u64) -> Result<Vec<u8>, Error> {
     let changed = || Error::Changed {
         path: path.to_path_buf(),
     };
     let size = usize::try_from(len).map_err(|_| changed())?;
-    let mut bytes = Vec::with_capacity(size);
-    // Reading to the end, one byte more than expected shows a file that grew; fewer bytes, one
-    // that shrank.
-    file.take(len + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::read(path, e))?;
-    if bytes.len() != size {
+    // Asking for one byte more than expected: a read of a regular file falls short only at its
+    // end, so one system call usually reads the whole file and shows that it did not grow (a
+    // probe read after it would double the calls on a tree of small files).
+    let mut bytes = vec![0u8; size.checked_add(1).ok_or_else(changed)?];
+    let mut got = 0;
+    loop {
+        match (&mut &*file).read(&mut bytes[got..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                got += n;
+                if got > size {
+                    return Err(changed());
+                }
+                if got == size {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::read(path, e)),
+        }
+    }
+    if got != size {
         return Err(changed());
     }
+    bytes.truncate(size);
     Ok(bytes)
 }
 

@@ -459,21 +459,31 @@ const WHOLE: u64 = 4 << 20;
 /// three batches are in memory at once).
 const BATCH: u64 = 8 << 20;
 
-fn tree(root: &Path, nar: bool, counter: &Counter) -> Result<Snapshot, Error> {
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name() // bytewise on Unix: NAR order
-        .min_depth(1);
-    let mut walked = Vec::new();
-    let mut specials = Vec::new();
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            let source = e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("walk failed"));
-            Error::read(&path, source)
-        })?;
+/// The walk of a tree, entry by entry in NAR order (bytewise by name), without following links;
+/// sockets and devices are set aside in `specials`, or refused when the walk is for a NAR.
+struct Walk<'a> {
+    root: &'a Path,
+    inner: walkdir::IntoIter,
+    nar: bool,
+    specials: Vec<(PathBuf, &'static str)>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(root: &'a Path, nar: bool) -> Self {
+        let inner = walkdir::WalkDir::new(root)
+            .follow_links(false)
+            .sort_by_file_name() // bytewise on Unix: NAR order
+            .min_depth(1)
+            .into_iter();
+        Walk {
+            root,
+            inner,
+            nar,
+            specials: Vec::new(),
+        }
+    }
+
+    fn entry(&mut self, entry: walkdir::DirEntry) -> Result<Option<Walked>, Error> {
         let path = entry.path().to_path_buf();
         let ft = entry.file_type();
         let kind = match Kind::of(&ft) {
@@ -491,7 +501,7 @@ fn tree(root: &Path, nar: bool, counter: &Counter) -> Result<Snapshot, Error> {
             }
             None => {
                 let what = input::special_kind(&ft);
-                if nar {
+                if self.nar {
                     return Err(Error::input(
                         &path,
                         format!(
@@ -499,27 +509,65 @@ fn tree(root: &Path, nar: bool, counter: &Counter) -> Result<Snapshot, Error> {
                         ),
                     ));
                 }
-                specials.push((path, what));
-                continue;
+                self.specials.push((path, what));
+                return Ok(None);
             }
         };
-        let rel = path.strip_prefix(root).unwrap_or(&path);
-        walked.push(Walked {
+        let rel = path.strip_prefix(self.root).unwrap_or(&path);
+        Ok(Some(Walked {
             name: Name::from_path(rel),
             depth: entry.depth() - 1,
             path,
             kind,
-        });
+        }))
     }
-    let sizes = walked.iter().filter_map(|w| match w.kind {
-        WalkedKind::File { size, .. } => Some(size),
-        _ => None,
-    });
-    let (files, bytes) = sizes.fold((0, 0), |(n, b), size| (n + 1, b + size));
-    counter.found(files, bytes);
-    let (digests, nar_hash) = if nar {
-        read_with_nar(&walked, counter)?
+}
+
+impl Iterator for Walk<'_> {
+    type Item = Result<Walked, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let entry = match self.inner.next()? {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let path = e.path().unwrap_or(self.root).to_path_buf();
+                    let source = e
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("walk failed"));
+                    return Some(Err(Error::read(&path, source)));
+                }
+            };
+            match self.entry(entry) {
+                Ok(Some(w)) => return Some(Ok(w)),
+                Ok(None) => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// The files among `walked` and their bytes.
+fn file_sizes(walked: &[Walked]) -> (u64, u64) {
+    (walked.iter())
+        .filter_map(|w| match w.kind {
+            WalkedKind::File { size, .. } => Some(size),
+            _ => None,
+        })
+        .fold((0, 0), |(n, b), size| (n + 1, b + size))
+}
+
+fn tree(root: &Path, nar: bool, counter: &Counter) -> Result<Snapshot, Error> {
+    let mut walk = Walk::new(root, nar);
+    let (walked, digests, nar_hash) = if nar {
+        // Read while walking: the walk's batches alternate with reading them, and the NAR hash
+        // runs on its own thread throughout.
+        let ((walked, digests), nar_hash) = read_with_nar(&mut walk, counter)?;
+        (walked, digests, Some(nar_hash))
     } else {
+        let walked = (&mut walk).collect::<Result<Vec<_>, Error>>()?;
+        let (files, bytes) = file_sizes(&walked);
+        counter.found(files, bytes);
         let digests = walked
             .par_iter()
             .map(|w| match w.kind {
@@ -531,8 +579,9 @@ fn tree(root: &Path, nar: bool, counter: &Counter) -> Result<Snapshot, Error> {
                 _ => Ok(None),
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        (digests, None)
+        (walked, digests, None)
     };
+    let specials = walk.specials;
     let entries = walked
         .into_iter()
         .zip(digests)
@@ -583,13 +632,16 @@ fn read_file(path: &Path, size: u64, keep: bool) -> Result<Read, Error> {
     })
 }
 
-/// Read every file once, in walk (= NAR) order: workers hash a batch of files while a second
-/// thread feeds the previous batch into the NAR hash; a large file is streamed, each chunk going
-/// to its own SHA-256 here and to the NAR hash there.
+/// The entries walked and, for each file, its read.
+type Reads = (Vec<Walked>, Vec<Option<Read>>);
+
+/// Read every file once, in walk (= NAR) order, walking as it goes: workers hash a batch of
+/// files while a second thread feeds the previous batch into the NAR hash; a large file is
+/// streamed, each chunk going to its own SHA-256 here and to the NAR hash there.
 fn read_with_nar(
-    walked: &[Walked],
+    walk: &mut Walk<'_>,
     counter: &Counter,
-) -> Result<(Vec<Option<Read>>, Option<String>), Error> {
+) -> Result<(Reads, String), Error> {
     let (tx, rx) = mpsc::sync_channel::<Vec<OwnedPiece>>(1);
     let archiver = std::thread::spawn(move || {
         let mut nar = Nar::root_directory();
@@ -600,61 +652,49 @@ fn read_with_nar(
         }
         nar.finish()
     });
-    let result = feed(walked, &tx, counter);
+    let result = feed(walk, &tx, counter);
     drop(tx);
     let nar_hash = archiver
         .join()
         .map_err(|_| Error::Environment("the NAR hash thread failed".into()))?;
-    result.map(|digests| (digests, Some(nar_hash)))
+    result.map(|reads| (reads, nar_hash))
 }
 
 fn feed(
-    walked: &[Walked],
+    walk: &mut Walk<'_>,
     tx: &mpsc::SyncSender<Vec<OwnedPiece>>,
     counter: &Counter,
-) -> Result<Vec<Option<Read>>, Error> {
+) -> Result<Reads, Error> {
     let send = |batch: Vec<OwnedPiece>| {
         tx.send(batch)
             .map_err(|_| Error::Environment("the NAR hash thread stopped".into()))
     };
-    let large = |w: &Walked| matches!(w.kind, WalkedKind::File { size, .. } if size > WHOLE);
-    let mut out: Vec<Option<Read>> = Vec::with_capacity(walked.len());
-    let mut i = 0;
-    while i < walked.len() {
-        let w = &walked[i];
-        if let WalkedKind::File { executable, size } = w.kind
-            && size > WHOLE
-        {
-            send(vec![header(w, executable, size)])?;
-            let file = File::open(&w.path).map_err(|e| Error::read(&w.path, e))?;
-            let mut sha = Hasher::new();
-            let mut failed = None;
-            input::stream_open(&w.path, &file, size, |chunk| {
-                sha.update(chunk);
-                if failed.is_none() {
-                    failed = tx.send(vec![OwnedPiece::Data(chunk.to_vec())]).err();
-                }
-            })?;
-            if failed.is_some() {
-                return Err(Error::Environment("the NAR hash thread stopped".into()));
-            }
-            counter.done(size);
-            out.push(Some(Read {
-                sha256: sha.finish_hex(),
-                bytes: Vec::new(),
-            }));
-            i += 1;
-            continue;
-        }
-        let start = i;
+    let mut walked: Vec<Walked> = Vec::new();
+    let mut out: Vec<Option<Read>> = Vec::new();
+    loop {
+        // The next batch: small files up to BATCH bytes, ended early by a large file.
+        let start = walked.len();
         let mut bytes = 0;
-        while i < walked.len() && !large(&walked[i]) && bytes < BATCH {
-            if let WalkedKind::File { size, .. } = walked[i].kind {
-                bytes += size;
+        let mut large = None;
+        let mut ended = false;
+        while bytes < BATCH {
+            let Some(w) = walk.next().transpose()? else {
+                ended = true;
+                break;
+            };
+            match w.kind {
+                WalkedKind::File { size, .. } if size > WHOLE => {
+                    large = Some(w);
+                    break;
+                }
+                WalkedKind::File { size, .. } => bytes += size,
+                _ => {}
             }
-            i += 1;
+            walked.push(w);
         }
-        let reads = walked[start..i]
+        let (files, found) = file_sizes(&walked[start..]);
+        counter.found(files, found);
+        let reads = walked[start..]
             .par_iter()
             .map(|w| match w.kind {
                 WalkedKind::File { size, .. } => {
@@ -666,7 +706,7 @@ fn feed(
             })
             .collect::<Result<Vec<_>, Error>>()?;
         let mut batch = Vec::with_capacity(2 * reads.len());
-        for (w, read) in walked[start..i].iter().zip(reads) {
+        for (w, read) in walked[start..].iter().zip(reads) {
             batch.push(match &w.kind {
                 WalkedKind::Directory => OwnedPiece::Directory {
                     depth: w.depth,
@@ -686,9 +726,37 @@ fn feed(
                 r
             }));
         }
-        send(batch)?;
+        if !batch.is_empty() {
+            send(batch)?;
+        }
+        if let Some(w) = large
+            && let WalkedKind::File { executable, size } = w.kind
+        {
+            counter.found(1, size);
+            send(vec![header(&w, executable, size)])?;
+            let file = File::open(&w.path).map_err(|e| Error::read(&w.path, e))?;
+            let mut sha = Hasher::new();
+            let mut failed = None;
+            input::stream_open(&w.path, &file, size, |chunk| {
+                sha.update(chunk);
+                if failed.is_none() {
+                    failed = tx.send(vec![OwnedPiece::Data(chunk.to_vec())]).err();
+                }
+            })?;
+            if failed.is_some() {
+                return Err(Error::Environment("the NAR hash thread stopped".into()));
+            }
+            counter.done(size);
+            out.push(Some(Read {
+                sha256: sha.finish_hex(),
+                bytes: Vec::new(),
+            }));
+            walked.push(w);
+        }
+        if ended {
+            return Ok((walked, out));
+        }
     }
-    Ok(out)
 }
 
 fn header(w: &Walked, executable: bool, size: u64) -> OwnedPiece {

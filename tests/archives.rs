@@ -345,8 +345,15 @@ fn oci_archive_pairs_layers_by_position() {
         "{cause}"
     );
     assert!(!v.to_string().contains("build-path"));
+    // The layer is the same bytes in both: compared by digest, not unpacked (the archive's six
+    // members: oci-layout, index.json, manifest, config, layer 1 and the archive itself).
+    assert_eq!(v["files"][0]["members_compared"], 6, "{v:#}");
     // Other layer content: the member inside layer 1 is named and diffed, never by blob name.
     let (v, k) = kinds(dir.path(), "a.tar", "c.tar");
+    assert!(
+        v["files"][0]["members_compared"].as_u64().unwrap() > 6,
+        "{v:#}"
+    );
     assert!(!k.contains(&"build-path".to_string()), "{k:?}");
     assert!(
         member_names(&v).contains(&"a.tar!layer 1!app/hello.txt"),

@@ -73,13 +73,17 @@ struct Finding {
 /// container.
 pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Option<Found>, Error> {
     let limits = Limits::default();
-    let Some(la) = container::list(a, name, limits, &|_, _| false)? else {
+    let same = identical_members(a, b, name, limits, builds)?;
+    let (same_a, same_b) = (&same.0, &same.1);
+    let descend_a = |n: &str| !same_a.contains(n);
+    let descend_b = |n: &str| !same_b.contains(n);
+    let Some(la) = container::list(a, name, limits, &|_, _| false, &descend_a)? else {
         return Ok(None);
     };
     let by_name_a: HashMap<&str, &Member> =
         la.members.iter().map(|m| (m.name.as_str(), m)).collect();
     let hold_b = |n: &str, sha: &str| by_name_a.get(n).is_some_and(|m| m.sha256 != sha);
-    let Some(mut lb) = container::list(b, name, limits, &hold_b)? else {
+    let Some(mut lb) = container::list(b, name, limits, &hold_b, &descend_b)? else {
         return Ok(None);
     };
     let (moved, renames) = pair_layers(&la, &lb, builds);
@@ -90,7 +94,7 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
             let n = renamed(&renames, n);
             by_name_a.get(n.as_str()).is_some_and(|m| m.sha256 != sha)
         };
-        lb = container::list(b, name, limits, &hold)?.unwrap_or(lb);
+        lb = container::list(b, name, limits, &hold, &descend_b)?.unwrap_or(lb);
         for m in &mut lb.members {
             m.name = renamed(&renames, &m.name);
             m.parent = renamed(&renames, &m.parent);
@@ -104,7 +108,7 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
     let la = if held.is_empty() {
         la
     } else {
-        container::list(a, name, limits, &|n, _| held.contains(n))?.unwrap_or(la)
+        container::list(a, name, limits, &|n, _| held.contains(n), &descend_a)?.unwrap_or(la)
     };
     let mut found = diff(&la, &lb, name, builds)?;
     if let Some(cause) = moved {
@@ -113,6 +117,48 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
         found.causes.sort_by_key(|c| c.kind);
     }
     Ok(Some(found))
+}
+
+/// The members of an uncompressed top-level container (tar, ar, an OCI layout) that are the
+/// same bytes in both builds, by their names in A and in B: they need not be unpacked (a layer
+/// that did not change is not decompressed). Found by a first pass that only hashes the top
+/// level, cheap next to unpacking; other containers are unpacked whole.
+fn identical_members(
+    a: &Path,
+    b: &Path,
+    name: &str,
+    limits: Limits,
+    builds: [usize; 2],
+) -> Result<(HashSet<String>, HashSet<String>), Error> {
+    use container::Format;
+    let mut same = (HashSet::new(), HashSet::new());
+    let shallow = |p: &Path| -> Result<Option<Listing>, Error> {
+        match container::detect_path(p, name) {
+            Some(Format::Tar | Format::Ar | Format::Layout) => {
+                let top = Limits { depth: 1, ..limits };
+                container::list(p, name, top, &|_, _| false, &container::every)
+            }
+            _ => Ok(None),
+        }
+    };
+    let Some(sa) = shallow(a)? else {
+        return Ok(same);
+    };
+    let Some(sb) = shallow(b)? else {
+        return Ok(same);
+    };
+    let (_, renames) = pair_layers(&sa, &sb, builds);
+    let in_a: HashMap<&str, &str> = (sa.members.iter().skip(1))
+        .map(|m| (m.name.as_str(), m.sha256.as_str()))
+        .collect();
+    for m in sb.members.iter().skip(1) {
+        let paired = renamed(&renames, &m.name);
+        if in_a.get(paired.as_str()) == Some(&m.sha256.as_str()) {
+            same.0.insert(paired);
+            same.1.insert(m.name.clone());
+        }
+    }
+    Ok(same)
 }
 
 /// Pair the image layers of `la` and `lb` by position and `diff_id`: a layer pairs with the one

@@ -180,6 +180,15 @@ impl Listing {
 /// Which members' bytes to keep: called with a member's name and SHA-256.
 pub type Hold<'a> = &'a dyn Fn(&str, &str) -> bool;
 
+/// Which of the top-level container's members to unpack when they are containers themselves:
+/// called with the member's name. A member not unpacked is compared by its digest.
+pub type Descend<'a> = &'a dyn Fn(&str) -> bool;
+
+/// Unpack every member.
+pub fn every(_: &str) -> bool {
+    true
+}
+
 /// The container format of the file at `path` (shown as `name`), from its first bytes; an
 /// `index.json` beside an `oci-layout` file stands for its image layout directory.
 pub fn detect_path(path: &Path, name: &str) -> Option<Format> {
@@ -208,9 +217,10 @@ pub fn list(
     name: &str,
     limits: Limits,
     hold: Hold<'_>,
+    descend: Descend<'_>,
 ) -> Result<Option<Listing>, Error> {
     if let Some(dir) = layout_dir(path) {
-        return list_layout(dir, path, name, limits, hold);
+        return list_layout(dir, path, name, limits, hold, descend);
     }
     let mut file = File::open(path).map_err(|e| Error::read(path, e))?;
     let mut head = Vec::new();
@@ -226,10 +236,12 @@ pub fn list(
         path,
         limits,
         hold,
+        descend,
         out: Listing::default(),
         expanded: Rc::new(Cell::new(0)),
         held: 0,
         aliases: BTreeMap::new(),
+        buf: Vec::new(),
     };
     let result = match format {
         // Random access: open the file itself (seekable) rather than streaming it.
@@ -264,16 +276,19 @@ fn list_layout(
     name: &str,
     limits: Limits,
     hold: Hold<'_>,
+    descend: Descend<'_>,
 ) -> Result<Option<Listing>, Error> {
     let image = oci::layout(dir);
     let mut w = Walker {
         path: dir,
         limits,
         hold,
+        descend,
         out: Listing::default(),
         expanded: Rc::new(Cell::new(0)),
         held: 0,
         aliases: BTreeMap::new(),
+        buf: Vec::new(),
     };
     let (sha, len) = crate::digest::sha256_file(index)?;
     let mut top = member(name, "", 0, Format::Layout.name(), len, sha);
@@ -333,6 +348,7 @@ struct Walker<'a> {
     path: &'a Path,
     limits: Limits,
     hold: Hold<'a>,
+    descend: Descend<'a>,
     out: Listing,
     /// Decompressed bytes so far, all streams.
     expanded: Rc<Cell<u64>>,
@@ -340,6 +356,8 @@ struct Walker<'a> {
     held: u64,
     /// Member paths of an image archive renamed for pairing (`blobs/sha256/…` → `layer 1`).
     aliases: BTreeMap<String, String>,
+    /// The read buffer, reused for every member.
+    buf: Vec<u8>,
 }
 
 /// A member of a container failed: name it.
@@ -392,6 +410,7 @@ impl Walker<'_> {
             .read_to_end(&mut head)
             .map_err(|e| self.err(name, e))?;
         let detected = detect(&head, name);
+        let mut digest_only = None;
         let format = match detected {
             Some(_) if depth >= self.limits.depth => {
                 self.out.notes.push(format!(
@@ -400,9 +419,14 @@ impl Walker<'_> {
                 ));
                 None
             }
+            Some(f) if depth == 1 && !(self.descend)(name) => {
+                digest_only = Some(f);
+                None
+            }
             f => f,
         };
-        let mut m = member(name, parent, index, "file", 0, String::new());
+        let kind = digest_only.map_or("file", Format::name);
+        let mut m = member(name, parent, index, kind, 0, String::new());
         m.fields = fields;
         let slot = self.push(m);
         let mut kept = Some(Vec::new());
@@ -410,9 +434,15 @@ impl Walker<'_> {
             let mut src = io::Cursor::new(head).chain(&mut raw);
             match format {
                 None => {
-                    let mut buf = vec![0u8; 1 << 16];
+                    // One read buffer for the whole walk: zeroing 64 KiB per member cost more
+                    // than reading a small member.
+                    let mut buf = std::mem::take(&mut self.buf);
+                    buf.resize(1 << 16, 0);
                     loop {
-                        let n = src.read(&mut buf).map_err(|e| self.err(name, e))?;
+                        let n = match src.read(&mut buf) {
+                            Ok(n) => n,
+                            Err(e) => return Err(self.err(name, e)),
+                        };
                         if n == 0 {
                             break;
                         }
@@ -424,6 +454,7 @@ impl Walker<'_> {
                             }
                         }
                     }
+                    self.buf = buf;
                 }
                 Some(f) => {
                     kept = None;
