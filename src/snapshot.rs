@@ -638,10 +638,7 @@ type Reads = (Vec<Walked>, Vec<Option<Read>>);
 /// Read every file once, in walk (= NAR) order, walking as it goes: workers hash a batch of
 /// files while a second thread feeds the previous batch into the NAR hash; a large file is
 /// streamed, each chunk going to its own SHA-256 here and to the NAR hash there.
-fn read_with_nar(
-    walk: &mut Walk<'_>,
-    counter: &Counter,
-) -> Result<(Reads, String), Error> {
+fn read_with_nar(walk: &mut Walk<'_>, counter: &Counter) -> Result<(Reads, String), Error> {
     let (tx, rx) = mpsc::sync_channel::<Vec<OwnedPiece>>(1);
     let archiver = std::thread::spawn(move || {
         let mut nar = Nar::root_directory();

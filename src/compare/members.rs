@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::cause::{Cause, CauseKind, clip, list};
 use super::{diagnose, letter, regions, text};
 use crate::Error;
-use crate::container::{self, Limits, Listing, Member};
+use crate::container::{self, Format, Limits, Listing, Member};
 
 /// Members listed in full per file; the rest are counted.
 pub const MAX_MEMBERS: usize = 200;
@@ -73,28 +73,40 @@ struct Finding {
 /// container.
 pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Option<Found>, Error> {
     let limits = Limits::default();
-    let same = identical_members(a, b, name, limits, builds)?;
-    let (same_a, same_b) = (&same.0, &same.1);
-    let descend_a = |n: &str| !same_a.contains(n);
-    let descend_b = |n: &str| !same_b.contains(n);
-    let Some(la) = container::list(a, name, limits, &|_, _| false, &descend_a)? else {
+    // An uncompressed top-level container (tar, ar, an OCI layout) is listed one level deep
+    // first, which only hashes its members. When some of them are containers, those that are
+    // the same bytes in both builds are not unpacked (an unchanged image layer is never
+    // decompressed) and the rest are listed in full; otherwise the first listing is the whole.
+    let shallow = matches!(
+        container::detect_path(a, name),
+        Some(Format::Tar | Format::Ar | Format::Layout)
+    );
+    let first = if shallow {
+        Limits { depth: 1, ..limits }
+    } else {
+        limits
+    };
+    let Some(mut la) = container::list(a, name, first, &|_, _| false, &container::every)? else {
         return Ok(None);
     };
-    let by_name_a: HashMap<&str, &Member> =
-        la.members.iter().map(|m| (m.name.as_str(), m)).collect();
-    let hold_b = |n: &str, sha: &str| by_name_a.get(n).is_some_and(|m| m.sha256 != sha);
-    let Some(mut lb) = container::list(b, name, limits, &hold_b, &descend_b)? else {
+    let Some(mut lb) = list_b(b, name, first, &la, &[], &container::every)? else {
         return Ok(None);
     };
+    let mut same = (HashSet::new(), HashSet::new());
+    if shallow && (la.cut || lb.cut) {
+        same = identical_members(&la, &lb, builds);
+        let descend_a = |n: &str| !same.0.contains(n);
+        let descend_b = |n: &str| !same.1.contains(n);
+        la = container::list(a, name, limits, &|_, _| false, &descend_a)?.unwrap_or(la);
+        lb = list_b(b, name, limits, &la, &[], &descend_b)?.unwrap_or(lb);
+    }
+    let descend_a = |n: &str| !same.0.contains(n);
+    let descend_b = |n: &str| !same.1.contains(n);
     let (moved, renames) = pair_layers(&la, &lb, builds);
     if !renames.is_empty() {
         // B's members were kept by their names before pairing: list B again, keeping the bytes
         // of the members that differ from the A layers they pair with.
-        let hold = |n: &str, sha: &str| {
-            let n = renamed(&renames, n);
-            by_name_a.get(n.as_str()).is_some_and(|m| m.sha256 != sha)
-        };
-        lb = container::list(b, name, limits, &hold, &descend_b)?.unwrap_or(lb);
+        lb = list_b(b, name, limits, &la, &renames, &descend_b)?.unwrap_or(lb);
         for m in &mut lb.members {
             m.name = renamed(&renames, &m.name);
             m.parent = renamed(&renames, &m.parent);
@@ -119,46 +131,46 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
     Ok(Some(found))
 }
 
-/// The members of an uncompressed top-level container (tar, ar, an OCI layout) that are the
-/// same bytes in both builds, by their names in A and in B: they need not be unpacked (a layer
-/// that did not change is not decompressed). Found by a first pass that only hashes the top
-/// level, cheap next to unpacking; other containers are unpacked whole.
-fn identical_members(
-    a: &Path,
+/// List B, keeping the bytes of the members that differ from the A members they pair with
+/// (named as in A after `renames`).
+fn list_b(
     b: &Path,
     name: &str,
     limits: Limits,
-    builds: [usize; 2],
-) -> Result<(HashSet<String>, HashSet<String>), Error> {
-    use container::Format;
-    let mut same = (HashSet::new(), HashSet::new());
-    let shallow = |p: &Path| -> Result<Option<Listing>, Error> {
-        match container::detect_path(p, name) {
-            Some(Format::Tar | Format::Ar | Format::Layout) => {
-                let top = Limits { depth: 1, ..limits };
-                container::list(p, name, top, &|_, _| false, &container::every)
-            }
-            _ => Ok(None),
-        }
-    };
-    let Some(sa) = shallow(a)? else {
-        return Ok(same);
-    };
-    let Some(sb) = shallow(b)? else {
-        return Ok(same);
-    };
-    let (_, renames) = pair_layers(&sa, &sb, builds);
-    let in_a: HashMap<&str, &str> = (sa.members.iter().skip(1))
+    la: &Listing,
+    renames: &[(String, String)],
+    descend: container::Descend<'_>,
+) -> Result<Option<Listing>, Error> {
+    let by_name_a: HashMap<&str, &str> = (la.members.iter())
         .map(|m| (m.name.as_str(), m.sha256.as_str()))
         .collect();
-    for m in sb.members.iter().skip(1) {
+    let hold = |n: &str, sha: &str| {
+        let n = renamed(renames, n);
+        by_name_a.get(n.as_str()).is_some_and(|a| *a != sha)
+    };
+    container::list(b, name, limits, &hold, descend)
+}
+
+/// The top-level members that are the same bytes in both builds, by their names in A and in B
+/// (image layers paired as [`pair_layers`] pairs them), from listings one level deep.
+fn identical_members(
+    la: &Listing,
+    lb: &Listing,
+    builds: [usize; 2],
+) -> (HashSet<String>, HashSet<String>) {
+    let (_, renames) = pair_layers(la, lb, builds);
+    let in_a: HashMap<&str, &str> = (la.members.iter().skip(1))
+        .map(|m| (m.name.as_str(), m.sha256.as_str()))
+        .collect();
+    let mut same = (HashSet::new(), HashSet::new());
+    for m in lb.members.iter().skip(1) {
         let paired = renamed(&renames, &m.name);
         if in_a.get(paired.as_str()) == Some(&m.sha256.as_str()) {
             same.0.insert(paired);
             same.1.insert(m.name.clone());
         }
     }
-    Ok(same)
+    same
 }
 
 /// Pair the image layers of `la` and `lb` by position and `diff_id`: a layer pairs with the one

@@ -168,6 +168,8 @@ pub struct Listing {
     pub notes: Vec<String>,
     /// The image layers' member names with the `diff_id` their config gives, in order.
     pub layers: Vec<(String, Option<String>)>,
+    /// Whether the depth limit left a container member unlisted.
+    pub cut: bool,
 }
 
 impl Listing {
@@ -413,6 +415,7 @@ impl Walker<'_> {
         let mut digest_only = None;
         let format = match detected {
             Some(_) if depth >= self.limits.depth => {
+                self.out.cut = true;
                 self.out.notes.push(format!(
                     "{name} is nested more than {} levels deep: compared by digest only",
                     self.limits.depth
