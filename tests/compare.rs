@@ -137,6 +137,76 @@ fn c_with_compressed_debug_sections_in_two_directories_is_build_path() {
     }
 }
 
+/// Rewrites each zlib `SHF_COMPRESSED` section of an ELF64 little-endian file in place as an
+/// `ELFCOMPRESS_ZSTD` one, compressed by the `zstd` tool (Debian's binutils 2.40 and gcc 12 cannot
+/// write zstd sections; newer toolchains do with `-gz=zstd`). The frame is padded to the
+/// section's old size; prints how many sections it rewrote.
+const ZSTD_SECTIONS_PY: &str = r#"
+import struct, subprocess, sys, zlib
+path = sys.argv[1]
+data = bytearray(open(path, 'rb').read())
+shoff, = struct.unpack_from('<Q', data, 0x28)
+shentsize, shnum = struct.unpack_from('<HH', data, 0x3a)
+done = 0
+for i in range(shnum):
+    flags, _, off, size = struct.unpack_from('<QQQQ', data, shoff + i * shentsize + 8)
+    if not flags & 0x800 or struct.unpack_from('<I', data, off)[0] != 1:
+        continue
+    raw = zlib.decompress(bytes(data[off + 24:off + size]))
+    z = subprocess.run(['zstd', '-19', '-q', '-c'], input=raw, capture_output=True, check=True).stdout
+    if 24 + len(z) > size:
+        continue
+    struct.pack_into('<I', data, off, 2)
+    data[off + 24:off + size] = z + bytes(size - 24 - len(z))
+    done += 1
+open(path, 'wb').write(data)
+print(done)
+"#;
+
+/// The same pair with its debug sections zstd-compressed: still `build-path` in `.debug_str`.
+#[test]
+fn c_with_zstd_compressed_debug_sections_is_build_path() {
+    if !have_tool("gcc") || !have_tool("zstd") || !have_tool("python3") {
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(dir.path().join("zstd.py"), ZSTD_SECTIONS_PY).unwrap();
+    for d in ["one", "two"] {
+        let at = dir.path().join(d);
+        std::fs::create_dir(&at).unwrap();
+        compile_c(
+            "gcc",
+            &at,
+            "hello",
+            "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n",
+            &["-O2", "-g3", "-gdwarf-4", "-gz"],
+        );
+        let out = Command::new("python3")
+            .args(["zstd.py", &format!("{d}/hello")])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let rewritten: u32 = stdout(&out).trim().parse().unwrap();
+        assert!(rewritten >= 1, "no section rewritten as zstd");
+    }
+    let out = run_in(dir.path(), &["compare", "--json", "one/hello", "two/hello"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    let kinds = cause_kinds(&v, 0);
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("build-path"),
+        "{kinds:?}"
+    );
+    let evidence = v["files"][0]["causes"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains(&format!("embeds {}", dir.path().join("one").display()))
+            && evidence.contains("debug_str"),
+        "{evidence}"
+    );
+}
+
 /// A build step that honours SOURCE_DATE_EPOCH but formats it in the builder's time zone (POSIX
 /// `TZ` strings: no time zone database needed): `TZ=UTC`, not SOURCE_DATE_EPOCH, is the fix.
 #[test]
