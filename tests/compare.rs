@@ -261,7 +261,8 @@ fn dates_in_two_time_zones_hint_tz_utc() {
 const FLAGS_RS: &str = "fn main() {\n    let v: Vec<u64> = std::env::args().map(|a| a.len() as u64).collect();\n    let s: u64 = v.iter().map(|x| x * x + 3).sum();\n    let mut acc = 0f64;\n    for i in 0..(s as usize * 1000) {\n        acc += (i as f64).sqrt();\n    }\n    println!(\"{s} {acc}\");\n}\n";
 
 /// rustc records no `-C` flags: one file built with other codegen units (the same symbols, in
-/// another order) or another opt-level (other code sizes) is `flags`, and the hint names which.
+/// another order), another opt-level (other code sizes) or another target CPU (instructions from
+/// extensions only one build uses) is `flags`, and the hint names which.
 #[test]
 fn rust_codegen_flags_are_flags() {
     if !have_tool("rustc") {
@@ -275,6 +276,7 @@ fn rust_codegen_flags_are_flags() {
         ("again", &["-C", "opt-level=3"]),
         ("cgu1", &["-C", "opt-level=3", "-C", "codegen-units=1"]),
         ("o1", &["-C", "opt-level=1"]),
+        ("v3", &["-C", "opt-level=3", "-C", "target-cpu=x86-64-v3"]),
     ]
     .into_iter()
     .map(|(out, flags)| {
@@ -292,7 +294,18 @@ fn rust_codegen_flags_are_flags() {
     }
     let same = run_in(dir.path(), &["compare", "o3", "again"]);
     assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
-    for (other, which) in [("cgu1", "(codegen-units most likely"), ("o1", "(opt-level")] {
+    let mut cases = vec![
+        ("cgu1", "(codegen-units most likely"),
+        (
+            "o1",
+            "(opt-level most likely: both use the same instruction-set extensions",
+        ),
+    ];
+    // x86-64-v3 adds AVX2, BMI2, FMA…: the code says which target CPU it was built for.
+    if cfg!(target_arch = "x86_64") {
+        cases.push(("v3", "(target-cpu or target-feature"));
+    }
+    for (other, which) in cases {
         let out = run_in(dir.path(), &["compare", "--json", "o3", other]);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         let v = json(&out);

@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::cause::{Cause, CauseKind, clip, list, list_str, plural_s};
-use super::letter;
 use super::patterns::{self, Substitution};
 use super::regions::{self, FileFacts, Region};
 use super::strings::{self, Span, StringDiff};
+use super::{isa, letter};
 use crate::Error;
 use crate::elf::ReadAt;
 
@@ -533,17 +533,45 @@ fn rust_flags(pair: &mut Pair<'_>) -> Result<(), Error> {
     }
     let (which, evidence) = if cgu {
         (
-            "codegen-units",
+            "codegen-units most likely",
             "the same symbols in another order (.strtab): the crate was split into other codegen units".to_string(),
         )
     } else {
         let sizes = text.map_or(String::new(), |(x, y)| {
             format!(": .text is {x} vs {y} bytes")
         });
-        (
-            "opt-level or target-cpu",
-            format!("other symbols or code sizes{sizes}: other optimisation or target CPU"),
-        )
+        // Instructions from extensions only one build uses: another target CPU.
+        let used = |side: &Side<'_>| {
+            let r = side.facts.region(".text")?;
+            isa::extensions(&side.facts.source(), r, side.facts.e_machine)
+        };
+        let (an, bn) = (letter(pair.a.build), letter(pair.b.build));
+        match (used(pair.a), used(pair.b)) {
+            (Some(ea), Some(eb)) if ea != eb && ea.keys().ne(eb.keys()) => {
+                let (oa, ob) = isa::only(&ea, &eb);
+                let mut said = Vec::new();
+                if !oa.is_empty() {
+                    said.push(format!("only {an}'s code uses {}", list(&oa, 4)));
+                }
+                if !ob.is_empty() {
+                    said.push(format!("only {bn}'s code uses {}", list(&ob, 4)));
+                }
+                (
+                    "target-cpu or target-feature: the instruction-set extensions differ",
+                    format!("{}{sizes}", said.join("; ")),
+                )
+            }
+            (Some(_), Some(_)) => (
+                "opt-level most likely: both use the same instruction-set extensions",
+                format!(
+                    "other symbols or code sizes{sizes}, with the same instruction-set extensions: another optimisation level"
+                ),
+            ),
+            _ => (
+                "opt-level or target-cpu",
+                format!("other symbols or code sizes{sizes}: other optimisation or target CPU"),
+            ),
+        }
     };
     let sections: Vec<String> = (pair.differing.iter())
         .filter(|n| !is_build_id(n))
@@ -556,7 +584,7 @@ fn rust_flags(pair: &mut Pair<'_>) -> Result<(), Error> {
             clip(&rustc, 40)
         ),
         hint: format!(
-            "rustc ran with other code-generation flags ({which} most likely; rustc does not record them): use the same -C opt-level, -C codegen-units and -C target-cpu on every builder (RUSTFLAGS, [profile.*] in Cargo.toml, .cargo/config.toml)"
+            "rustc ran with other code-generation flags ({which}; rustc does not record them): use the same -C opt-level, -C codegen-units and -C target-cpu on every builder (RUSTFLAGS, [profile.*] in Cargo.toml, .cargo/config.toml)"
         ),
         sections,
         builds: [pair.a.build, pair.b.build],

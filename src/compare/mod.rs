@@ -8,6 +8,7 @@
 mod analyse;
 mod cause;
 mod diagnose;
+mod isa;
 mod members;
 mod patterns;
 mod regions;

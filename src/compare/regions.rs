@@ -58,6 +58,8 @@ pub struct FileFacts {
     pub len: u64,
     /// Whether it is an ELF file with a section header table.
     pub is_elf: bool,
+    /// Its ELF `e_machine` (0 when it is not ELF).
+    pub e_machine: u16,
     /// The sections in file order, or one `(file)` region.
     pub regions: Vec<Region>,
     /// Region index by name (object files can have thousands of sections).
@@ -82,11 +84,14 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
     let (file, len) = input::open_regular(path)?;
     let src = FileSource::new(&file, len);
     let inspected = std::panic::catch_unwind(|| elf::inspect(&src));
-    let (sections, class64, little) = match inspected {
-        Ok(Ok(facts)) if !facts.sections.is_empty() => {
-            (Some(facts.sections), facts.class == 64, facts.little_endian)
-        }
-        _ => (None, true, true),
+    let (sections, class64, little, e_machine) = match inspected {
+        Ok(Ok(facts)) if !facts.sections.is_empty() => (
+            Some(facts.sections),
+            facts.class == 64,
+            facts.little_endian,
+            facts.e_machine,
+        ),
+        _ => (None, true, true, 0),
     };
     let mut regions = Vec::new();
     let is_elf = sections.is_some();
@@ -129,6 +134,7 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
         file,
         len,
         is_elf,
+        e_machine,
         regions,
         by_name,
     })
@@ -150,6 +156,7 @@ pub fn unscanned(path: &Path) -> Result<FileFacts, Error> {
         file,
         len,
         is_elf: false,
+        e_machine: 0,
         by_name: HashMap::from([(region.name.clone(), 0)]),
         regions: vec![region],
     })
