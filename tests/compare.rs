@@ -684,3 +684,70 @@ fn c_file_macro_in_two_directories_is_build_path_with_shifted_code() {
         );
     }
 }
+
+/// A build that embeds who built it and where (`-DBUILDER="$USER@$(hostname)"`, a jar's
+/// `Built-By:`): `host-info`, with both values as evidence.
+#[test]
+fn embedded_user_and_host_are_host_info() {
+    if !have_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let source = "#include <stdio.h>\nint main(void) { puts(\"built by \" BUILDER); return 0; }\n";
+    for (d, who) in [("a", "alice@build-7"), ("b", "bob@ci-runner-3")] {
+        let at = dir.path().join(d);
+        std::fs::create_dir(&at).unwrap();
+        compile_c(
+            "gcc",
+            &at,
+            "hello",
+            source,
+            &["-O2", &format!("-DBUILDER=\"{who}\"")],
+        );
+        std::fs::write(
+            at.join("MANIFEST.MF"),
+            format!(
+                "Manifest-Version: 1.0\nBuilt-By: {}\n",
+                &who[..who.find('@').unwrap()]
+            ),
+        )
+        .unwrap();
+    }
+    let out = run_in(dir.path(), &["compare", "--json", "a", "b"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    let all = v["files"].as_array().unwrap();
+    let differing: Vec<usize> = (0..all.len())
+        .filter(|&i| all[i]["identical"] == false)
+        .collect();
+    assert_eq!(differing.len(), 2, "{v:#}");
+    let files: Vec<&Value> = differing.iter().map(|&i| &all[i]).collect();
+    for (&i, f) in differing.iter().zip(&files) {
+        let kinds = cause_kinds(&v, i);
+        assert_eq!(
+            kinds.first().map(String::as_str),
+            Some("host-info"),
+            "{}: {kinds:?}",
+            f["path"]
+        );
+    }
+    let evidence: Vec<&str> = files
+        .iter()
+        .map(|f| f["causes"][0]["evidence"].as_str().unwrap())
+        .collect();
+    assert!(
+        evidence.iter().any(|e| e.contains("alice@build-7")
+            && e.contains("bob@ci-runner-3")
+            && e.contains(".rodata")),
+        "{evidence:?}"
+    );
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.contains("Built-By: alice") && e.contains("Built-By: bob")),
+        "{evidence:?}"
+    );
+    // The text file: nothing else is left unexplained.
+    let text = run_in(dir.path(), &["compare", "a", "b"]);
+    assert!(stdout(&text).lines().count() <= 20, "{}", stdout(&text));
+}

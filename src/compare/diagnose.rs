@@ -174,7 +174,8 @@ pub fn causes(a: &Side<'_>, b: &Side<'_>, notes: &mut Vec<String>) -> Result<Vec
     let subs = build_paths(&mut pair);
     timestamps(&mut pair);
     toolchain(&mut pair);
-    version_info(&mut pair);
+    embedded(&mut pair, CauseKind::VersionInfo, patterns::version_tokens);
+    embedded(&mut pair, CauseKind::HostInfo, patterns::host_tokens);
     flags(&mut pair);
     rust_flags(&mut pair)?;
     mark_explained_by_strings(&mut pair, &subs);
@@ -598,30 +599,32 @@ fn rust_flags(pair: &mut Pair<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Version-control revisions and times embedded by the build (Go's `vcs.*` build settings,
-/// `git describe` output).
-fn version_info(pair: &mut Pair<'_>) {
-    let tokens = |side: &mut dyn Iterator<Item = &(String, u32)>| -> Vec<String> {
-        side.flat_map(|(s, _)| patterns::version_tokens(s))
+/// Facts a build embeds, found in the differing strings by `tokens`: a cause of `kind` when the
+/// two builds embed different ones. Version-control revisions and times (Go's `vcs.*` build
+/// settings, `git describe` output) are `version-info`; the user or host the build ran on
+/// (`alice@build-7`, `Built-By: alice`) is `host-info`.
+fn embedded(pair: &mut Pair<'_>, kind: CauseKind, tokens: fn(&str) -> Vec<&str>) {
+    let found = |side: &mut dyn Iterator<Item = &(String, u32)>| -> Vec<String> {
+        side.flat_map(|(s, _)| tokens(s))
             .map(str::to_string)
             .collect()
     };
-    let (ta, tb) = (tokens(&mut pair.all_a()), tokens(&mut pair.all_b()));
+    let (ta, tb) = (found(&mut pair.all_a()), found(&mut pair.all_b()));
     if ta.is_empty() || tb.is_empty() || ta == tb {
         return;
     }
-    let sections = pair.sections_where(|s| !patterns::version_tokens(s).is_empty());
+    let sections = pair.sections_where(|s| !tokens(s).is_empty());
     let evidence = format!(
         "{:?} vs {:?}{}",
         clip(&ta[0], 60),
         clip(&tb[0], 60),
         within(&sections)
     );
-    pair.cause(CauseKind::VersionInfo, evidence, sections);
+    pair.cause(kind, evidence, sections);
 }
 
 /// Regions whose differing strings all match once A's directories are replaced by B's and dates,
-/// times and compiler identifications are masked on both sides.
+/// times, compiler identifications, revisions and user and host names are masked on both sides.
 fn mark_explained_by_strings<'a>(pair: &mut Pair<'a>, subs: &[Substitution]) {
     if pair.causes.is_empty() {
         return;
@@ -630,9 +633,9 @@ fn mark_explained_by_strings<'a>(pair: &mut Pair<'a>, subs: &[Substitution]) {
         let mut v: Vec<String> = side
             .iter()
             .flat_map(|(s, n)| {
-                let masked = patterns::mask_times(&patterns::mask_version(
+                let masked = patterns::mask_host(&patterns::mask_times(&patterns::mask_version(
                     &patterns::mask_toolchain(&rewrite(subs, s)),
-                ));
+                )));
                 std::iter::repeat_n(masked, *n as usize)
             })
             .collect();

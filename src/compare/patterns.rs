@@ -298,6 +298,77 @@ pub fn version_tokens(s: &str) -> Vec<&str> {
     found
 }
 
+/// Key-value markers after which a build writes the user or host it ran on (to the end of the
+/// value: the line, a quote or a space-free word).
+const HOST_MARKERS: [&str; 8] = [
+    "Built-By:",
+    "Built by ",
+    "built by ",
+    "hostname=",
+    "HOSTNAME=",
+    "BUILD_HOST=",
+    "BUILD_USER=",
+    "LOGNAME=",
+];
+
+/// User and host names in `s`: `user@host` (a lower-case user, a host that is no version such as
+/// `@v1.2` and no symbol version such as `@GLIBC_2.2.5`), and values after markers such as
+/// `Built-By:` (a jar manifest) or `hostname=`.
+pub fn host_tokens(s: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for marker in HOST_MARKERS {
+        let mut from = 0;
+        while let Some(i) = s[from..].find(marker) {
+            let start = from + i;
+            let value = start + marker.len();
+            let rest = &s[value..];
+            let rest = rest.trim_start_matches(' ');
+            let skip = s.len() - value - rest.len();
+            let len = rest
+                .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',')
+                .unwrap_or(rest.len());
+            if len > 0 {
+                found.push(&s[start..value + skip + len]);
+            }
+            from = value + skip + len.max(1).min(rest.len());
+            if from >= s.len() {
+                break;
+            }
+        }
+    }
+    let b = s.as_bytes();
+    let user_byte = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || b"_.-".contains(&c);
+    let host_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'.' || c == b'-';
+    for (at, _) in s.match_indices('@') {
+        let user = b[..at].iter().rev().take_while(|&&c| user_byte(c)).count();
+        let host = b[at + 1..].iter().take_while(|&&c| host_byte(c)).count();
+        let (u, h) = (&s[at - user..at], &s[at + 1..at + 1 + host]);
+        let starts_lower = u.bytes().next().is_some_and(|c| c.is_ascii_lowercase());
+        let version = h.len() > 1 && h.starts_with('v') && h.as_bytes()[1].is_ascii_digit();
+        let symbol_version = h
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'.');
+        let boundary = at - user == 0 || !b[at - user - 1].is_ascii_alphanumeric();
+        if starts_lower
+            && host >= 2
+            && !version
+            && !symbol_version
+            && boundary
+            && h.bytes().any(|c| c.is_ascii_alphabetic())
+        {
+            found.push(&s[at - user..at + 1 + host]);
+        }
+    }
+    found
+}
+
+/// `s` with its user and host names replaced by `#`.
+pub fn mask_host(s: &str) -> String {
+    host_tokens(s)
+        .iter()
+        .fold(s.to_string(), |acc, t| acc.replace(t, "#"))
+}
+
 /// `s` with its version-control facts replaced by `#`.
 pub fn mask_version(s: &str) -> String {
     version_tokens(s)
@@ -315,6 +386,21 @@ pub fn mask_toolchain(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_tokens_are_users_and_hosts_not_versions() {
+        assert_eq!(host_tokens("built alice@build-7 today"), ["alice@build-7"]);
+        assert_eq!(host_tokens("Built-By: alice\n"), ["Built-By: alice"]);
+        assert_eq!(
+            host_tokens("x hostname=ci-runner-3 y"),
+            ["hostname=ci-runner-3"]
+        );
+        // Module versions, symbol versions and a bare @ are no hosts.
+        assert!(host_tokens("golang.org/x/sys@v0.1.0").is_empty());
+        assert!(host_tokens("memcpy@GLIBC_2.2.5 memcpy@@GLIBC_2.14").is_empty());
+        assert!(host_tokens("a @ b, @home, Alice@Host").is_empty());
+        assert_eq!(mask_host("by bob@h2 on"), "by # on");
+    }
 
     #[test]
     fn finds_the_differing_directory() {
