@@ -6,10 +6,127 @@
 //! FIFOs, sockets and devices are never opened.
 
 use std::fs::{self, File};
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::elf::{FileSource, ReadAt};
 use crate::error::Error;
+
+/// The bytes of one file to compare: a regular file, or bytes held in memory. Either is read the
+/// same way (positioned reads for ELF sections, a seekable stream for containers), so the library
+/// compares bytes it was handed without writing them to disk.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// A regular file.
+    File(PathBuf),
+    /// Bytes in memory, called `name` in messages.
+    Memory {
+        /// The name messages give it.
+        name: PathBuf,
+        /// The bytes.
+        bytes: Arc<[u8]>,
+    },
+}
+
+/// Something to read in order and to seek in.
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl Content {
+    /// The path (or name) that messages give it.
+    pub fn path(&self) -> &Path {
+        match self {
+            Content::File(path) => path,
+            Content::Memory { name, .. } => name,
+        }
+    }
+
+    /// Open it for reading: a regular file is opened once and keeps the length it had then.
+    pub fn open(&self) -> Result<Open, Error> {
+        Ok(match self {
+            Content::File(path) => {
+                let (file, len) = open_regular(path)?;
+                Open::File(file, len)
+            }
+            Content::Memory { bytes, .. } => Open::Memory(bytes.clone()),
+        })
+    }
+
+    /// A seekable stream over its bytes.
+    pub fn reader(&self) -> Result<Box<dyn ReadSeek + '_>, Error> {
+        Ok(match self {
+            Content::File(path) => {
+                let file = File::open(path).map_err(|e| Error::read(path, e))?;
+                Box::new(std::io::BufReader::with_capacity(1 << 16, file))
+            }
+            Content::Memory { bytes, .. } => Box::new(std::io::Cursor::new(&bytes[..])),
+        })
+    }
+
+    /// Its length now.
+    pub fn len(&self) -> Result<u64, Error> {
+        match self {
+            Content::File(path) => Ok(fs::metadata(path).map_err(|e| Error::read(path, e))?.len()),
+            Content::Memory { bytes, .. } => Ok(bytes.len() as u64),
+        }
+    }
+
+    /// Whether it has no bytes.
+    pub fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.len()? == 0)
+    }
+
+    /// All of its bytes when there are at most `max`; `None` when there are more.
+    pub fn read_up_to(&self, max: u64) -> Result<Option<Vec<u8>>, Error> {
+        if self.len()? > max {
+            return Ok(None);
+        }
+        match self {
+            Content::File(path) => fs::read(path).map(Some).map_err(|e| Error::read(path, e)),
+            Content::Memory { bytes, .. } => Ok(Some(bytes.to_vec())),
+        }
+    }
+}
+
+/// An opened [`Content`]: positioned reads within the length it had when opened.
+#[derive(Debug)]
+pub enum Open {
+    /// An open regular file and its length when opened.
+    File(File, u64),
+    /// Bytes in memory.
+    Memory(Arc<[u8]>),
+}
+
+impl Open {
+    /// Its length when opened.
+    pub fn size(&self) -> u64 {
+        match self {
+            Open::File(_, len) => *len,
+            Open::Memory(bytes) => bytes.len() as u64,
+        }
+    }
+
+    /// Its length now: a file may have changed since it was opened.
+    pub fn size_now(&self, path: &Path) -> Result<u64, Error> {
+        match self {
+            Open::File(file, _) => Ok(file.metadata().map_err(|e| Error::read(path, e))?.len()),
+            Open::Memory(bytes) => Ok(bytes.len() as u64),
+        }
+    }
+}
+
+impl ReadAt for Open {
+    fn len(&self) -> u64 {
+        self.size()
+    }
+    fn read_at(&self, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
+        match self {
+            Open::File(file, size) => FileSource::new(file, *size).read_at(offset, len),
+            Open::Memory(bytes) => bytes[..].read_at(offset, len),
+        }
+    }
+}
 
 /// Bytes read per chunk when streaming a file.
 pub const CHUNK: usize = 1 << 20;

@@ -21,10 +21,12 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::input::Content;
 use crate::progress::Counter;
 pub use crate::snapshot::{Name, Node, Snapshot};
 
@@ -191,6 +193,8 @@ pub enum Origin {
     Tree,
     /// A manifest written by `hash --json` (contents not available here).
     Manifest,
+    /// Bytes handed to the library (a single file, not on disk).
+    Memory,
 }
 
 /// One build, as `compare`, `attest` and `rebuild` see it: a [`Snapshot`] with a label.
@@ -204,6 +208,8 @@ pub struct Build {
     pub snapshot: Snapshot,
     /// The local file (single file) or directory (tree) to read contents from; none for a manifest.
     pub local: Option<PathBuf>,
+    /// The bytes of a single-file build held in memory (then `local` is none).
+    pub memory: Option<Arc<[u8]>>,
 }
 
 impl Build {
@@ -218,7 +224,33 @@ impl Build {
             },
             snapshot,
             local: Some(local.to_path_buf()),
+            memory: None,
         }
+    }
+
+    /// A single-file build of `bytes` held in memory, called `label` (in messages too): compare
+    /// these to compare bytes without writing them to disk.
+    pub fn memory(label: &str, bytes: impl Into<Arc<[u8]>>) -> Build {
+        let bytes = bytes.into();
+        Build {
+            label: label.to_string(),
+            source: Origin::Memory,
+            // Named, like a single file on disk, by the last component of its label.
+            snapshot: Snapshot::of_bytes(label.rsplit('/').next().unwrap_or(label), &bytes),
+            local: None,
+            memory: Some(bytes),
+        }
+    }
+
+    /// The contents of its entry `name`, when they are here (on disk or in memory).
+    pub fn content(&self, name: &Name) -> Option<Content> {
+        if let Some(bytes) = &self.memory {
+            return Some(Content::Memory {
+                name: PathBuf::from(&self.label),
+                bytes: bytes.clone(),
+            });
+        }
+        self.local_path(name).map(Content::File)
     }
 
     /// True when the build is a single file.
@@ -391,6 +423,7 @@ fn from_manifest(label: String, manifest: Manifest, path: &Path) -> Result<Build
         source: Origin::Manifest,
         snapshot,
         local: None,
+        memory: None,
     })
 }
 

@@ -331,6 +331,23 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// A single file of `bytes` (not executable) called `name`.
+    pub fn of_bytes(name: &str, bytes: &[u8]) -> Snapshot {
+        let mut sha = Hasher::new();
+        sha.update(bytes);
+        let node = Node::File {
+            sha256: sha.finish_hex(),
+            size: bytes.len() as u64,
+            executable: false,
+        };
+        Snapshot {
+            single_file: true,
+            entries: BTreeMap::from([(Name::from(name), node)]),
+            nar_hash: None,
+            specials: Vec::new(),
+        }
+    }
+
     /// How many regular files it has.
     pub fn files(&self) -> usize {
         self.entries

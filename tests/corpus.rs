@@ -264,6 +264,30 @@ fn compare_on_the_corpus_pairs_prints_the_expected_explanations() {
     run_cases("compare");
 }
 
+/// The library compares bytes it is handed as it compares files: each corpus pair, loaded into
+/// memory, gives the same explanation (files, sections, causes, members) as the pair on disk.
+#[test]
+fn compare_of_bytes_in_memory_explains_like_compare_of_the_files() {
+    use repro_check::compare;
+    use repro_check::manifest::Build;
+    let dir = corpus().join("compare");
+    for &(name, a, b) in PAIRS {
+        let (pa, pb) = (dir.join(a), dir.join(b));
+        let on_disk = compare::compare_paths(&[pa.clone(), pb.clone()]).unwrap();
+        let read = |p: &Path| std::fs::read(p).unwrap();
+        let in_memory = compare::compare(&[
+            Build::memory(&pa.to_string_lossy(), read(&pa)),
+            Build::memory(&pb.to_string_lossy(), read(&pb)),
+        ])
+        .unwrap();
+        assert!(!in_memory.identical, "{name}");
+        let files = |c: &compare::Comparison| serde_json::to_value(&c.files).unwrap();
+        let (expected, got) = (files(&on_disk), files(&in_memory));
+        assert!(!got[0]["causes"].as_array().unwrap().is_empty(), "{name}");
+        assert_eq!(got, expected, "{name}");
+    }
+}
+
 #[test]
 fn attest_and_verify_on_the_corpus_print_the_expected_attestations_and_verdicts() {
     run_cases("attest");

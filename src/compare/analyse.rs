@@ -1,11 +1,11 @@
 //! The content analysis of one differing path: open one file per distinct version, tabulate its
 //! sections across the builds, and explain each version against the most common one.
 
-use std::path::PathBuf;
-
 use super::regions::{self, FileFacts};
 use super::{FileComparison, SectionRow, diagnose, letter, members, text};
 use crate::Error;
+use crate::elf::ReadAt;
+use crate::input::Content;
 use crate::manifest::Build;
 
 /// Fill in sections, causes, first difference and line diff for a file whose contents differ.
@@ -23,7 +23,7 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileComparison) -> Result<(
         return Ok(());
     }
     variants.sort_by_key(|(_, m)| std::cmp::Reverse(m.len()));
-    let local = |i: usize| builds[i].local_path(&report.name).map(|p| (i, p));
+    let local = |i: usize| builds[i].content(&report.name).map(|c| (i, c));
     let mut opened: Vec<Opened> = Vec::new();
     // Containers are compared member by member: their bytes need not be scanned as one region.
     let name = report
@@ -36,20 +36,20 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileComparison) -> Result<(
         members
             .iter()
             .find_map(|&i| local(i))
-            .is_some_and(|(_, p)| crate::container::detect_path(&p, &name).is_some())
+            .is_some_and(|(_, c)| crate::container::detect_content(&c, &name).is_some())
     });
     for (_, members) in &variants {
         match members.iter().find_map(|&i| local(i)) {
-            Some((i, path)) => {
+            Some((i, content)) => {
                 let facts = if containers {
-                    regions::unscanned(&path)?
+                    regions::unscanned(&content)?
                 } else {
-                    regions::read(&path)?
+                    regions::read(&content)?
                 };
                 opened.push(Opened {
                     build: i,
                     members: members.clone(),
-                    path,
+                    content,
                     facts,
                 });
             }
@@ -67,9 +67,12 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileComparison) -> Result<(
         return Ok(());
     };
     for other in rest {
-        if let Some(found) =
-            members::compare(&first.path, &other.path, &name, [first.build, other.build])?
-        {
+        if let Some(found) = members::compare(
+            &first.content,
+            &other.content,
+            &name,
+            [first.build, other.build],
+        )? {
             report.causes.extend(found.causes);
             report.members.extend(found.members);
             report.members_compared = report.members_compared.max(found.total);
@@ -84,8 +87,8 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileComparison) -> Result<(
         }
         if !first.facts.is_elf && report.first_difference.is_none() {
             let (sa, sb) = (first.facts.source(), other.facts.source());
-            report.first_difference = regions::first_difference(&first.path, &sa, &sb)?;
-            report.line_diff = text::line_diff(&first.path, &other.path)?;
+            report.first_difference = regions::first_difference(first.content.path(), sa, sb)?;
+            report.line_diff = text::line_diff(&first.content, &other.content)?;
         }
     }
     Ok(())
@@ -95,9 +98,11 @@ pub(super) fn analyse(builds: &[Build], report: &mut FileComparison) -> Result<(
 fn unexplained_cause(a: &Opened, b: &Opened) -> Result<super::Cause, Error> {
     const MAX: u64 = 4 << 20;
     let evidence = if a.facts.len <= MAX && b.facts.len <= MAX {
-        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| Error::read(p, e));
-        let (da, db) = (read(&a.path)?, read(&b.path)?);
-        let lines = text::line_diff(&a.path, &b.path)?;
+        let read = |o: &Opened| {
+            (o.facts.source().read_at(0, o.facts.len)).map_err(|e| Error::read(o.content.path(), e))
+        };
+        let (da, db) = (read(a)?, read(b)?);
+        let lines = text::line_diff(&a.content, &b.content)?;
         members::strings_sample(&da, &db, &lines)
     } else {
         format!("{} vs {} bytes", a.facts.len, b.facts.len)
@@ -117,13 +122,13 @@ struct Opened {
     build: usize,
     /// Every build with this version.
     members: Vec<usize>,
-    path: PathBuf,
+    content: Content,
     facts: FileFacts,
 }
 
 fn side(o: &Opened) -> diagnose::Side<'_> {
     diagnose::Side {
-        path: &o.path,
+        path: o.content.path(),
         facts: &o.facts,
         build: o.build,
     }

@@ -3,8 +3,6 @@
 //! the fix that format needs, said once for all the members it explains.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -12,6 +10,7 @@ use super::cause::{Cause, CauseKind, clip, list};
 use super::{diagnose, letter, regions, text};
 use crate::Error;
 use crate::container::{self, Format, Limits, Listing, Member};
+use crate::input::Content;
 
 /// Members listed in full per file; the rest are counted.
 pub const MAX_MEMBERS: usize = 200;
@@ -71,14 +70,19 @@ struct Finding {
 
 /// Compare `a` and `b` (the file called `name`) member by member; `None` when either is not a
 /// container.
-pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Option<Found>, Error> {
+pub fn compare(
+    a: &Content,
+    b: &Content,
+    name: &str,
+    builds: [usize; 2],
+) -> Result<Option<Found>, Error> {
     let limits = Limits::default();
     // An uncompressed top-level container (tar, ar, an OCI layout) is listed one level deep
     // first, which only hashes its members. When some of them are containers, those that are
     // the same bytes in both builds are not unpacked (an unchanged image layer is never
     // decompressed) and the rest are listed in full; otherwise the first listing is the whole.
     let shallow = matches!(
-        container::detect_path(a, name),
+        container::detect_content(a, name),
         Some(Format::Tar | Format::Ar | Format::Layout)
     );
     let first = if shallow {
@@ -134,7 +138,7 @@ pub fn compare(a: &Path, b: &Path, name: &str, builds: [usize; 2]) -> Result<Opt
 /// List B, keeping the bytes of the members that differ from the A members they pair with
 /// (named as in A after `renames`).
 fn list_b(
-    b: &Path,
+    b: &Content,
     name: &str,
     limits: Limits,
     la: &Listing,
@@ -301,7 +305,7 @@ fn diff(la: &Listing, lb: &Listing, top: &str, builds: [usize; 2]) -> Result<Fou
             {
                 findings.extend(config_diff(&x.name, da, db));
             } else if let (Some(da), Some(db)) = (&x.data, &y.data) {
-                let (causes, lines) = content_analysis(da, db, builds, &mut notes)?;
+                let (causes, lines) = content_analysis(&x.name, da, db, builds, &mut notes)?;
                 if causes.is_empty() {
                     findings.push(Finding {
                         kind: CauseKind::Code,
@@ -793,34 +797,30 @@ fn flatten(v: &serde_json::Value, at: String, out: &mut BTreeMap<String, String>
 }
 
 /// Explain two versions of a member the way files are explained (sections, strings, paths,
-/// times, toolchains), from copies in temporary files.
+/// times, toolchains), from the bytes held in memory.
 fn content_analysis(
+    name: &str,
     a: &[u8],
     b: &[u8],
     builds: [usize; 2],
     notes: &mut Vec<String>,
 ) -> Result<(Vec<Cause>, Vec<String>), Error> {
-    let temp = |bytes: &[u8]| -> Result<tempfile::NamedTempFile, Error> {
-        let mut f = tempfile::NamedTempFile::new().map_err(|e| {
-            Error::Environment(format!("cannot create a temporary file: {e}; check TMPDIR"))
-        })?;
-        f.write_all(bytes).map_err(|e| {
-            Error::Environment(format!("cannot write a temporary file: {e}; check TMPDIR"))
-        })?;
-        Ok(f)
+    let memory = |bytes: &[u8]| Content::Memory {
+        name: name.into(),
+        bytes: bytes.into(),
     };
-    let (ta, tb) = (temp(a)?, temp(b)?);
-    let (fa, fb) = (regions::read(ta.path())?, regions::read(tb.path())?);
+    let (ca, cb) = (memory(a), memory(b));
+    let (fa, fb) = (regions::read(&ca)?, regions::read(&cb)?);
     let side = |path, facts, build| diagnose::Side { path, facts, build };
     let found = diagnose::causes(
-        &side(ta.path(), &fa, builds[0]),
-        &side(tb.path(), &fb, builds[1]),
+        &side(ca.path(), &fa, builds[0]),
+        &side(cb.path(), &fb, builds[1]),
         notes,
     )?;
     let lines = if fa.is_elf {
         Vec::new()
     } else {
-        text::line_diff(ta.path(), tb.path())?
+        text::line_diff(&ca, &cb)?
     };
     Ok((found, lines))
 }

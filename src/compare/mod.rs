@@ -407,6 +407,7 @@ mod tests {
                 ..Snapshot::default()
             },
             local: None,
+            memory: None,
         }
     }
 
@@ -594,6 +595,7 @@ mod tests {
                 ..Snapshot::default()
             },
             local: None,
+            memory: None,
         };
         let c = compare(&[mk("A", "1"), mk("B", "2")]).unwrap();
         assert_eq!(c.files[0].name, odd);

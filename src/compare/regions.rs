@@ -3,13 +3,12 @@
 //! the section header table is held in memory.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::Path;
 
 use crate::Error;
 use crate::digest::Hasher;
-use crate::elf::{self, FileSource, ReadAt};
-use crate::input;
+use crate::elf::{self, ReadAt};
+use crate::input::{Content, Open};
 
 /// Bytes read per positioned read.
 pub const CHUNK: u64 = 1 << 20;
@@ -50,10 +49,10 @@ const SHF_COMPRESSED: u64 = 0x800;
 const ELFCOMPRESS_ZLIB: u32 = 1;
 const ELFCOMPRESS_ZSTD: u32 = 2;
 
-/// An open file and its regions.
+/// An open file (or bytes in memory) and its regions.
 pub struct FileFacts {
     /// The open file, for later reads of differing regions.
-    pub file: File,
+    pub open: Open,
     /// Its length when opened.
     pub len: u64,
     /// Whether it is an ELF file with a section header table.
@@ -68,8 +67,8 @@ pub struct FileFacts {
 
 impl FileFacts {
     /// Positioned reads on the file.
-    pub fn source(&self) -> FileSource<'_> {
-        FileSource::new(&self.file, self.len)
+    pub fn source(&self) -> &Open {
+        &self.open
     }
 
     /// The region called `name`.
@@ -78,11 +77,12 @@ impl FileFacts {
     }
 }
 
-/// Read the regions of `path`. A file that is not ELF, or whose ELF structure is broken (even
+/// Read the regions of `content`. A file that is not ELF, or whose ELF structure is broken (even
 /// one that makes the parser panic), is compared as one plain region.
-pub fn read(path: &Path) -> Result<FileFacts, Error> {
-    let (file, len) = input::open_regular(path)?;
-    let src = FileSource::new(&file, len);
+pub fn read(content: &Content) -> Result<FileFacts, Error> {
+    let path = content.path();
+    let open = content.open()?;
+    let (src, len) = (&open, open.size());
     let inspected = std::panic::catch_unwind(|| elf::inspect(&src));
     let (sections, class64, little, e_machine) = match inspected {
         Ok(Ok(facts)) if !facts.sections.is_empty() => (
@@ -121,8 +121,7 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
         }
         None => regions.push(measure(path, &src, "(file)".to_string(), 0, len, true)?),
     }
-    let now = file.metadata().map_err(|e| Error::read(path, e))?.len();
-    if now != len {
+    if open.size_now(path)? != len {
         return Err(Error::Changed {
             path: path.to_path_buf(),
         });
@@ -131,7 +130,7 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
         .map(|(i, r)| (r.name.clone(), i))
         .collect();
     Ok(FileFacts {
-        file,
+        open,
         len,
         is_elf,
         e_machine,
@@ -140,10 +139,11 @@ pub fn read(path: &Path) -> Result<FileFacts, Error> {
     })
 }
 
-/// Open `path` without reading its bytes: one `(file)` region without digest or byte counts,
+/// Open `content` without reading its bytes: one `(file)` region without digest or byte counts,
 /// for a container that is compared member by member.
-pub fn unscanned(path: &Path) -> Result<FileFacts, Error> {
-    let (file, len) = input::open_regular(path)?;
+pub fn unscanned(content: &Content) -> Result<FileFacts, Error> {
+    let open = content.open()?;
+    let len = open.size();
     let region = Region {
         name: "(file)".to_string(),
         offset: 0,
@@ -153,7 +153,7 @@ pub fn unscanned(path: &Path) -> Result<FileFacts, Error> {
         compressed: None,
     };
     Ok(FileFacts {
-        file,
+        open,
         len,
         is_elf: false,
         e_machine: 0,

@@ -1,10 +1,9 @@
 //! For differing files that are text: a short line diff.
 
-use std::path::Path;
-
 use similar::{ChangeTag, TextDiff};
 
 use crate::Error;
+use crate::input::Content;
 
 /// Larger files are not diffed line by line.
 const MAX_TEXT: u64 = 1 << 20;
@@ -12,13 +11,11 @@ const MAX_TEXT: u64 = 1 << 20;
 const MAX_LINES: usize = 8;
 
 /// Up to [`MAX_LINES`] changed lines (`-old` / `+new`) when both files are small UTF-8 text.
-pub fn line_diff(a: &Path, b: &Path) -> Result<Vec<String>, Error> {
-    let read = |p: &Path| -> Result<Option<String>, Error> {
-        let meta = std::fs::metadata(p).map_err(|e| Error::read(p, e))?;
-        if meta.len() > MAX_TEXT {
+pub fn line_diff(a: &Content, b: &Content) -> Result<Vec<String>, Error> {
+    let read = |c: &Content| -> Result<Option<String>, Error> {
+        let Some(bytes) = c.read_up_to(MAX_TEXT)? else {
             return Ok(None);
-        }
-        let bytes = std::fs::read(p).map_err(|e| Error::read(p, e))?;
+        };
         if memchr::memchr(0, &bytes).is_some() {
             return Ok(None);
         }

@@ -21,6 +21,7 @@ use std::rc::Rc;
 
 use crate::Error;
 use crate::digest::Hasher;
+use crate::input::Content;
 
 /// Bounds on what unpacking may cost.
 #[derive(Debug, Clone, Copy)]
@@ -191,14 +192,15 @@ pub fn every(_: &str) -> bool {
     true
 }
 
-/// The container format of the file at `path` (shown as `name`), from its first bytes; an
-/// `index.json` beside an `oci-layout` file stands for its image layout directory.
-pub fn detect_path(path: &Path, name: &str) -> Option<Format> {
-    if layout_dir(path).is_some() {
+/// The container format of `content` (shown as `name`), from its first bytes; an `index.json`
+/// beside an `oci-layout` file stands for its image layout directory.
+pub fn detect_content(content: &Content, name: &str) -> Option<Format> {
+    if layout_dir(content).is_some() {
         return Some(Format::Layout);
     }
     let mut head = Vec::new();
-    File::open(path)
+    content
+        .reader()
         .ok()?
         .take(1024)
         .read_to_end(&mut head)
@@ -206,34 +208,37 @@ pub fn detect_path(path: &Path, name: &str) -> Option<Format> {
     detect(&head, name)
 }
 
-/// The OCI image layout directory whose `index.json` is `path`.
-fn layout_dir(path: &Path) -> Option<&Path> {
+/// The OCI image layout directory whose `index.json` is `content` (a file on disk).
+fn layout_dir(content: &Content) -> Option<&Path> {
+    let Content::File(path) = content else {
+        return None;
+    };
     let dir = path.parent()?;
     (path.file_name()? == "index.json" && dir.join("oci-layout").is_file()).then_some(dir)
 }
 
-/// Flatten the file at `path` (shown as `name`) when it is a container; `None` when it is not.
-/// An `index.json` in an OCI image layout directory stands for the image.
+/// Flatten `content` (shown as `name`) when it is a container; `None` when it is not. An
+/// `index.json` in an OCI image layout directory stands for the image.
 pub fn list(
-    path: &Path,
+    content: &Content,
     name: &str,
     limits: Limits,
     hold: Hold<'_>,
     descend: Descend<'_>,
 ) -> Result<Option<Listing>, Error> {
-    if let Some(dir) = layout_dir(path) {
+    let path = content.path();
+    if let Some(dir) = layout_dir(content) {
         return list_layout(dir, path, name, limits, hold, descend);
     }
-    let mut file = File::open(path).map_err(|e| Error::read(path, e))?;
     let mut head = Vec::new();
-    (&mut file)
+    content
+        .reader()?
         .take(1024)
         .read_to_end(&mut head)
         .map_err(|e| Error::read(path, e))?;
     let Some(format) = detect(&head, name) else {
         return Ok(None);
     };
-    drop(file);
     let mut w = Walker {
         path,
         limits,
@@ -248,23 +253,23 @@ pub fn list(
     let result = match format {
         // Random access: open the file itself (seekable) rather than streaming it.
         Format::Zip => {
-            let file = File::open(path).map_err(|e| Error::read(path, e))?;
-            let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
-            let (sha, _) = crate::digest::sha256_file(path)?;
-            let mut top = member(name, "", 0, "zip", len, sha);
+            let mut sha = crate::digest::Hasher::new();
+            let len =
+                io::copy(&mut content.reader()?, &mut sha).map_err(|e| Error::read(path, e))?;
+            let mut top = member(name, "", 0, "zip", len, sha.finish_hex());
             top.container = true;
             w.push(top);
-            formats::zip(&mut w, io::BufReader::new(file), name, 0, 1)
+            formats::zip(&mut w, content.reader()?, name, 0, 1)
         }
         Format::Tar => {
-            let image = oci::aliases(path)?;
+            let image = oci::aliases(content.reader()?);
             w.aliases = image.aliases;
             w.out.layers = (image.layers.into_iter())
                 .map(|(l, d)| (format!("{name}!{l}"), d))
                 .collect();
-            w.stream(&mut file_reader(path)?, name, "", 0, 0, BTreeMap::new())
+            w.stream(&mut content.reader()?, name, "", 0, 0, BTreeMap::new())
         }
-        _ => w.stream(&mut file_reader(path)?, name, "", 0, 0, BTreeMap::new()),
+        _ => w.stream(&mut content.reader()?, name, "", 0, 0, BTreeMap::new()),
     };
     result?;
     Ok(Some(w.out))

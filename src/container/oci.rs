@@ -7,12 +7,10 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use serde_json::Value;
-
-use crate::Error;
 
 /// Metadata files read in the first pass are at most this large.
 const MAX_JSON: u64 = 1 << 20;
@@ -29,20 +27,19 @@ pub struct Image {
     pub layers: Vec<(String, Option<String>)>,
 }
 
-/// The image in the archive at `path`; empty when it is not one. A damaged archive also gives an
-/// empty image: the main pass reports the damage.
-pub fn aliases(path: &Path) -> Result<Image, Error> {
-    let file = File::open(path).map_err(|e| Error::read(path, e))?;
-    let mut archive = tar::Archive::new(BufReader::with_capacity(1 << 16, file));
+/// The image in the archive `archive` reads; empty when it is not one. A damaged archive also
+/// gives an empty image: the main pass reports the damage.
+pub fn aliases(archive: impl Read + Seek) -> Image {
+    let mut archive = tar::Archive::new(archive);
     let mut json: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut total = 0u64;
     // Seeking past the layers: only headers and small JSON files are read.
     let Ok(entries) = archive.entries_with_seek() else {
-        return Ok(Image::default());
+        return Image::default();
     };
     for entry in entries {
         let Ok(mut e) = entry else {
-            return Ok(Image::default());
+            return Image::default();
         };
         let size = e.size();
         let name = String::from_utf8_lossy(&e.path_bytes())
@@ -65,7 +62,7 @@ pub fn aliases(path: &Path) -> Result<Image, Error> {
             }
         }
     }
-    Ok(follow(|name| serde_json::from_slice(json.get(name)?).ok()))
+    follow(|name| serde_json::from_slice(json.get(name)?).ok())
 }
 
 /// The image in the OCI layout directory `dir` (`oci-layout`, `index.json`, `blobs/`).

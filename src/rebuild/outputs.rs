@@ -132,6 +132,7 @@ mod tests {
                 ..Default::default()
             },
             local: None,
+            memory: None,
         }
     }
 
