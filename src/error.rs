@@ -126,8 +126,9 @@ impl fmt::Display for Error {
             }
             Error::Malformed { path, reason } => write!(
                 f,
-                "{} is a corrupt ELF file: {reason}; rebuild it or check the copy is complete",
-                escape::path(path)
+                "{} is a corrupt ELF file: {}; rebuild it or check the copy is complete",
+                escape::path(path),
+                escape::text(reason)
             ),
             Error::NotRegular { path, what } => write!(
                 f,
@@ -157,8 +158,14 @@ impl std::error::Error for Error {
     }
 }
 
-/// The OS reason without Rust's "(os error N)" suffix, lower-cased like the rest of the sentence.
+/// The OS reason without Rust's "(os error N)" suffix, lower-cased like the rest of the sentence
+/// and escaped for a terminal.
 fn io_reason(e: &io::Error) -> String {
+    escape::text(&io_reason_raw(e)).into_owned()
+}
+
+/// The reason as the I/O error gives it (a parser's message may quote the input's bytes).
+fn io_reason_raw(e: &io::Error) -> String {
     let text = match e.kind() {
         io::ErrorKind::NotFound => "no such file or directory".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -180,6 +187,18 @@ fn io_reason(e: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parser_message_quoting_the_input_cannot_forge_a_line() {
+        let err = Error::read(
+            Path::new("a.tar"),
+            io::Error::other("numeric field was not a number: 97\n898\x1b[2K"),
+        );
+        assert_eq!(
+            err.to_string(),
+            "cannot read a.tar: numeric field was not a number: 97\\n898\\u{1b}[2K; check that it exists and that you may read it"
+        );
+    }
 
     #[test]
     fn a_path_in_an_error_cannot_forge_a_line() {

@@ -372,7 +372,9 @@ fn member_error(path: &Path, name: &str, e: impl std::fmt::Display) -> Error {
     Error::input(
         path,
         format!(
-            "cannot be unpacked at {name}: {e}; the archive is damaged, truncated or built to exhaust memory"
+            "cannot be unpacked at {}: {}; the archive is damaged, truncated or built to exhaust memory",
+            crate::escape::text(name),
+            crate::escape::text(&e.to_string())
         ),
     )
 }
