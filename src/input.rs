@@ -64,27 +64,19 @@ impl Content {
         })
     }
 
-    /// Its length now.
-    pub fn len(&self) -> Result<u64, Error> {
-        match self {
-            Content::File(path) => Ok(fs::metadata(path).map_err(|e| Error::read(path, e))?.len()),
-            Content::Memory { bytes, .. } => Ok(bytes.len() as u64),
-        }
-    }
-
-    /// Whether it has no bytes.
-    pub fn is_empty(&self) -> Result<bool, Error> {
-        Ok(self.len()? == 0)
-    }
-
     /// All of its bytes when there are at most `max`; `None` when there are more.
     pub fn read_up_to(&self, max: u64) -> Result<Option<Vec<u8>>, Error> {
-        if self.len()? > max {
-            return Ok(None);
-        }
         match self {
-            Content::File(path) => fs::read(path).map(Some).map_err(|e| Error::read(path, e)),
-            Content::Memory { bytes, .. } => Ok(Some(bytes.to_vec())),
+            Content::File(path) => {
+                let len = fs::metadata(path).map_err(|e| Error::read(path, e))?.len();
+                if len > max {
+                    return Ok(None);
+                }
+                fs::read(path).map(Some).map_err(|e| Error::read(path, e))
+            }
+            Content::Memory { bytes, .. } => {
+                Ok((bytes.len() as u64 <= max).then(|| bytes.to_vec()))
+            }
         }
     }
 }
@@ -99,14 +91,6 @@ pub enum Open {
 }
 
 impl Open {
-    /// Its length when opened.
-    pub fn size(&self) -> u64 {
-        match self {
-            Open::File(_, len) => *len,
-            Open::Memory(bytes) => bytes.len() as u64,
-        }
-    }
-
     /// Its length now: a file may have changed since it was opened.
     pub fn size_now(&self, path: &Path) -> Result<u64, Error> {
         match self {
@@ -117,8 +101,12 @@ impl Open {
 }
 
 impl ReadAt for Open {
+    /// Its length when opened.
     fn len(&self) -> u64 {
-        self.size()
+        match self {
+            Open::File(_, len) => *len,
+            Open::Memory(bytes) => bytes.len() as u64,
+        }
     }
     fn read_at(&self, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
         match self {

@@ -80,16 +80,15 @@ pub fn extensions(
                 continue;
             }
             for &f in instruction.cpuid_features() {
-                if selectable(f) {
-                    *counts.entry(f).or_default() += 1;
-                }
+                *counts.entry(f).or_default() += 1;
             }
         }
         at += (decoder.position() as u64).max(1);
     }
+    // Filtered once per extension, not once per instruction.
     Some(
-        counts
-            .into_iter()
+        (counts.into_iter())
+            .filter(|&(f, _)| selectable(f))
             .map(|(f, n)| (format!("{f:?}"), n))
             .collect(),
     )

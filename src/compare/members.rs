@@ -96,16 +96,18 @@ pub fn compare(
     let Some(mut lb) = list_b(b, name, first, &la, &[], &container::every)? else {
         return Ok(None);
     };
-    let mut same = (HashSet::new(), HashSet::new());
-    if shallow && (la.cut || lb.cut) {
-        same = identical_members(&la, &lb, builds);
-        let descend_a = |n: &str| !same.0.contains(n);
-        let descend_b = |n: &str| !same.1.contains(n);
+    let relist = shallow && (la.cut || lb.cut);
+    let same = if relist {
+        identical_members(&la, &lb, builds)
+    } else {
+        Default::default()
+    };
+    let descend_a = |n: &str| !same.0.contains(n);
+    let descend_b = |n: &str| !same.1.contains(n);
+    if relist {
         la = container::list(a, name, limits, &|_, _| false, &descend_a)?.unwrap_or(la);
         lb = list_b(b, name, limits, &la, &[], &descend_b)?.unwrap_or(lb);
     }
-    let descend_a = |n: &str| !same.0.contains(n);
-    let descend_b = |n: &str| !same.1.contains(n);
     let (moved, renames) = pair_layers(&la, &lb, builds);
     if !renames.is_empty() {
         // B's members were kept by their names before pairing: list B again, keeping the bytes

@@ -82,7 +82,7 @@ impl FileFacts {
 pub fn read(content: &Content) -> Result<FileFacts, Error> {
     let path = content.path();
     let open = content.open()?;
-    let (src, len) = (&open, open.size());
+    let (src, len) = (&open, open.len());
     let inspected = std::panic::catch_unwind(|| elf::inspect(&src));
     let (sections, class64, little, e_machine) = match inspected {
         Ok(Ok(facts)) if !facts.sections.is_empty() => (
@@ -143,7 +143,7 @@ pub fn read(content: &Content) -> Result<FileFacts, Error> {
 /// for a container that is compared member by member.
 pub fn unscanned(content: &Content) -> Result<FileFacts, Error> {
     let open = content.open()?;
-    let len = open.size();
+    let len = open.len();
     let region = Region {
         name: "(file)".to_string(),
         offset: 0,
